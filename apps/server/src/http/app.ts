@@ -1,0 +1,95 @@
+import rateLimit from '@fastify/rate-limit';
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { AppError } from '../services/errors.ts';
+import { hashToken, type Principal } from '../services/tokens.ts';
+import { authenticate, tokenOf } from './auth.ts';
+import { decompressRequestBody } from './decompress.ts';
+import { sendError } from './errors.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { registerRoutes } from './rest/route.ts';
+import { restRoutes } from './rest/routes.ts';
+import { type AppRouter, appRouter } from './trpc/router.ts';
+import type { TrpcContext } from './trpc/trpc.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    ricochetConfig: Config;
+  }
+}
+
+export type AppDependencies = { prisma: PrismaClient; config: Config; logger: Logger; version?: string };
+
+/** The HTTP server: REST (Apify-compatible) under /v2 and /api, tRPC under /trpc, health and docs. */
+export async function buildApp({ prisma, config, logger, version = '0.1.0' }: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    // Long tRPC batch URLs and Apify's ids fit easily; anything longer is abuse.
+    maxParamLength: 500,
+    disableRequestLogging: false,
+  });
+  app.decorate('ricochetConfig', config);
+  app.decorateRequest('principal', null);
+
+  app.setErrorHandler((error, _request, reply) => sendError(reply, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new AppError('record-not-found', `There is no API end-point at ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+
+  app.addHook('preParsing', decompressRequestBody);
+  // Who is asking is resolved once per request; each route then says what it requires.
+  app.addHook('onRequest', async (request) => {
+    const { principal, tokenPresented } = await authenticate(prisma, request);
+    request.principal = principal;
+    if (tokenPresented && !principal) throw new AppError('token-not-valid', 'Authentication token is not valid.');
+  });
+
+  await app.register(rateLimit, {
+    global: true,
+    max: config.RATE_LIMIT_MAX,
+    timeWindow: config.RATE_LIMIT_WINDOW_MS,
+    // Limits are per token; requests without a token share a budget per client address.
+    keyGenerator: (request) => {
+      const token = tokenOf(request);
+      return request.principal ? `token:${request.principal.tokenId}` : token ? `t:${hashToken(token)}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new AppError('rate-limit-exceeded', `Rate limit exceeded: at most ${context.max} requests per ${context.after}. Retry later.`, {
+        retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
+      }),
+  });
+
+  app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {
+    try {
+      await prisma.$queryRaw`SELECT 1`;
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'database unavailable' });
+    }
+  });
+
+  registerRoutes(app, prisma, restRoutes);
+  const openApiDocument = buildOpenApiDocument(restRoutes, { version });
+  app.get('/openapi.json', { config: { rateLimit: false } }, async () => openApiDocument);
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req }): TrpcContext => ({ prisma, principal: req.principal }),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path }, 'tRPC error');
+      },
+    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  });
+
+  return app;
+}

@@ -1,0 +1,39 @@
+import type { FastifyRequest } from 'fastify';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { AppError } from '../services/errors.ts';
+import { authenticateToken, type Principal } from '../services/tokens.ts';
+
+/** What a route requires: nothing, any valid token, a token that may write, or an admin's token. */
+export type Access = 'public' | 'read' | 'write' | 'admin';
+
+/** The token of a request: `Authorization: Bearer <token>` or, as Apify also allows, `?token=<token>`. */
+export function tokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match?.[1] ?? header.trim();
+  }
+  const query = request.query as Record<string, unknown> | undefined;
+  return typeof query?.token === 'string' && query.token !== '' ? query.token : undefined;
+}
+
+export type Authentication = { principal: Principal | null; tokenPresented: boolean };
+
+export async function authenticate(prisma: PrismaClient, request: FastifyRequest): Promise<Authentication> {
+  const token = tokenOf(request);
+  if (!token) return { principal: null, tokenPresented: false };
+  return { principal: await authenticateToken(prisma, token), tokenPresented: true };
+}
+
+/** Checks a principal against what an action needs; the one rule both transports follow. */
+export function authorize(principal: Principal | null, access: Access): Principal | null {
+  if (access === 'public') return principal;
+  if (!principal) throw new AppError('token-not-valid', 'Authentication token is not valid or was not provided.');
+  if (access !== 'read' && principal.scope !== 'FULL') {
+    throw new AppError('permission-denied', 'This token is read-only; it cannot perform this action.');
+  }
+  if (access === 'admin' && !principal.isAdmin) {
+    throw new AppError('permission-denied', 'Only an administrator can perform this action.');
+  }
+  return principal;
+}

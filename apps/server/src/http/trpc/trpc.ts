@@ -1,0 +1,84 @@
+import { ERROR_HTTP_STATUS, type ErrorType } from '@ricochet/schema';
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { z } from 'zod';
+import type { PrismaClient } from '../../generated/prisma/client.ts';
+import { AppError, describeZodError } from '../../services/errors.ts';
+import type { Principal } from '../../services/tokens.ts';
+import { type Access, authorize } from '../auth.ts';
+
+/** What every procedure sees: the database and who is asking. Built without a request in tests. */
+export type TrpcContext = { prisma: PrismaClient; principal: Principal | null };
+
+/** tRPC's code for each HTTP status of ERROR_HTTP_STATUS, so both transports agree on the status. */
+const CODE_BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  402: 'PAYMENT_REQUIRED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_SUPPORTED',
+  408: 'TIMEOUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_SERVER_ERROR',
+};
+const TYPE_BY_CODE: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorType>> = {
+  BAD_REQUEST: 'invalid-input',
+  PARSE_ERROR: 'invalid-input',
+  UNAUTHORIZED: 'token-not-valid',
+  FORBIDDEN: 'permission-denied',
+  NOT_FOUND: 'record-not-found',
+  METHOD_NOT_SUPPORTED: 'method-not-allowed',
+  PAYLOAD_TOO_LARGE: 'request-too-large',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported-content-encoding',
+  TOO_MANY_REQUESTS: 'rate-limit-exceeded',
+  CONFLICT: 'record-not-unique',
+};
+
+export function toTrpcError(error: AppError): TRPCError {
+  return new TRPCError({ code: CODE_BY_STATUS[ERROR_HTTP_STATUS[error.type]] ?? 'INTERNAL_SERVER_ERROR', message: error.message, cause: error });
+}
+
+const t = initTRPC.context<TrpcContext>().create({
+  errorFormatter({ shape, error }) {
+    let type: ErrorType = TYPE_BY_CODE[error.code] ?? 'internal-server-error';
+    let message = error.message;
+    if (error.cause instanceof AppError) type = error.cause.type;
+    else if (error.cause instanceof z.ZodError) message = describeZodError(error.cause);
+    // Like the REST API, never hand a caller the internals of a failure it cannot fix.
+    if (type === 'internal-server-error') message = 'Internal server error. The problem has been logged.';
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, message, data: { ...data, type } };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Domain errors become tRPC errors with the matching code; everything else stays internal. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) throw toTrpcError(result.error.cause);
+  return result;
+});
+
+function withAccess(access: Access) {
+  return t.procedure.use(mapErrors).use(({ ctx, next }) => {
+    try {
+      const principal = authorize(ctx.principal, access);
+      return next({ ctx: { ...ctx, principal: principal as Principal } });
+    } catch (error) {
+      throw error instanceof AppError ? toTrpcError(error) : error;
+    }
+  });
+}
+
+export const publicProcedure = t.procedure.use(mapErrors);
+/** Any valid token. */
+export const readProcedure = withAccess('read');
+/** A FULL-scope token: read-only tokens get FORBIDDEN / permission-denied. */
+export const writeProcedure = withAccess('write');
+export const adminProcedure = withAccess('admin');

@@ -1,0 +1,62 @@
+import {
+  ApiTokenSchema,
+  CreateApiTokenInputSchema,
+  CreatedApiTokenSchema,
+  CreatedUserSchema,
+  CreateEventTypeInputSchema,
+  CreateUserInputSchema,
+  EventTypeNameSchema,
+  EventTypeSchema,
+  RecordIdSchema,
+  UserSchema,
+} from '@ricochet/schema';
+import { z } from 'zod';
+import { createEventType, deleteEventType, listEventTypes } from '../../services/event-types.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from '../../services/tokens.ts';
+import { createUser, getUser, listUsers } from '../../services/users.ts';
+import { adminProcedure, readProcedure, router, writeProcedure } from './trpc.ts';
+
+export const usersRouter = router({
+  me: readProcedure.output(UserSchema).query(({ ctx }) => getUser(ctx.prisma, { userId: ctx.principal.userId })),
+  list: adminProcedure.output(z.array(UserSchema)).query(({ ctx }) => listUsers(ctx.prisma)),
+  create: adminProcedure
+    .input(CreateUserInputSchema)
+    .output(CreatedUserSchema)
+    .mutation(({ ctx, input }) => createUser(ctx.prisma, { input })),
+});
+
+export const tokensRouter = router({
+  list: readProcedure
+    .output(z.array(ApiTokenSchema))
+    .query(({ ctx }) => listApiTokens(ctx.prisma, { userId: ctx.principal.userId })),
+  create: writeProcedure
+    .input(CreateApiTokenInputSchema)
+    .output(CreatedApiTokenSchema)
+    .mutation(({ ctx, input }) =>
+      createApiToken(ctx.prisma, { userId: ctx.principal.userId, name: input.name, scope: input.scope }),
+    ),
+  revoke: writeProcedure
+    .input(z.object({ tokenId: RecordIdSchema }))
+    .output(z.null())
+    .mutation(async ({ ctx, input }) => {
+      await revokeApiToken(ctx.prisma, { userId: ctx.principal.userId, tokenId: input.tokenId });
+      return null;
+    }),
+});
+
+export const eventTypesRouter = router({
+  list: readProcedure
+    .output(z.array(EventTypeSchema))
+    .query(({ ctx }) => listEventTypes(ctx.prisma, { userId: ctx.principal.userId })),
+  create: writeProcedure
+    .input(CreateEventTypeInputSchema)
+    .output(EventTypeSchema)
+    .mutation(({ ctx, input }) => createEventType(ctx.prisma, { userId: ctx.principal.userId, input })),
+  delete: writeProcedure
+    .input(z.object({ name: EventTypeNameSchema }))
+    .output(z.null())
+    .mutation(async ({ ctx, input }) => {
+      await deleteEventType(ctx.prisma, { userId: ctx.principal.userId, name: input.name });
+      return null;
+    }),
+});

@@ -1,0 +1,72 @@
+import {
+  APIFY_EVENT_TYPES,
+  type CreateEventTypeInputSchema,
+  type EventType,
+  isBuiltInEventType,
+} from '@ricochet/schema';
+import type { z } from 'zod';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { AppError, recordNotFound } from './errors.ts';
+import { newRecordId } from './ids.ts';
+
+const BUILT_IN: EventType[] = APIFY_EVENT_TYPES.map((name) => ({
+  name,
+  description: null,
+  builtIn: true,
+  createdAt: null,
+}));
+
+/** Apify's catalogue first, then the user's own types by name. */
+export async function listEventTypes(prisma: PrismaClient, args: { userId: string }): Promise<EventType[]> {
+  const own = await prisma.eventType.findMany({ where: { userId: args.userId }, orderBy: { name: 'asc' } });
+  return [
+    ...BUILT_IN,
+    ...own.map((row) => ({
+      name: row.name,
+      description: row.description,
+      builtIn: false,
+      createdAt: row.createdAt.toISOString(),
+    })),
+  ];
+}
+
+export async function createEventType(
+  prisma: PrismaClient,
+  args: { userId: string; input: z.output<typeof CreateEventTypeInputSchema> },
+): Promise<EventType> {
+  const { name, description } = args.input;
+  if (isBuiltInEventType(name)) throw new AppError('record-not-unique', `Event type ${name} is built in.`);
+  const existing = await prisma.eventType.findUnique({ where: { userId_name: { userId: args.userId, name } } });
+  if (existing) throw new AppError('record-not-unique', `Event type ${name} already exists.`);
+  const row = await prisma.eventType.create({
+    data: { id: newRecordId(), userId: args.userId, name, description: description ?? null },
+  });
+  return { name: row.name, description: row.description, builtIn: false, createdAt: row.createdAt.toISOString() };
+}
+
+export async function deleteEventType(prisma: PrismaClient, args: { userId: string; name: string }): Promise<void> {
+  const { count } = await prisma.eventType.deleteMany({ where: { userId: args.userId, name: args.name } });
+  if (count === 0) throw recordNotFound('Event type', args.name);
+}
+
+/** Webhooks may subscribe only to types that exist, so a typo cannot silently never fire. */
+export async function assertEventTypesKnown(
+  prisma: PrismaClient,
+  args: { userId: string; eventTypes: readonly string[]; field?: string },
+): Promise<void> {
+  const custom = args.eventTypes.filter((name) => !isBuiltInEventType(name));
+  if (custom.length === 0) return;
+  const registered = await prisma.eventType.findMany({
+    where: { userId: args.userId, name: { in: custom } },
+    select: { name: true },
+  });
+  const known = new Set(registered.map((row) => row.name));
+  const unknown = custom.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new AppError(
+      'invalid-input',
+      `Invalid input: ${args.field ?? 'eventTypes'}: unknown event type ${unknown.map((n) => `"${n}"`).join(', ')}. ` +
+        'Use one of Apify\'s types or register your own with POST /v2/event-types.',
+    );
+  }
+}

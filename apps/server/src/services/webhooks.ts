@@ -1,0 +1,208 @@
+import type {
+  CreateWebhookData,
+  List,
+  PaginationQuery,
+  UpdateWebhookData,
+  Webhook,
+  WebhookCondition,
+  WebhookListItem,
+} from '@ricochet/schema';
+import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
+import { recordNotFound } from './errors.ts';
+import { assertEventTypesKnown } from './event-types.ts';
+import { newRecordId, newWebhookSecret } from './ids.ts';
+
+function conditionOf(row: WebhookRow): WebhookCondition {
+  const condition: WebhookCondition = {};
+  if (row.conditionActorId !== null) condition.actorId = row.conditionActorId;
+  if (row.conditionActorTaskId !== null) condition.actorTaskId = row.conditionActorTaskId;
+  if (row.conditionActorRunId !== null) condition.actorRunId = row.conditionActorRunId;
+  return condition;
+}
+
+export function toWebhookListItem(row: WebhookRow): WebhookListItem {
+  return {
+    id: row.id,
+    createdAt: row.createdAt.toISOString(),
+    modifiedAt: row.modifiedAt.toISOString(),
+    userId: row.userId,
+    isAdHoc: row.isAdHoc,
+    shouldInterpolateStrings: row.shouldInterpolateStrings,
+    eventTypes: row.eventTypes,
+    condition: conditionOf(row),
+    ignoreSslErrors: row.ignoreSslErrors,
+    doNotRetry: row.doNotRetry,
+    requestUrl: row.requestUrl,
+    description: row.description,
+    state: row.state,
+    lastDispatch: row.lastDispatchStatus
+      ? { status: row.lastDispatchStatus, finishedAt: row.lastDispatchFinishedAt?.toISOString() ?? null }
+      : null,
+    stats: { totalDispatches: row.totalDispatches },
+  };
+}
+
+export function toWebhook(row: WebhookRow): Webhook {
+  return {
+    ...toWebhookListItem(row),
+    payloadTemplate: row.payloadTemplate,
+    headersTemplate: row.headersTemplate,
+    headers: (row.headers as Record<string, string> | null) ?? null,
+    properties: (row.properties as Record<string, unknown> | null) ?? null,
+  };
+}
+
+/** JSON columns take Prisma.DbNull, not null, to store SQL NULL. */
+function jsonOrNull(value: Record<string, unknown> | null | undefined) {
+  return value ? (value as Prisma.InputJsonObject) : Prisma.DbNull;
+}
+
+/**
+ * Column values for the fields an input sets. `undefined` leaves a column alone (partial update);
+ * `null` sets it back to its default, as Apify's PUT does.
+ */
+function columnsFrom(input: UpdateWebhookData) {
+  const columns: Prisma.WebhookUncheckedUpdateInput = {};
+  if (input.isAdHoc !== undefined) columns.isAdHoc = input.isAdHoc ?? false;
+  if (input.eventTypes !== undefined) columns.eventTypes = [...new Set(input.eventTypes)];
+  if (input.condition !== undefined) {
+    columns.conditionActorId = input.condition?.actorId ?? null;
+    columns.conditionActorTaskId = input.condition?.actorTaskId ?? null;
+    columns.conditionActorRunId = input.condition?.actorRunId ?? null;
+  }
+  if (input.ignoreSslErrors !== undefined) columns.ignoreSslErrors = input.ignoreSslErrors ?? false;
+  if (input.doNotRetry !== undefined) columns.doNotRetry = input.doNotRetry ?? false;
+  if (input.requestUrl !== undefined) columns.requestUrl = input.requestUrl;
+  // An empty template means "none" (Apify's own examples send ""), so the default payload is used.
+  if (input.payloadTemplate !== undefined) columns.payloadTemplate = input.payloadTemplate || null;
+  if (input.headersTemplate !== undefined) columns.headersTemplate = input.headersTemplate || null;
+  if (input.description !== undefined) columns.description = input.description ?? null;
+  if (input.shouldInterpolateStrings !== undefined) {
+    columns.shouldInterpolateStrings = input.shouldInterpolateStrings ?? false;
+  }
+  if (input.headers !== undefined) columns.headers = jsonOrNull(input.headers);
+  if (input.properties !== undefined) columns.properties = jsonOrNull(input.properties);
+  if (input.state !== undefined) {
+    columns.state = input.state ?? 'ACTIVE';
+    // Switching a webhook back on forgives its past failures; otherwise one more would stop it again.
+    if (columns.state === 'ACTIVE') columns.consecutiveFailures = 0;
+  }
+  return columns;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
+export type CreateWebhookResult = { webhook: Webhook; created: boolean };
+
+/**
+ * Creates a webhook. With an idempotencyKey, a repeat returns the first webhook and creates nothing,
+ * also when two requests race (the unique index decides, the loser reads the winner's row).
+ */
+export async function createWebhook(
+  prisma: PrismaClient,
+  args: { userId: string; input: CreateWebhookData },
+): Promise<CreateWebhookResult> {
+  const { userId, input } = args;
+  const idempotencyKey = input.idempotencyKey ?? null;
+  const findByKey = async () =>
+    idempotencyKey
+      ? prisma.webhook.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } })
+      : null;
+
+  const existing = await findByKey();
+  if (existing) return { webhook: toWebhook(existing), created: false };
+
+  await assertEventTypesKnown(prisma, { userId, eventTypes: input.eventTypes });
+  const id = newRecordId();
+  try {
+    const row = await prisma.webhook.create({
+      data: {
+        ...(columnsFrom(input) as Prisma.WebhookUncheckedCreateInput),
+        id,
+        userId,
+        idempotencyKey,
+        eventTypes: [...new Set(input.eventTypes)],
+        requestUrl: input.requestUrl,
+        secrets: { create: { id: newRecordId(), secret: input.secret ?? newWebhookSecret() } },
+      },
+    });
+    return { webhook: toWebhook(row), created: true };
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      const winner = await findByKey();
+      if (winner) return { webhook: toWebhook(winner), created: false };
+    }
+    throw error;
+  }
+}
+
+export type WebhookFilter = { actorId?: string; actorTaskId?: string };
+
+/** Lists a user's webhooks by creation time (Apify's order), optionally those of one actor or task. */
+export async function listWebhooks(
+  prisma: PrismaClient,
+  args: { userId: string; page: PaginationQuery; filter?: WebhookFilter },
+): Promise<List<WebhookListItem>> {
+  const { userId, page, filter = {} } = args;
+  const where: Prisma.WebhookWhereInput = {
+    userId,
+    ...(filter.actorId !== undefined && { conditionActorId: filter.actorId }),
+    ...(filter.actorTaskId !== undefined && { conditionActorTaskId: filter.actorTaskId }),
+  };
+  const direction = page.desc ? 'desc' : 'asc';
+  const [total, rows] = await Promise.all([
+    prisma.webhook.count({ where }),
+    prisma.webhook.findMany({
+      where,
+      // id breaks ties so that pages never repeat or skip rows created in the same millisecond.
+      orderBy: [{ createdAt: direction }, { id: direction }],
+      skip: page.offset,
+      take: page.limit,
+    }),
+  ]);
+  return {
+    total,
+    offset: page.offset,
+    limit: page.limit,
+    count: rows.length,
+    desc: page.desc,
+    items: rows.map(toWebhookListItem),
+  };
+}
+
+/** Another user's webhook is answered exactly like a missing one: ids do not leak across tenants. */
+async function findOwnWebhook(prisma: PrismaClient, userId: string, webhookId: string): Promise<WebhookRow> {
+  const row = await prisma.webhook.findFirst({ where: { id: webhookId, userId } });
+  if (!row) throw recordNotFound('Webhook', webhookId);
+  return row;
+}
+
+export async function getWebhook(prisma: PrismaClient, args: { userId: string; webhookId: string }): Promise<Webhook> {
+  return toWebhook(await findOwnWebhook(prisma, args.userId, args.webhookId));
+}
+
+export async function updateWebhook(
+  prisma: PrismaClient,
+  args: { userId: string; webhookId: string; input: UpdateWebhookData },
+): Promise<Webhook> {
+  const { userId, webhookId, input } = args;
+  await findOwnWebhook(prisma, userId, webhookId);
+  if (input.eventTypes) await assertEventTypesKnown(prisma, { userId, eventTypes: input.eventTypes });
+  try {
+    return toWebhook(await prisma.webhook.update({ where: { id: webhookId }, data: columnsFrom(input) }));
+  } catch (error) {
+    // Deleted between the ownership check and the update.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') {
+      throw recordNotFound('Webhook', webhookId);
+    }
+    throw error;
+  }
+}
+
+export async function deleteWebhook(prisma: PrismaClient, args: { userId: string; webhookId: string }): Promise<void> {
+  const { count } = await prisma.webhook.deleteMany({ where: { id: args.webhookId, userId: args.userId } });
+  if (count === 0) throw recordNotFound('Webhook', args.webhookId);
+}
+

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * Error types, as listed by Apify's API reference (ErrorType), plus `internal-server-error` for
+ * the failures a client cannot fix. Clients such as apify-client branch on these strings
+ * (e.g. `record-not-found` makes `get()` resolve to undefined), so they are part of the wire.
+ */
+export const ERROR_TYPES = [
+  'actor-memory-limit-exceeded',
+  'actor-not-found',
+  'invalid-input',
+  'method-not-allowed',
+  'permission-denied',
+  'rate-limit-exceeded',
+  'record-not-found',
+  'record-not-unique',
+  'record-or-token-not-found',
+  'request-id-invalid',
+  'request-too-large',
+  'run-failed',
+  'run-timeout-exceeded',
+  'token-not-valid',
+  'unknown-build-tag',
+  'unsupported-content-encoding',
+  'internal-server-error',
+] as const;
+
+export const ErrorTypeSchema = z.enum(ERROR_TYPES);
+export type ErrorType = z.infer<typeof ErrorTypeSchema>;
+
+/** The one table from error type to HTTP status; every transport and the SDK read it. */
+export const ERROR_HTTP_STATUS: Record<ErrorType, number> = {
+  'invalid-input': 400,
+  'request-id-invalid': 400,
+  'run-failed': 400,
+  'unknown-build-tag': 400,
+  'token-not-valid': 401,
+  'actor-memory-limit-exceeded': 402,
+  'permission-denied': 403,
+  'record-not-found': 404,
+  'record-or-token-not-found': 404,
+  'actor-not-found': 404,
+  'method-not-allowed': 405,
+  'run-timeout-exceeded': 408,
+  'record-not-unique': 409,
+  'request-too-large': 413,
+  'unsupported-content-encoding': 415,
+  'rate-limit-exceeded': 429,
+  'internal-server-error': 500,
+};
+
+export const ErrorBodySchema = z
+  .object({
+    type: ErrorTypeSchema,
+    message: z.string(),
+  })
+  .meta({ id: 'ErrorBody' });
+
+/** Every error answer: `{ "error": { "type": ..., "message": ... } }`. */
+export const ErrorEnvelopeSchema = z.object({ error: ErrorBodySchema }).meta({ id: 'ErrorEnvelope' });
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>;

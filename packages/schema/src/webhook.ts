@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { EventTypeNameSchema } from './event-types.ts';
+import { parseHeadersTemplate, parseTemplate } from './template.ts';
+
+export const WEBHOOK_LIMITS = {
+  requestUrl: 2048,
+  eventTypes: 100,
+  conditionValue: 100,
+  payloadTemplate: 100_000,
+  headersTemplate: 16_000,
+  description: 2000,
+  idempotencyKey: 256,
+  headers: 50,
+  headerValue: 4096,
+  propertiesBytes: 64_000,
+  secret: 256,
+} as const;
+
+export const WEBHOOK_STATES = ['ACTIVE', 'STOPPED', 'TOO_MANY_ERRORS'] as const;
+export const WebhookStateSchema = z.enum(WEBHOOK_STATES).meta({ id: 'WebhookState' });
+export type WebhookState = z.infer<typeof WebhookStateSchema>;
+
+/** A person can only switch a webhook on or off; TOO_MANY_ERRORS is set by the delivery engine. */
+const SettableWebhookStateSchema = z.enum(['ACTIVE', 'STOPPED']);
+
+const conditionValue = z.string().min(1).max(WEBHOOK_LIMITS.conditionValue).nullish();
+export const WebhookConditionInputSchema = z
+  .object({ actorId: conditionValue, actorTaskId: conditionValue, actorRunId: conditionValue })
+  .meta({ id: 'WebhookConditionInput' });
+
+/** Only the fields that are set: an event matches when each of them equals eventData's field. */
+export const WebhookConditionSchema = z
+  .object({ actorId: z.string().optional(), actorTaskId: z.string().optional(), actorRunId: z.string().optional() })
+  .meta({ id: 'WebhookCondition' });
+export type WebhookCondition = z.infer<typeof WebhookConditionSchema>;
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+export const RequestUrlSchema = z
+  .string()
+  .trim()
+  .max(WEBHOOK_LIMITS.requestUrl)
+  .refine(isHttpUrl, 'must be an absolute http:// or https:// URL');
+
+function templateSchema(maxLength: number, parse: (source: string) => unknown) {
+  return z
+    .string()
+    .max(maxLength)
+    .nullish()
+    .superRefine((source, ctx) => {
+      if (!source) return;
+      try {
+        parse(source);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    });
+}
+export const PayloadTemplateSchema = templateSchema(WEBHOOK_LIMITS.payloadTemplate, parseTemplate);
+export const HeadersTemplateSchema = templateSchema(WEBHOOK_LIMITS.headersTemplate, parseHeadersTemplate);
+
+/** RFC 9110 token characters; a header name outside them would make the HTTP client throw. */
+const HeaderNameSchema = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'must be a valid HTTP header name');
+export const StaticHeadersSchema = z
+  .record(HeaderNameSchema, z.string().max(WEBHOOK_LIMITS.headerValue))
+  .refine((headers) => Object.keys(headers).length <= WEBHOOK_LIMITS.headers, {
+    message: `at most ${WEBHOOK_LIMITS.headers} headers`,
+  });
+export const StaticPropertiesSchema = z
+  .record(z.string().max(200), z.unknown())
+  .refine((properties) => JSON.stringify(properties).length <= WEBHOOK_LIMITS.propertiesBytes, {
+    message: `must serialize to at most ${WEBHOOK_LIMITS.propertiesBytes} bytes of JSON`,
+  });
+
+/**
+ * A signing secret: `whsec_` + base64 (Standard Webhooks), or any other string of 8+ characters
+ * (SuperOffice lets people pick theirs; its UTF-8 bytes are then the HMAC key).
+ */
+export const WebhookSecretSchema = z.string().min(8).max(WEBHOOK_LIMITS.secret);
+
+const optionalFlag = z.boolean().nullish();
+
+/** Body of `POST /v2/webhooks`, exactly Apify's fields plus Ricochet's own (state, headers, properties, secret). */
+export const CreateWebhookInputSchema = z
+  .object({
+    isAdHoc: optionalFlag,
+    eventTypes: z.array(EventTypeNameSchema).min(1, 'must list at least one event type').max(WEBHOOK_LIMITS.eventTypes),
+    condition: WebhookConditionInputSchema.nullish(),
+    idempotencyKey: z.string().min(1).max(WEBHOOK_LIMITS.idempotencyKey).nullish(),
+    ignoreSslErrors: optionalFlag,
+    doNotRetry: optionalFlag,
+    requestUrl: RequestUrlSchema,
+    payloadTemplate: PayloadTemplateSchema,
+    headersTemplate: HeadersTemplateSchema,
+    description: z.string().max(WEBHOOK_LIMITS.description).nullish(),
+    shouldInterpolateStrings: optionalFlag,
+    state: SettableWebhookStateSchema.nullish(),
+    headers: StaticHeadersSchema.nullish(),
+    properties: StaticPropertiesSchema.nullish(),
+    secret: WebhookSecretSchema.nullish(),
+  })
+  .meta({ id: 'CreateWebhookInput' });
+export type CreateWebhookInput = z.input<typeof CreateWebhookInputSchema>;
+export type CreateWebhookData = z.output<typeof CreateWebhookInputSchema>;
+
+/** Body of `PUT /v2/webhooks/:webhookId`: a partial update; a field set to null goes back to its default. */
+export const UpdateWebhookInputSchema = CreateWebhookInputSchema.omit({ idempotencyKey: true, secret: true })
+  .partial()
+  .meta({ id: 'UpdateWebhookInput' });
+export type UpdateWebhookInput = z.input<typeof UpdateWebhookInputSchema>;
+export type UpdateWebhookData = z.output<typeof UpdateWebhookInputSchema>;
+
+export const DISPATCH_STATUSES = ['ACTIVE', 'SUCCEEDED', 'FAILED'] as const;
+export const DispatchStatusSchema = z.enum(DISPATCH_STATUSES).meta({ id: 'WebhookDispatchStatus' });
+export type DispatchStatus = z.infer<typeof DispatchStatusSchema>;
+
+export const WebhookLastDispatchSchema = z
+  .object({ status: DispatchStatusSchema, finishedAt: z.iso.datetime().nullable() })
+  .meta({ id: 'WebhookLastDispatch' });
+
+export const WebhookStatsSchema = z.object({ totalDispatches: z.number().int() }).meta({ id: 'WebhookStats' });
+
+/** A webhook as a list shows it (Apify's WebhookShort, plus state and description). */
+export const WebhookListItemSchema = z
+  .object({
+    id: z.string(),
+    createdAt: z.iso.datetime(),
+    modifiedAt: z.iso.datetime(),
+    userId: z.string(),
+    isAdHoc: z.boolean(),
+    shouldInterpolateStrings: z.boolean(),
+    eventTypes: z.array(z.string()),
+    condition: WebhookConditionSchema,
+    ignoreSslErrors: z.boolean(),
+    doNotRetry: z.boolean(),
+    requestUrl: z.string(),
+    description: z.string().nullable(),
+    state: WebhookStateSchema,
+    lastDispatch: WebhookLastDispatchSchema.nullable(),
+    stats: WebhookStatsSchema,
+  })
+  .meta({ id: 'WebhookListItem' });
+export type WebhookListItem = z.infer<typeof WebhookListItemSchema>;
+
+/** A whole webhook. The signing secret is never part of it (see the secret endpoint). */
+export const WebhookSchema = WebhookListItemSchema.extend({
+  payloadTemplate: z.string().nullable(),
+  headersTemplate: z.string().nullable(),
+  headers: z.record(z.string(), z.string()).nullable(),
+  properties: z.record(z.string(), z.unknown()).nullable(),
+}).meta({ id: 'Webhook' });
+export type Webhook = z.infer<typeof WebhookSchema>;
+
+export const WebhookSecretsSchema = z
+  .object({
+    secrets: z.array(z.object({ secret: z.string(), createdAt: z.iso.datetime(), expiresAt: z.iso.datetime().nullable() })),
+  })
+  .meta({ id: 'WebhookSecrets' });
+export type WebhookSecrets = z.infer<typeof WebhookSecretsSchema>;
+
+export const RotateWebhookSecretInputSchema = z
+  .object({
+    secret: WebhookSecretSchema.nullish(),
+    /** How long the old secret keeps signing, in seconds (default one day, at most a week). */
+    gracePeriodSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(24 * 3600),
+  })
+  .meta({ id: 'RotateWebhookSecretInput' });
+export type RotateWebhookSecretInput = z.input<typeof RotateWebhookSecretInputSchema>;
