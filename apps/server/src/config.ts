@@ -29,8 +29,26 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_WINDOW_MS: PositiveInt.default(10_000),
   /** Largest request body accepted, after decompression. */
   BODY_LIMIT_BYTES: PositiveInt.default(1_048_576),
+  /** Delivery: per-attempt timeout, retries (Apify's default: ~1 min doubling, 11 retries). */
+  DELIVERY_ATTEMPT_TIMEOUT_MS: PositiveInt.default(30_000),
+  DELIVERY_MAX_RETRIES: z.coerce.number().int().min(0).max(50).default(11),
+  DELIVERY_RETRY_BASE_DELAY_MS: PositiveInt.default(60_000),
+  DELIVERY_RETRY_MAX_DELAY_MS: PositiveInt.default(24 * 3600_000),
+  DELIVERY_RETRY_AFTER_MAX_MS: PositiveInt.default(3600_000),
+  /** A claimed dispatch's lease; renewed while its call runs, so it only lapses when a worker dies. */
+  DELIVERY_LEASE_MS: PositiveInt.default(60_000),
+  DELIVERY_BATCH_SIZE: PositiveInt.default(50),
+  DELIVERY_CONCURRENCY: PositiveInt.default(100),
+  DELIVERY_MAX_CONCURRENT_PER_HOST: PositiveInt.default(10),
+  DELIVERY_POLL_INTERVAL_MS: PositiveInt.default(1000),
+  /** Consecutive failed dispatches after which a webhook is set TOO_MANY_ERRORS. */
+  WEBHOOK_FAILURE_THRESHOLD: PositiveInt.default(10),
+  /** The outbound guard refuses private and loopback targets unless these allow them. */
+  OUTBOUND_ALLOW_LOOPBACK: FlagSchema.default(false),
+  OUTBOUND_ALLOW_PRIVATE: FlagSchema.default(false),
+  /** Sent as X-Apify-Request-Origin on every delivery. */
+  RICOCHET_REQUEST_ORIGIN: z.string().min(1).default('RICOCHET'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOG_PRETTY: FlagSchema.default(false),
 });
 export type Config = z.output<typeof ConfigSchema>;
 

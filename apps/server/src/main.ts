@@ -2,22 +2,40 @@ import { parseArgs } from 'node:util';
 import { ensureAdmin } from './bootstrap.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
+import { HttpSender } from './delivery/http-sender.ts';
+import { Metrics } from './delivery/metrics.ts';
+import { USER_AGENT } from './delivery/payload.ts';
+import { outboundPolicyFrom, workerSettingsFrom } from './delivery/settings.ts';
+import { DeliveryWorker } from './delivery/worker.ts';
 import { buildApp } from './http/app.ts';
 import { createLogger } from './logger.ts';
 
+const USAGE = `Usage: ricochet-server [--api] [--worker]
+
+Starts the API (REST + tRPC) and the delivery worker; with --api or --worker, only that one.
+Configuration comes from the environment; see README.md.
+`;
+
 /**
- * Starts Ricochet: the API (REST + tRPC) on PORT. Runs on the embedded PGlite database unless
- * DATABASE_URL names a PostgreSQL server; migrations are applied first either way.
+ * Starts Ricochet on the embedded PGlite database unless DATABASE_URL names a PostgreSQL server;
+ * migrations are applied first either way. Any number of API and worker processes may share one
+ * PostgreSQL database (the embedded database belongs to one process).
  */
 async function main(): Promise<void> {
   const { values: flags } = parseArgs({
-    options: { help: { type: 'boolean', short: 'h' } },
+    options: {
+      api: { type: 'boolean', default: false },
+      worker: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   });
   if (flags.help) {
-    process.stdout.write('Usage: ricochet-server\nConfiguration comes from the environment; see README.md.\n');
+    process.stdout.write(USAGE);
     return;
   }
+  const runApi = flags.api || !flags.worker;
+  const runWorker = flags.worker || !flags.api;
 
   const config = loadConfig();
   const logger = createLogger(config);
@@ -25,19 +43,41 @@ async function main(): Promise<void> {
     ...(config.DATABASE_URL !== undefined && { databaseUrl: config.DATABASE_URL }),
     dataDir: config.RICOCHET_DATA_DIR,
   });
-  logger.info({ database: db.kind }, 'database ready, migrations applied');
+  logger.info({ database: db.kind, api: runApi, worker: runWorker }, 'database ready, migrations applied');
   await ensureAdmin(db.prisma, config, logger);
 
-  const app = await buildApp({ prisma: db.prisma, config, logger });
-  await app.listen({ port: config.PORT, host: config.HOST });
+  const sender = new HttpSender({
+    policy: outboundPolicyFrom(config),
+    maxConcurrentPerHost: config.DELIVERY_MAX_CONCURRENT_PER_HOST,
+    userAgent: USER_AGENT,
+  });
+  const metrics = new Metrics(db.prisma);
+
+  const worker = runWorker
+    ? new DeliveryWorker({
+        prisma: db.prisma,
+        sender,
+        logger,
+        metrics,
+        settings: workerSettingsFrom(config),
+        listen: db.listen,
+      })
+    : undefined;
+  await worker?.start();
+
+  const app = runApi ? await buildApp({ prisma: db.prisma, config, logger, sender, metrics }) : undefined;
+  await app?.listen({ port: config.PORT, host: config.HOST });
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await app.close();
+    logger.info({ signal }, 'stopping: no new claims, finishing the calls in flight');
+    await app?.close();
+    await worker?.stop();
+    await sender.close();
     await db.close();
+    logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -3,6 +3,8 @@ import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/a
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import type { HttpSender } from '../delivery/http-sender.ts';
+import type { Metrics } from '../delivery/metrics.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { AppError } from '../services/errors.ts';
 import { hashToken, type Principal } from '../services/tokens.ts';
@@ -24,10 +26,25 @@ declare module 'fastify' {
   }
 }
 
-export type AppDependencies = { prisma: PrismaClient; config: Config; logger: Logger; version?: string };
+export type AppDependencies = {
+  prisma: PrismaClient;
+  config: Config;
+  logger: Logger;
+  /** Outbound calls made while answering (SuperOffice's synchronous Webhook/Test). */
+  sender: HttpSender;
+  metrics?: Metrics;
+  version?: string;
+};
 
 /** The HTTP server: REST (Apify-compatible) under /v2 and /api, tRPC under /trpc, health and docs. */
-export async function buildApp({ prisma, config, logger, version = '0.1.0' }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({
+  prisma,
+  config,
+  logger,
+  sender,
+  metrics,
+  version = '0.1.0',
+}: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -76,7 +93,13 @@ export async function buildApp({ prisma, config, logger, version = '0.1.0' }: Ap
     }
   });
 
-  registerRoutes(app, prisma, restRoutes);
+  if (metrics) {
+    app.get('/metrics', { config: { rateLimit: false } }, async (_request, reply) =>
+      reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
+  }
+
+  registerRoutes(app, { prisma, sender, config }, restRoutes);
   const openApiDocument = buildOpenApiDocument(restRoutes, { version });
   app.get('/openapi.json', { config: { rateLimit: false } }, async () => openApiDocument);
 
@@ -84,7 +107,7 @@ export async function buildApp({ prisma, config, logger, version = '0.1.0' }: Ap
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }): TrpcContext => ({ prisma, principal: req.principal }),
+      createContext: ({ req }): TrpcContext => ({ prisma, sender, config, principal: req.principal }),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path }, 'tRPC error');
       },

@@ -67,7 +67,11 @@ export function buildOpenApiDocument(routes: RouteDefinition[], info: { version:
       [route.success.status]: route.success.data
         ? {
             description: route.success.description ?? 'Success',
-            content: { 'application/json': { schema: toSchema(dataOf(route.success.data), 'output') } },
+            content: {
+              'application/json': {
+                schema: toSchema(route.success.envelope === false ? route.success.data : dataOf(route.success.data), 'output'),
+              },
+            },
           }
         : { description: route.success.description ?? 'Success, no content' },
       400: errorResponse('invalid-input: the message names the field'),

@@ -2,11 +2,14 @@ import type {
   CreateWebhookData,
   List,
   PaginationQuery,
+  RotateWebhookSecretInputSchema,
+  WebhookSecrets,
   UpdateWebhookData,
   Webhook,
   WebhookCondition,
   WebhookListItem,
 } from '@ricochet/schema';
+import type { z } from 'zod';
 import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
 import { recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
@@ -206,3 +209,47 @@ export async function deleteWebhook(prisma: PrismaClient, args: { userId: string
   if (count === 0) throw recordNotFound('Webhook', args.webhookId);
 }
 
+
+/** The secrets a webhook signs with now, newest first; older ones are in their grace period. */
+export async function getWebhookSecrets(
+  prisma: PrismaClient,
+  args: { userId: string; webhookId: string },
+): Promise<WebhookSecrets> {
+  await findOwnWebhook(prisma, args.userId, args.webhookId);
+  const now = new Date();
+  const rows = await prisma.webhookSecret.findMany({
+    where: { webhookId: args.webhookId, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
+  return {
+    secrets: rows.map((row) => ({
+      secret: row.secret,
+      createdAt: row.createdAt.toISOString(),
+      expiresAt: row.expiresAt?.toISOString() ?? null,
+    })),
+  };
+}
+
+/**
+ * Rotates a webhook's signing secret. The secrets it had keep signing (every call carries one
+ * signature per live secret) until the grace period ends, so receivers can switch without a gap.
+ */
+export async function rotateWebhookSecret(
+  prisma: PrismaClient,
+  args: { userId: string; webhookId: string; input: z.output<typeof RotateWebhookSecretInputSchema> },
+): Promise<WebhookSecrets> {
+  const { userId, webhookId, input } = args;
+  await findOwnWebhook(prisma, userId, webhookId);
+  const now = new Date();
+  const graceEnd = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
+  await prisma.$transaction([
+    prisma.webhookSecret.updateMany({
+      where: { webhookId, OR: [{ expiresAt: null }, { expiresAt: { gt: graceEnd } }] },
+      data: { expiresAt: graceEnd },
+    }),
+    prisma.webhookSecret.create({
+      data: { id: newRecordId(), webhookId, secret: input.secret ?? newWebhookSecret(), createdAt: now },
+    }),
+  ]);
+  return getWebhookSecrets(prisma, { userId, webhookId });
+}

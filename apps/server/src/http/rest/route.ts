@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type { HttpSender } from '../../delivery/http-sender.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { AppError, parseOrThrow } from '../../services/errors.ts';
 import type { Principal } from '../../services/tokens.ts';
@@ -7,8 +9,12 @@ import { type Access, authorize } from '../auth.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** What handlers may use besides the request: the database and the outbound sender. */
+export type RouteServices = { prisma: PrismaClient; sender: HttpSender; config: Config };
+
 export type RouteContext<Params, Query, Body> = {
   prisma: PrismaClient;
+  services: RouteServices;
   principal: Principal;
   params: Params;
   query: Query;
@@ -35,8 +41,11 @@ export type RouteDefinition<
   params?: Params;
   query?: Query;
   body?: Body;
-  /** Status of success, and the schema of `data` in `{data}`; null schema: no body (204). */
-  success: { status: number; data: z.ZodType | null; description?: string };
+  /**
+   * Status of success, and the schema of `data` in `{data}`; null schema: no body (204).
+   * envelope false: the payload is the whole body (SuperOffice's API has no `{data}` wrapper).
+   */
+  success: { status: number; data: z.ZodType | null; description?: string; envelope?: boolean };
   handler: (context: RouteContext<z.output<Params>, z.output<Query>, z.output<Body>>) => Promise<unknown>;
 };
 
@@ -52,7 +61,8 @@ const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
  * Registers the routes, and answers every other method on their paths with 405 and the methods
  * that are allowed (Apify's message), and OPTIONS with an Allow header.
  */
-export function registerRoutes(app: FastifyInstance, prisma: PrismaClient, routes: RouteDefinition[]): void {
+export function registerRoutes(app: FastifyInstance, services: RouteServices, routes: RouteDefinition[]): void {
+  const { prisma } = services;
   const methodsByPath = new Map<string, Set<string>>();
   for (const route of routes) {
     const methods = methodsByPath.get(route.path) ?? new Set<string>(['OPTIONS']);
@@ -69,9 +79,10 @@ export function registerRoutes(app: FastifyInstance, prisma: PrismaClient, route
         const query = route.query ? parseOrThrow(route.query, request.query ?? {}) : {};
         // Apify clients send no body on some POSTs (e.g. test): treat that as an empty object.
         const body = route.body ? parseOrThrow(route.body, request.body ?? {}) : undefined;
-        const data = await route.handler({ prisma, principal, params, query, body, request, reply });
+        const data = await route.handler({ prisma, services, principal, params, query, body, request, reply });
         reply.code(route.success.status);
-        return route.success.data === null ? reply.send() : reply.send({ data });
+        if (route.success.data === null) return reply.send();
+        return reply.send(route.success.envelope === false ? data : { data });
       },
     });
   }

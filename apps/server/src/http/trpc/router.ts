@@ -1,3 +1,4 @@
+import { dispatchesRouter, eventsRouter } from './delivery-router.ts';
 import { router } from './trpc.ts';
 import { eventTypesRouter, tokensRouter, usersRouter } from './users-router.ts';
 import { webhooksRouter } from './webhooks-router.ts';
@@ -7,6 +8,8 @@ export const appRouter = router({
   users: usersRouter,
   tokens: tokensRouter,
   eventTypes: eventTypesRouter,
+  events: eventsRouter,
+  dispatches: dispatchesRouter,
 });
 
 /** The API's type, imported by the SDK and the dashboard for end-to-end typing. */

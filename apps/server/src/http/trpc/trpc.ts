@@ -2,13 +2,20 @@ import { ERROR_HTTP_STATUS, type ErrorType } from '@ricochet/schema';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type { HttpSender } from '../../delivery/http-sender.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { AppError, describeZodError } from '../../services/errors.ts';
 import type { Principal } from '../../services/tokens.ts';
 import { type Access, authorize } from '../auth.ts';
 
 /** What every procedure sees: the database and who is asking. Built without a request in tests. */
-export type TrpcContext = { prisma: PrismaClient; principal: Principal | null };
+export type TrpcContext = {
+  prisma: PrismaClient;
+  sender: HttpSender;
+  config: Config;
+  principal: Principal | null;
+};
 
 /** tRPC's code for each HTTP status of ERROR_HTTP_STATUS, so both transports agree on the status. */
 const CODE_BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {

@@ -15,6 +15,7 @@ import {
   listWebhooks,
   updateWebhook,
 } from '../../services/webhooks.ts';
+import { webhookDeliveryProcedures } from './delivery-router.ts';
 import { readProcedure, router, writeProcedure } from './trpc.ts';
 
 const WebhookIdInput = z.object({ webhookId: RecordIdSchema });
@@ -59,4 +60,5 @@ export const webhooksRouter = router({
       await deleteWebhook(ctx.prisma, { userId: ctx.principal.userId, webhookId: input.webhookId });
       return null;
     }),
+  ...webhookDeliveryProcedures,
 });

@@ -1,0 +1,54 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+
+export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed';
+
+/** Prometheus metrics of one process; /metrics renders them. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly deliveries: Counter<'outcome'>;
+  readonly attemptDuration: Histogram<'outcome'>;
+
+  constructor(prisma: PrismaClient) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'ricochet_process_' });
+    this.deliveries = new Counter({
+      name: 'ricochet_delivery_attempts_total',
+      help: 'Delivery attempts by outcome: succeeded, retrying (failed, will retry) or failed (gave up)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.attemptDuration = new Histogram({
+      name: 'ricochet_delivery_attempt_duration_seconds',
+      help: 'Duration of one delivery attempt (HTTP call), by outcome',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [this.registry],
+    });
+    // Queue figures come from the database at scrape time: the dispatch table is the queue, and
+    // every process reports the same truth.
+    new Gauge({
+      name: 'ricochet_queue_due_dispatches',
+      help: 'Dispatches due for an attempt now (ACTIVE, next attempt in the past, not leased)',
+      registers: [this.registry],
+      async collect() {
+        const [row] = await prisma.$queryRaw<Array<{ due: bigint | number; oldest: Date | null }>>`
+          SELECT count(*) AS due, min("nextAttemptAt") AS oldest FROM "Dispatch"
+          WHERE "status" = 'ACTIVE' AND "nextAttemptAt" <= now()
+            AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= now())`;
+        this.set(Number(row?.due ?? 0));
+      },
+    });
+    new Gauge({
+      name: 'ricochet_queue_oldest_due_age_seconds',
+      help: 'Age of the oldest due dispatch: how far delivery is behind',
+      registers: [this.registry],
+      async collect() {
+        const [row] = await prisma.$queryRaw<Array<{ oldest: Date | null }>>`
+          SELECT min("nextAttemptAt") AS oldest FROM "Dispatch"
+          WHERE "status" = 'ACTIVE' AND "nextAttemptAt" <= now()
+            AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= now())`;
+        this.set(row?.oldest ? Math.max(0, (Date.now() - new Date(row.oldest).getTime()) / 1000) : 0);
+      },
+    });
+  }
+}

@@ -1,0 +1,144 @@
+import {
+  DEFAULT_PAYLOAD_TEMPLATE,
+  DELIVERY_HEADERS,
+  parseHeadersTemplate,
+  parseTemplate,
+  renderHeadersTemplate,
+  renderTemplate,
+  type TemplateVariables,
+} from '@ricochet/schema';
+import { standardWebhookSignature, superOfficeSignature } from './signing.ts';
+
+export const USER_AGENT = 'Ricochet-Webhooks/0.1 (+https://github.com/ricochet-webhooks/ricochet)';
+
+/** What a delivery needs to know of its webhook. */
+export type DeliveryWebhook = {
+  id: string;
+  requestUrl: string;
+  payloadTemplate: string | null;
+  headersTemplate: string | null;
+  shouldInterpolateStrings: boolean;
+  headers: Record<string, string> | null;
+  properties: Record<string, unknown> | null;
+};
+
+export type DeliveryMessage = {
+  dispatchId: string;
+  variables: TemplateVariables;
+};
+
+export type DeliveryRequest = { url: string; headers: Record<string, string>; body: string };
+
+export class TemplateRenderError extends Error {
+  override name = 'TemplateRenderError';
+}
+
+/** Header names Ricochet owns, compared case-insensitively: nothing a customer sets may replace them. */
+const RESERVED_HEADERS = new Set([
+  ...Object.values(DELIVERY_HEADERS).map((name) => name.toLowerCase()),
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+]);
+
+/** Merges customer headers case-insensitively (a later source wins) and drops reserved names. */
+function customerHeaders(...sources: Array<Record<string, string>>): Record<string, string> {
+  const merged = new Map<string, [string, string]>();
+  for (const source of sources) {
+    for (const [name, value] of Object.entries(source)) {
+      if (!RESERVED_HEADERS.has(name.toLowerCase())) merged.set(name.toLowerCase(), [name, value]);
+    }
+  }
+  return Object.fromEntries(merged.values());
+}
+
+/** The JSON body of a delivery: the payload template (Apify's default when none), rendered, with the
+ * webhook's static properties merged into its top level. */
+export function renderBody(webhook: DeliveryWebhook, variables: TemplateVariables): string {
+  const options = { interpolateStrings: webhook.shouldInterpolateStrings };
+  let payload: unknown;
+  try {
+    payload = renderTemplate(parseTemplate(webhook.payloadTemplate || DEFAULT_PAYLOAD_TEMPLATE), variables, options);
+  } catch (error) {
+    throw new TemplateRenderError(`payloadTemplate could not be rendered: ${(error as Error).message}`);
+  }
+  return withProperties(payload, webhook.properties);
+}
+
+/** SuperOffice's Properties: custom values injected into the top level of the JSON body. */
+export function withProperties(payload: unknown, properties: Record<string, unknown> | null): string {
+  if (properties && payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
+    return JSON.stringify({ ...(payload as Record<string, unknown>), ...properties });
+  }
+  return JSON.stringify(payload);
+}
+
+/**
+ * The headers of a delivery: the customer's (headers template, then static headers), then
+ * Ricochet's own, which always win, and the signatures over the exact body, one Standard Webhooks
+ * signature per live secret.
+ */
+export function deliveryHeaders(args: {
+  webhookId: string;
+  dispatchId: string;
+  body: string;
+  secrets: string[];
+  customHeaders: Array<Record<string, string>>;
+  now: Date;
+  requestOrigin: string;
+}): Record<string, string> {
+  const timestamp = Math.floor(args.now.getTime() / 1000);
+  const headers: Record<string, string> = {
+    ...customerHeaders(...args.customHeaders),
+    [DELIVERY_HEADERS.contentType]: 'application/json; charset=utf-8',
+    [DELIVERY_HEADERS.userAgent]: USER_AGENT,
+    [DELIVERY_HEADERS.webhookId]: args.webhookId,
+    [DELIVERY_HEADERS.dispatchId]: args.dispatchId,
+    [DELIVERY_HEADERS.requestOrigin]: args.requestOrigin,
+    [DELIVERY_HEADERS.standardId]: args.dispatchId,
+    [DELIVERY_HEADERS.standardTimestamp]: String(timestamp),
+  };
+  if (args.secrets.length > 0) {
+    headers[DELIVERY_HEADERS.standardSignature] = standardWebhookSignature({
+      secrets: args.secrets,
+      messageId: args.dispatchId,
+      timestamp,
+      body: args.body,
+    });
+    headers[DELIVERY_HEADERS.superOfficeSignature] = superOfficeSignature(args.secrets[0] as string, args.body);
+  }
+  return headers;
+}
+
+/** Renders one delivery of a dispatch to its webhook. Throws TemplateRenderError when a template fails. */
+export function buildDeliveryRequest(args: {
+  webhook: DeliveryWebhook;
+  message: DeliveryMessage;
+  secrets: string[];
+  now: Date;
+  requestOrigin: string;
+}): DeliveryRequest {
+  const { webhook, message } = args;
+  const body = renderBody(webhook, message.variables);
+  let templateHeaders: Record<string, string> = {};
+  try {
+    if (webhook.headersTemplate) {
+      templateHeaders = renderHeadersTemplate(parseHeadersTemplate(webhook.headersTemplate), message.variables, {
+        interpolateStrings: webhook.shouldInterpolateStrings,
+      });
+    }
+  } catch (error) {
+    throw new TemplateRenderError(`headersTemplate could not be rendered: ${(error as Error).message}`);
+  }
+  const headers = deliveryHeaders({
+    webhookId: webhook.id,
+    dispatchId: message.dispatchId,
+    body,
+    secrets: args.secrets,
+    customHeaders: [templateHeaders, webhook.headers ?? {}],
+    now: args.now,
+    requestOrigin: args.requestOrigin,
+  });
+  return { url: webhook.requestUrl, headers, body };
+}

@@ -1,0 +1,104 @@
+import {
+  BulkRedeliverInputSchema,
+  BulkRedeliverResultSchema,
+  DispatchListQuerySchema,
+  DispatchSchema,
+  EventSchema,
+  listOf,
+  PublishEventInputSchema,
+  RecordIdSchema,
+  RotateWebhookSecretInputSchema,
+  SuperOfficeWebhookResultSchema,
+  SuperOfficeWebhookSchema,
+  WebhookSecretsSchema,
+} from '@ricochet/schema';
+import { z } from 'zod';
+import {
+  getDispatch,
+  listDispatches,
+  redeliverDispatch,
+  redeliverFailedDispatches,
+  testWebhook,
+} from '../../services/dispatches.ts';
+import { getEvent, publishEvent } from '../../services/events.ts';
+import { testWebhookDefinition } from '../../services/superoffice.ts';
+import { getWebhookSecrets, rotateWebhookSecret } from '../../services/webhooks.ts';
+import { readProcedure, router, writeProcedure } from './trpc.ts';
+
+const WebhookIdInput = z.object({ webhookId: RecordIdSchema });
+const DispatchIdInput = z.object({ dispatchId: RecordIdSchema });
+
+export const eventsRouter = router({
+  publish: writeProcedure
+    .input(PublishEventInputSchema)
+    .output(EventSchema)
+    .mutation(async ({ ctx, input }) => (await publishEvent(ctx.prisma, { userId: ctx.principal.userId, input })).event),
+  get: readProcedure
+    .input(z.object({ eventId: RecordIdSchema }))
+    .output(EventSchema)
+    .query(({ ctx, input }) => getEvent(ctx.prisma, { userId: ctx.principal.userId, eventId: input.eventId })),
+});
+
+/** Delivery-related procedures of a webhook; merged into `webhooks` next to create/list/get. */
+export const webhookDeliveryProcedures = {
+  test: writeProcedure
+    .input(WebhookIdInput)
+    .output(DispatchSchema)
+    .mutation(({ ctx, input }) => testWebhook(ctx.prisma, { userId: ctx.principal.userId, webhookId: input.webhookId })),
+  testDefinition: writeProcedure
+    .input(SuperOfficeWebhookSchema)
+    .output(SuperOfficeWebhookResultSchema)
+    .mutation(({ ctx, input }) =>
+      testWebhookDefinition(ctx.sender, {
+        userId: ctx.principal.userId,
+        definition: input,
+        timeoutMs: ctx.config.DELIVERY_ATTEMPT_TIMEOUT_MS,
+        requestOrigin: ctx.config.RICOCHET_REQUEST_ORIGIN,
+      }),
+    ),
+  secrets: writeProcedure
+    .input(WebhookIdInput)
+    .output(WebhookSecretsSchema)
+    .query(({ ctx, input }) =>
+      getWebhookSecrets(ctx.prisma, { userId: ctx.principal.userId, webhookId: input.webhookId }),
+    ),
+  rotateSecret: writeProcedure
+    .input(WebhookIdInput.extend({ data: RotateWebhookSecretInputSchema }))
+    .output(WebhookSecretsSchema)
+    .mutation(({ ctx, input }) =>
+      rotateWebhookSecret(ctx.prisma, { userId: ctx.principal.userId, webhookId: input.webhookId, input: input.data }),
+    ),
+  dispatches: readProcedure
+    .input(WebhookIdInput.extend({ query: DispatchListQuerySchema.default({ offset: 0, limit: 1000, desc: false }) }))
+    .output(listOf(DispatchSchema))
+    .query(({ ctx, input }) =>
+      listDispatches(ctx.prisma, { userId: ctx.principal.userId, query: input.query, webhookId: input.webhookId }),
+    ),
+  redeliverFailed: writeProcedure
+    .input(WebhookIdInput.extend({ data: BulkRedeliverInputSchema }))
+    .output(BulkRedeliverResultSchema)
+    .mutation(({ ctx, input }) =>
+      redeliverFailedDispatches(ctx.prisma, {
+        userId: ctx.principal.userId,
+        webhookId: input.webhookId,
+        input: input.data,
+      }),
+    ),
+};
+
+export const dispatchesRouter = router({
+  list: readProcedure
+    .input(DispatchListQuerySchema.default({ offset: 0, limit: 1000, desc: false }))
+    .output(listOf(DispatchSchema))
+    .query(({ ctx, input }) => listDispatches(ctx.prisma, { userId: ctx.principal.userId, query: input })),
+  get: readProcedure
+    .input(DispatchIdInput)
+    .output(DispatchSchema)
+    .query(({ ctx, input }) => getDispatch(ctx.prisma, { userId: ctx.principal.userId, dispatchId: input.dispatchId })),
+  redeliver: writeProcedure
+    .input(DispatchIdInput)
+    .output(DispatchSchema)
+    .mutation(({ ctx, input }) =>
+      redeliverDispatch(ctx.prisma, { userId: ctx.principal.userId, dispatchId: input.dispatchId }),
+    ),
+});

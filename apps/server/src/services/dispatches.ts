@@ -1,0 +1,168 @@
+import type { BulkRedeliverInputSchema, Dispatch, DispatchListQuery, DispatchStatus, List } from '@ricochet/schema';
+import type { z } from 'zod';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { AppError, recordNotFound } from './errors.ts';
+import { DISPATCH_CHANNEL, enqueueDispatches } from './events.ts';
+
+const withCallsAndWebhook = {
+  calls: { orderBy: { attempt: 'asc' } },
+  webhook: { select: { requestUrl: true, isAdHoc: true } },
+} as const satisfies Prisma.DispatchInclude;
+type DispatchRow = Prisma.DispatchGetPayload<{ include: typeof withCallsAndWebhook }>;
+
+export function toDispatch(row: DispatchRow): Dispatch {
+  return {
+    id: row.id,
+    userId: row.userId,
+    webhookId: row.webhookId,
+    createdAt: row.createdAt.toISOString(),
+    status: row.status,
+    eventType: row.eventType,
+    eventData: (row.eventData as Record<string, unknown> | null) ?? null,
+    webhook: { requestUrl: row.webhook.requestUrl, isAdHoc: row.webhook.isAdHoc },
+    calls: row.calls.map((call) => ({
+      startedAt: call.startedAt.toISOString(),
+      finishedAt: call.finishedAt?.toISOString() ?? null,
+      errorMessage: call.errorMessage,
+      responseStatus: call.responseStatus,
+      responseBody: call.responseBody,
+    })),
+    attemptCount: row.attemptCount,
+    nextAttemptAt: row.status === 'ACTIVE' ? (row.nextAttemptAt?.toISOString() ?? null) : null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/** Lists a user's dispatches, newest last like every Apify list (desc=1 for newest first). */
+export async function listDispatches(
+  prisma: PrismaClient,
+  args: { userId: string; query: DispatchListQuery; webhookId?: string },
+): Promise<List<Dispatch>> {
+  const { userId, query, webhookId } = args;
+  if (webhookId !== undefined) {
+    const owned = await prisma.webhook.count({ where: { id: webhookId, userId } });
+    if (owned === 0) throw recordNotFound('Webhook', webhookId);
+  }
+  const where: Prisma.DispatchWhereInput = {
+    userId,
+    ...(webhookId !== undefined && { webhookId }),
+    ...(query.status !== undefined && { status: query.status }),
+    ...(query.eventType !== undefined && { eventType: query.eventType }),
+  };
+  const direction = query.desc ? 'desc' : 'asc';
+  const [total, rows] = await Promise.all([
+    prisma.dispatch.count({ where }),
+    prisma.dispatch.findMany({
+      where,
+      include: withCallsAndWebhook,
+      orderBy: [{ createdAt: direction }, { id: direction }],
+      skip: query.offset,
+      take: query.limit,
+    }),
+  ]);
+  return {
+    total,
+    offset: query.offset,
+    limit: query.limit,
+    count: rows.length,
+    desc: query.desc,
+    items: rows.map(toDispatch),
+  };
+}
+
+export async function getDispatch(prisma: PrismaClient, args: { userId: string; dispatchId: string }): Promise<Dispatch> {
+  const row = await prisma.dispatch.findFirst({
+    where: { id: args.dispatchId, userId: args.userId },
+    include: withCallsAndWebhook,
+  });
+  if (!row) throw recordNotFound('Webhook dispatch', args.dispatchId);
+  return toDispatch(row);
+}
+
+/** The dummy event of a test dispatch, shaped like a real actor run event. */
+export const TEST_EVENT_DATA = { actorId: 'TEST_ACTOR_ID', actorRunId: 'TEST_ACTOR_RUN_ID' } as const;
+export const TEST_RESOURCE = {
+  id: 'TEST_ACTOR_RUN_ID',
+  actId: 'TEST_ACTOR_ID',
+  status: 'SUCCEEDED',
+  startedAt: '2019-12-12T07:34:14.202Z',
+  finishedAt: '2019-12-13T08:36:13.202Z',
+  defaultDatasetId: 'TEST_DATASET_ID',
+  defaultKeyValueStoreId: 'TEST_KEY_VALUE_STORE_ID',
+} as const;
+
+/**
+ * Apify's "test webhook": a TEST event with a dummy payload, delivered like any other dispatch
+ * (whatever the webhook's state, since a person asked for it explicitly).
+ */
+export async function testWebhook(prisma: PrismaClient, args: { userId: string; webhookId: string }): Promise<Dispatch> {
+  const webhook = await prisma.webhook.findFirst({ where: { id: args.webhookId, userId: args.userId } });
+  if (!webhook) throw recordNotFound('Webhook', args.webhookId);
+  const [dispatchId] = await prisma.$transaction((tx) =>
+    enqueueDispatches(tx, {
+      userId: args.userId,
+      webhookIds: [webhook.id],
+      eventId: null,
+      eventType: 'TEST',
+      eventData: { ...TEST_EVENT_DATA },
+      resource: { ...TEST_RESOURCE },
+    }),
+  );
+  return getDispatch(prisma, { userId: args.userId, dispatchId: dispatchId as string });
+}
+
+/**
+ * Puts finished dispatches back in the queue with a full retry budget (roundStartAttempt), keeping
+ * their call history and id (so receivers that dedupe on webhook-id see the same message).
+ */
+async function requeue(prisma: PrismaClient, ids: string[], fromStatuses: DispatchStatus[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  return prisma.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<Array<{ id: string }>>`
+      UPDATE "Dispatch"
+      SET "status" = 'ACTIVE', "nextAttemptAt" = ${new Date()}, "finishedAt" = NULL,
+          "leaseExpiresAt" = NULL, "leasedBy" = NULL, "roundStartAttempt" = "attemptCount"
+      WHERE "id" = ANY(${ids}::text[]) AND "status"::text = ANY(${fromStatuses}::text[])
+      RETURNING "id"`;
+    if (rows.length > 0) await tx.$executeRaw`SELECT pg_notify(${DISPATCH_CHANNEL}, '')`;
+    return rows.map((row) => row.id);
+  });
+}
+
+export async function redeliverDispatch(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string },
+): Promise<Dispatch> {
+  const row = await prisma.dispatch.findFirst({ where: { id: args.dispatchId, userId: args.userId } });
+  if (!row) throw recordNotFound('Webhook dispatch', args.dispatchId);
+  if (row.status === 'ACTIVE') {
+    throw new AppError('invalid-input', `Invalid input: dispatch ${row.id} is still being delivered.`);
+  }
+  await requeue(prisma, [row.id], ['SUCCEEDED', 'FAILED']);
+  return getDispatch(prisma, args);
+}
+
+/** At most this many dispatches per bulk redelivery, so one request cannot flood the queue. */
+export const BULK_REDELIVER_LIMIT = 10_000;
+
+export async function redeliverFailedDispatches(
+  prisma: PrismaClient,
+  args: { userId: string; webhookId: string; input: z.output<typeof BulkRedeliverInputSchema> },
+): Promise<{ redelivered: number; dispatchIds: string[] }> {
+  const { userId, webhookId, input } = args;
+  const owned = await prisma.webhook.count({ where: { id: webhookId, userId } });
+  if (owned === 0) throw recordNotFound('Webhook', webhookId);
+  const createdAt = { gte: new Date(input.since), ...(input.until && { lte: new Date(input.until) }) };
+  const candidates = await prisma.dispatch.findMany({
+    where: { userId, webhookId, status: 'FAILED', createdAt },
+    select: { id: true },
+    orderBy: { createdAt: 'asc' },
+    take: BULK_REDELIVER_LIMIT,
+  });
+  const dispatchIds = await requeue(
+    prisma,
+    candidates.map((candidate) => candidate.id),
+    ['FAILED'],
+  );
+  return { redelivered: dispatchIds.length, dispatchIds };
+}
