@@ -27,7 +27,9 @@ export async function ensureAdmin(prisma: PrismaClient, config: Config, logger: 
     return;
   }
   if (!config.RICOCHET_ADMIN_TOKEN) return;
-  const known = await prisma.apiToken.findUnique({ where: { tokenHash: hashToken(config.RICOCHET_ADMIN_TOKEN) } });
+  const known = await prisma.apiToken.findUnique({
+    where: { tokenHash: hashToken(config.RICOCHET_ADMIN_TOKEN) },
+  });
   if (known) return;
   const admin = await prisma.user.findFirst({ where: { isAdmin: true }, orderBy: { createdAt: 'asc' } });
   if (!admin) return;

@@ -68,7 +68,8 @@ async function run(argv: string[]): Promise<unknown> {
           scope: values['read-only'] ? 'READ_ONLY' : 'FULL',
         });
       case 'tokens revoke': {
-        if (!rest[1]) throw new AppError('invalid-input', 'Name the token: tokens revoke <username> <tokenId>.');
+        if (!rest[1])
+          throw new AppError('invalid-input', 'Name the token: tokens revoke <username> <tokenId>.');
         await revokeApiToken(prisma, { userId: await userIdOf(prisma, rest[0]), tokenId: rest[1] });
         return { revoked: rest[1] };
       }

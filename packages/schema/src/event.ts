@@ -13,10 +13,9 @@ export const PublishEventInputSchema = z
     resource: JsonObjectSchema.nullish(),
     idempotencyKey: z.string().min(1).max(256).nullish(),
   })
-  .refine(
-    (event) => JSON.stringify([event.eventData, event.resource]).length <= EVENT_DATA_LIMIT_BYTES,
-    { message: `eventData and resource must serialize to at most ${EVENT_DATA_LIMIT_BYTES} bytes of JSON` },
-  )
+  .refine((event) => JSON.stringify([event.eventData, event.resource]).length <= EVENT_DATA_LIMIT_BYTES, {
+    message: `eventData and resource must serialize to at most ${EVENT_DATA_LIMIT_BYTES} bytes of JSON`,
+  })
   .meta({ id: 'PublishEventInput' });
 export type PublishEventInput = z.input<typeof PublishEventInputSchema>;
 

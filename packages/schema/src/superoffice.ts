@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { RequestUrlSchema, StaticHeadersSchema, StaticPropertiesSchema, WebhookSecretSchema } from './webhook.ts';
+import {
+  RequestUrlSchema,
+  StaticHeadersSchema,
+  StaticPropertiesSchema,
+  WebhookSecretSchema,
+} from './webhook.ts';
 
 /**
  * SuperOffice's webhook definition, as `POST /api/v1/Webhook/Test` takes it. Only TargetUrl is

@@ -104,7 +104,8 @@ class Parser {
     }
     for (;;) {
       this.skipWhitespace();
-      if (this.source[this.position] !== '"') this.fail(`Unexpected ${this.describeCurrent()}, expected a "key"`);
+      if (this.source[this.position] !== '"')
+        this.fail(`Unexpected ${this.describeCurrent()}, expected a "key"`);
       const key = this.parseString();
       this.skipWhitespace();
       if (this.source[this.position] !== ':') this.fail(`Unexpected ${this.describeCurrent()}, expected ":"`);
@@ -220,7 +221,11 @@ function interpolate(text: string, variables: TemplateVariables): string {
 export type RenderOptions = { interpolateStrings: boolean };
 
 /** Renders a parsed template to a JSON value. A path that leads nowhere renders as null. */
-export function renderTemplate(node: TemplateNode, variables: TemplateVariables, options: RenderOptions): unknown {
+export function renderTemplate(
+  node: TemplateNode,
+  variables: TemplateVariables,
+  options: RenderOptions,
+): unknown {
   switch (node.kind) {
     case 'variable':
       return lookup(variables, node.path) ?? null;

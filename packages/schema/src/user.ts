@@ -39,7 +39,9 @@ export const CreateApiTokenInputSchema = z
 export type CreateApiTokenInput = z.input<typeof CreateApiTokenInputSchema>;
 
 /** A token as created: the only time its secret value is ever returned. */
-export const CreatedApiTokenSchema = ApiTokenSchema.extend({ token: z.string() }).meta({ id: 'CreatedApiToken' });
+export const CreatedApiTokenSchema = ApiTokenSchema.extend({ token: z.string() }).meta({
+  id: 'CreatedApiToken',
+});
 export type CreatedApiToken = z.infer<typeof CreatedApiTokenSchema>;
 
 export const CreatedUserSchema = z

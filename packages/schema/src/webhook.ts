@@ -30,7 +30,11 @@ export const WebhookConditionInputSchema = z
 
 /** Only the fields that are set: an event matches when each of them equals eventData's field. */
 export const WebhookConditionSchema = z
-  .object({ actorId: z.string().optional(), actorTaskId: z.string().optional(), actorRunId: z.string().optional() })
+  .object({
+    actorId: z.string().optional(),
+    actorTaskId: z.string().optional(),
+    actorRunId: z.string().optional(),
+  })
   .meta({ id: 'WebhookCondition' });
 export type WebhookCondition = z.infer<typeof WebhookConditionSchema>;
 
@@ -67,7 +71,9 @@ export const PayloadTemplateSchema = templateSchema(WEBHOOK_LIMITS.payloadTempla
 export const HeadersTemplateSchema = templateSchema(WEBHOOK_LIMITS.headersTemplate, parseHeadersTemplate);
 
 /** RFC 9110 token characters; a header name outside them would make the HTTP client throw. */
-const HeaderNameSchema = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'must be a valid HTTP header name');
+const HeaderNameSchema = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'must be a valid HTTP header name');
 export const StaticHeadersSchema = z
   .record(HeaderNameSchema, z.string().max(WEBHOOK_LIMITS.headerValue))
   .refine((headers) => Object.keys(headers).length <= WEBHOOK_LIMITS.headers, {
@@ -91,7 +97,10 @@ const optionalFlag = z.boolean().nullish();
 export const CreateWebhookInputSchema = z
   .object({
     isAdHoc: optionalFlag,
-    eventTypes: z.array(EventTypeNameSchema).min(1, 'must list at least one event type').max(WEBHOOK_LIMITS.eventTypes),
+    eventTypes: z
+      .array(EventTypeNameSchema)
+      .min(1, 'must list at least one event type')
+      .max(WEBHOOK_LIMITS.eventTypes),
     condition: WebhookConditionInputSchema.nullish(),
     idempotencyKey: z.string().min(1).max(WEBHOOK_LIMITS.idempotencyKey).nullish(),
     ignoreSslErrors: optionalFlag,
@@ -125,7 +134,9 @@ export const WebhookLastDispatchSchema = z
   .object({ status: DispatchStatusSchema, finishedAt: z.iso.datetime().nullable() })
   .meta({ id: 'WebhookLastDispatch' });
 
-export const WebhookStatsSchema = z.object({ totalDispatches: z.number().int() }).meta({ id: 'WebhookStats' });
+export const WebhookStatsSchema = z
+  .object({ totalDispatches: z.number().int() })
+  .meta({ id: 'WebhookStats' });
 
 /** A webhook as a list shows it (Apify's WebhookShort, plus state and description). */
 export const WebhookListItemSchema = z
@@ -160,7 +171,9 @@ export type Webhook = z.infer<typeof WebhookSchema>;
 
 export const WebhookSecretsSchema = z
   .object({
-    secrets: z.array(z.object({ secret: z.string(), createdAt: z.iso.datetime(), expiresAt: z.iso.datetime().nullable() })),
+    secrets: z.array(
+      z.object({ secret: z.string(), createdAt: z.iso.datetime(), expiresAt: z.iso.datetime().nullable() }),
+    ),
   })
   .meta({ id: 'WebhookSecrets' });
 export type WebhookSecrets = z.infer<typeof WebhookSecretsSchema>;
@@ -169,7 +182,12 @@ export const RotateWebhookSecretInputSchema = z
   .object({
     secret: WebhookSecretSchema.nullish(),
     /** How long the old secret keeps signing, in seconds (default one day, at most a week). */
-    gracePeriodSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(24 * 3600),
+    gracePeriodSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(24 * 3600),
   })
   .meta({ id: 'RotateWebhookSecretInput' });
 export type RotateWebhookSecretInput = z.input<typeof RotateWebhookSecretInputSchema>;

@@ -19,12 +19,15 @@ const variables: TemplateVariables = {
 
 describe('parseTemplate', () => {
   test("renders Apify's default payload template to the five variables", () => {
-    const rendered = renderTemplate(parseTemplate(DEFAULT_PAYLOAD_TEMPLATE), variables, { interpolateStrings: false });
+    const rendered = renderTemplate(parseTemplate(DEFAULT_PAYLOAD_TEMPLATE), variables, {
+      interpolateStrings: false,
+    });
     expect(rendered).toEqual(variables);
   });
 
   test('reaches inside variables with dot paths and renders missing paths as null', () => {
-    const template = '{"run": {{resource.id}}, "ms": {{resource.stats.durationMillis}}, "nope": {{resource.missing.deep}}}';
+    const template =
+      '{"run": {{resource.id}}, "ms": {{resource.stats.durationMillis}}, "nope": {{resource.missing.deep}}}';
     expect(renderTemplate(parseTemplate(template), variables, { interpolateStrings: false })).toEqual({
       run: 'JgwXN9BdwxGcu9MMF',
       ms: 1200,
@@ -52,7 +55,10 @@ describe('parseTemplate', () => {
   test.each([
     ['{"a": 1,}', 'Unexpected character "}", expected a "key" at line 1, column 9'],
     ['{\n  "a": 1\n  "b": 2\n}', 'Unexpected character "\\"", expected "," or "}" at line 3, column 3'],
-    ['{"a": {{nobody}}}', 'Unknown variable "nobody" (known: userId, createdAt, eventType, eventData, resource) at line 1, column 7'],
+    [
+      '{"a": {{nobody}}}',
+      'Unknown variable "nobody" (known: userId, createdAt, eventType, eventData, resource) at line 1, column 7',
+    ],
     ['{"a": {{resource.id}', 'Unclosed variable, expected }} at line 1, column 7'],
     ['{"a": "open', 'Unterminated string at line 1, column 7'],
     ['{"a": tru}', 'Unexpected character "t", expected a value at line 1, column 7'],
@@ -67,7 +73,9 @@ describe('parseTemplate', () => {
 describe('headers templates', () => {
   test('must be objects and render every value as a string', () => {
     expect(() => parseHeadersTemplate('[1]')).toThrowError('Headers template must be a JSON object');
-    const node = parseHeadersTemplate('{"X-Run": {{resource.id}}, "X-Ms": {{resource.stats.durationMillis}}, "X-None": {{resource.x}}}');
+    const node = parseHeadersTemplate(
+      '{"X-Run": {{resource.id}}, "X-Ms": {{resource.stats.durationMillis}}, "X-None": {{resource.x}}}',
+    );
     expect(renderHeadersTemplate(node, variables, { interpolateStrings: false })).toEqual({
       'X-Run': 'JgwXN9BdwxGcu9MMF',
       'X-Ms': '1200',

@@ -1,14 +1,14 @@
-import { RESPONSE_BODY_LIMIT } from '@ricochet/schema';
 import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
+import { RESPONSE_BODY_LIMIT } from '@ricochet/schema';
 import type { Dispatcher } from 'undici';
+import { Agent, request } from 'undici';
+import type { LookupFunction, OutboundPolicy } from './outbound-guard.ts';
 import {
-  FORBIDDEN_ADDRESS_CODE,
   createGuardedConnector,
+  FORBIDDEN_ADDRESS_CODE,
   forbiddenAddressReason,
   unbracketHost,
 } from './outbound-guard.ts';
-import type { LookupFunction, OutboundPolicy } from './outbound-guard.ts';
 
 export type HttpSenderOptions = {
   policy: OutboundPolicy;
@@ -63,7 +63,10 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * were never sent. Here a call's timeout starts when it gets its slot.
  */
 class KeyedSemaphore {
-  private readonly entries = new Map<string, { active: number; waiters: Array<(granted: boolean) => void> }>();
+  private readonly entries = new Map<
+    string,
+    { active: number; waiters: Array<(granted: boolean) => void> }
+  >();
 
   constructor(private readonly limit: number) {}
 
@@ -154,7 +157,9 @@ function rootError(error: unknown): ErrorLike {
       return candidate;
     }
   }
-  return typeof current === 'object' && current !== null ? (current as ErrorLike) : { message: String(current) };
+  return typeof current === 'object' && current !== null
+    ? (current as ErrorLike)
+    : { message: String(current) };
 }
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
@@ -235,9 +240,15 @@ export class HttpSender {
     this.userAgent = options.userAgent;
     this.slots = new KeyedSemaphore(maxConcurrentPerHost);
     // Plain Agents never read HTTP(S)_PROXY, so no proxy can route around the guard.
-    const connector = { policy: options.policy, lookup: options.lookup, connectTimeoutMs: CONNECT_TIMEOUT_MS };
+    const connector = {
+      policy: options.policy,
+      lookup: options.lookup,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    };
     this.agent = new Agent({ connect: createGuardedConnector({ ...connector, rejectUnauthorized: true }) });
-    this.insecureAgent = new Agent({ connect: createGuardedConnector({ ...connector, rejectUnauthorized: false }) });
+    this.insecureAgent = new Agent({
+      connect: createGuardedConnector({ ...connector, rejectUnauthorized: false }),
+    });
   }
 
   /** Calls to `host:port` (see hostKeyOf) holding a slot right now. */
@@ -353,7 +364,15 @@ export class HttpSender {
     } finally {
       clearTimeout(timer);
     }
-    return { startedAt, finishedAt: new Date(), responseStatus, responseHeaders, responseBody, errorMessage, retryAfterMs };
+    return {
+      startedAt,
+      finishedAt: new Date(),
+      responseStatus,
+      responseHeaders,
+      responseBody,
+      errorMessage,
+      retryAfterMs,
+    };
   }
 
   /**
@@ -361,9 +380,13 @@ export class HttpSender {
    * past that the body is destroyed, which closes the connection. The call's AbortSignal bounds the
    * time this takes.
    */
-  private async readBody(body: Dispatcher.ResponseData['body'], contentLength: string | undefined): Promise<BodyRead> {
+  private async readBody(
+    body: Dispatcher.ResponseData['body'],
+    contentLength: string | undefined,
+  ): Promise<BodyRead> {
     const limit = this.responseBodyLimit;
-    const declared = contentLength !== undefined && /^\d+$/.test(contentLength) ? Number(contentLength) : null;
+    const declared =
+      contentLength !== undefined && /^\d+$/.test(contentLength) ? Number(contentLength) : null;
     const kept: Buffer[] = [];
     let keptBytes = 0;
     let seenBytes = 0;
@@ -371,7 +394,8 @@ export class HttpSender {
     let error: unknown = null;
     try {
       // A declared length past the drain limit is not worth draining: stop once the kept part is full.
-      const stopAfter = declared !== null && declared > limit + DRAIN_LIMIT_BYTES ? limit : limit + DRAIN_LIMIT_BYTES;
+      const stopAfter =
+        declared !== null && declared > limit + DRAIN_LIMIT_BYTES ? limit : limit + DRAIN_LIMIT_BYTES;
       for await (const chunk of body as AsyncIterable<Buffer>) {
         seenBytes += chunk.length;
         if (keptBytes < limit) {

@@ -1,7 +1,7 @@
-import dns from 'node:dns';
 import type { LookupAddress } from 'node:dns';
-import { isIP } from 'node:net';
+import dns from 'node:dns';
 import type { LookupFunction, Socket } from 'node:net';
+import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { buildConnector } from 'undici';
 
@@ -139,7 +139,10 @@ function verdictFor(ip: string): Verdict | null {
   if (parsed instanceof ipaddr.IPv6) return v6Verdict(parsed);
   const verdict = v4Verdict(parsed);
   if (verdict.kind === 'public' || isIP(bare) === 4) return verdict;
-  return { kind: verdict.kind, what: `an IPv4-mapped address for ${parsed.toString()}, which is ${verdict.what}` };
+  return {
+    kind: verdict.kind,
+    what: `an IPv4-mapped address for ${parsed.toString()}, which is ${verdict.what}`,
+  };
 }
 
 /**
@@ -172,7 +175,10 @@ const systemLookup: LookupFunction = dns.lookup;
  * (a name that answers public to a check and private to the connect) has no second answer to swap in.
  * A name with some forbidden and some allowed addresses still connects, to the allowed ones only.
  */
-export function createGuardedLookup(policy: OutboundPolicy, lookup: LookupFunction = systemLookup): LookupFunction {
+export function createGuardedLookup(
+  policy: OutboundPolicy,
+  lookup: LookupFunction = systemLookup,
+): LookupFunction {
   return (hostname, options, callback) => {
     const onResolved = (
       error: NodeJS.ErrnoException | null,

@@ -59,7 +59,11 @@ export function renderBody(webhook: DeliveryWebhook, variables: TemplateVariable
   const options = { interpolateStrings: webhook.shouldInterpolateStrings };
   let payload: unknown;
   try {
-    payload = renderTemplate(parseTemplate(webhook.payloadTemplate || DEFAULT_PAYLOAD_TEMPLATE), variables, options);
+    payload = renderTemplate(
+      parseTemplate(webhook.payloadTemplate || DEFAULT_PAYLOAD_TEMPLATE),
+      variables,
+      options,
+    );
   } catch (error) {
     throw new TemplateRenderError(`payloadTemplate could not be rendered: ${(error as Error).message}`);
   }
@@ -106,7 +110,10 @@ export function deliveryHeaders(args: {
       timestamp,
       body: args.body,
     });
-    headers[DELIVERY_HEADERS.superOfficeSignature] = superOfficeSignature(args.secrets[0] as string, args.body);
+    headers[DELIVERY_HEADERS.superOfficeSignature] = superOfficeSignature(
+      args.secrets[0] as string,
+      args.body,
+    );
   }
   return headers;
 }
@@ -124,9 +131,13 @@ export function buildDeliveryRequest(args: {
   let templateHeaders: Record<string, string> = {};
   try {
     if (webhook.headersTemplate) {
-      templateHeaders = renderHeadersTemplate(parseHeadersTemplate(webhook.headersTemplate), message.variables, {
-        interpolateStrings: webhook.shouldInterpolateStrings,
-      });
+      templateHeaders = renderHeadersTemplate(
+        parseHeadersTemplate(webhook.headersTemplate),
+        message.variables,
+        {
+          interpolateStrings: webhook.shouldInterpolateStrings,
+        },
+      );
     }
   } catch (error) {
     throw new TemplateRenderError(`headersTemplate could not be rendered: ${(error as Error).message}`);

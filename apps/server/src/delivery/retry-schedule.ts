@@ -18,7 +18,11 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 /** Delay before retry number `retry` (1 = the first retry): base · 2^(retry-1), with jitter, capped. */
-export function backoffDelayMs(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  retry: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   const exact = Math.min(policy.baseDelayMs * 2 ** (retry - 1), policy.maxDelayMs);
   const spread = 1 + policy.jitter * (2 * random() - 1);
   return Math.round(Math.min(exact * spread, policy.maxDelayMs));
@@ -34,7 +38,10 @@ export function retryDelayMs(
   response: { responseStatus: number | null; retryAfterMs: number | null },
   random?: () => number,
 ): number {
-  if ((response.responseStatus === 429 || response.responseStatus === 503) && response.retryAfterMs !== null) {
+  if (
+    (response.responseStatus === 429 || response.responseStatus === 503) &&
+    response.retryAfterMs !== null
+  ) {
     return Math.min(Math.max(response.retryAfterMs, 1000), policy.retryAfterMaxMs);
   }
   return backoffDelayMs(retry, policy, random);

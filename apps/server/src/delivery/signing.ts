@@ -35,7 +35,12 @@ export type StandardSignatureInput = {
  * The `webhook-signature` header value: `v1,<base64 HMAC-SHA256>` per live secret, space-separated,
  * so a receiver that has only the old or only the new secret verifies during a rotation.
  */
-export function standardWebhookSignature({ secrets, messageId, timestamp, body }: StandardSignatureInput): string {
+export function standardWebhookSignature({
+  secrets,
+  messageId,
+  timestamp,
+  body,
+}: StandardSignatureInput): string {
   if (secrets.length === 0) throw new RangeError('standardWebhookSignature needs at least one secret');
   // The signed content has the decimal timestamp in it; a fraction or an exponent would never match
   // what the receiver reads from the webhook-timestamp header.
@@ -44,7 +49,10 @@ export function standardWebhookSignature({ secrets, messageId, timestamp, body }
   }
   const content = `${messageId}.${timestamp}.${body}`;
   return secrets
-    .map((secret) => `v1,${createHmac('sha256', secretKeyBytes(secret)).update(content, 'utf8').digest('base64')}`)
+    .map(
+      (secret) =>
+        `v1,${createHmac('sha256', secretKeyBytes(secret)).update(content, 'utf8').digest('base64')}`,
+    )
     .join(' ');
 }
 

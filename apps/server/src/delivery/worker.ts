@@ -113,7 +113,10 @@ export class DeliveryWorker {
     for (const dispatch of claimed) {
       const work = this.deliver(dispatch)
         .catch((error: unknown) => {
-          this.deps.logger.error({ err: error, dispatchId: dispatch.id, workerId: this.workerId }, 'delivery failed');
+          this.deps.logger.error(
+            { err: error, dispatchId: dispatch.id, workerId: this.workerId },
+            'delivery failed',
+          );
         })
         .finally(() => {
           this.inFlight.delete(dispatch.id);
@@ -170,7 +173,9 @@ export class DeliveryWorker {
     const dispatch = await prisma.dispatch.findUnique({
       where: { id: claimed.id },
       include: {
-        webhook: { include: { secrets: { where: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } } } },
+        webhook: {
+          include: { secrets: { where: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } } },
+        },
         event: { select: { createdAt: true } },
       },
     });
@@ -205,7 +210,9 @@ export class DeliveryWorker {
       const request = buildDeliveryRequest({
         webhook: webhook as DeliveryWebhook,
         message: { dispatchId: dispatch.id, variables },
-        secrets: webhook.secrets.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).map((s) => s.secret),
+        secrets: webhook.secrets
+          .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+          .map((s) => s.secret),
         now,
         requestOrigin: settings.requestOrigin,
       });
@@ -255,10 +262,12 @@ export class DeliveryWorker {
     result: SendResult,
   ): Promise<DeliveryOutcome> {
     const { settings } = this.deps;
-    const succeeded = result.responseStatus !== null && result.responseStatus >= 200 && result.responseStatus < 300;
+    const succeeded =
+      result.responseStatus !== null && result.responseStatus >= 200 && result.responseStatus < 300;
     const gone = result.responseStatus === 410;
     const retriesUsed = attempt - roundStartAttempt - 1;
-    const giveUp = !succeeded && (gone || dispatch.webhook.doNotRetry || retriesUsed >= settings.retry.maxRetries);
+    const giveUp =
+      !succeeded && (gone || dispatch.webhook.doNotRetry || retriesUsed >= settings.retry.maxRetries);
     const outcome: DeliveryOutcome = succeeded ? 'succeeded' : giveUp ? 'failed' : 'retrying';
     const finishedAt = result.finishedAt;
     const nextAttemptAt =

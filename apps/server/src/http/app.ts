@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -57,15 +57,38 @@ export async function buildApp({
 
   app.setErrorHandler((error, _request, reply) => sendError(reply, error));
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new AppError('record-not-found', `There is no API end-point at ${request.method} ${request.url.split('?')[0]}.`)),
+    sendError(
+      reply,
+      new AppError(
+        'record-not-found',
+        `There is no API end-point at ${request.method} ${request.url.split('?')[0]}.`,
+      ),
+    ),
   );
 
   app.addHook('preParsing', decompressRequestBody);
+  // Bodies are JSON whatever they are labelled (SuperOffice clients send text/json and friends;
+  // apify-client labels bodiless POSTs as form data). Routes without a body ignore it.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(
+        new AppError(
+          'invalid-input',
+          `Invalid input: the request body is not valid JSON (${(error as Error).message}).`,
+        ),
+      );
+    }
+  });
   // Who is asking is resolved once per request; each route then says what it requires.
   app.addHook('onRequest', async (request) => {
     const { principal, tokenPresented } = await authenticate(prisma, request);
     request.principal = principal;
-    if (tokenPresented && !principal) throw new AppError('token-not-valid', 'Authentication token is not valid.');
+    if (tokenPresented && !principal)
+      throw new AppError('token-not-valid', 'Authentication token is not valid.');
   });
 
   await app.register(rateLimit, {
@@ -75,12 +98,20 @@ export async function buildApp({
     // Limits are per token; requests without a token share a budget per client address.
     keyGenerator: (request) => {
       const token = tokenOf(request);
-      return request.principal ? `token:${request.principal.tokenId}` : token ? `t:${hashToken(token)}` : `ip:${request.ip}`;
+      return request.principal
+        ? `token:${request.principal.tokenId}`
+        : token
+          ? `t:${hashToken(token)}`
+          : `ip:${request.ip}`;
     },
     errorResponseBuilder: (_request, context) =>
-      new AppError('rate-limit-exceeded', `Rate limit exceeded: at most ${context.max} requests per ${context.after}. Retry later.`, {
-        retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
-      }),
+      new AppError(
+        'rate-limit-exceeded',
+        `Rate limit exceeded: at most ${context.max} requests per ${context.after}. Retry later.`,
+        {
+          retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
+        },
+      ),
   });
 
   app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
@@ -109,7 +140,8 @@ export async function buildApp({
       router: appRouter,
       createContext: ({ req }): TrpcContext => ({ prisma, sender, config, principal: req.principal }),
       onError: ({ error, path }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path }, 'tRPC error');
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          logger.error({ err: error.cause ?? error, path }, 'tRPC error');
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });

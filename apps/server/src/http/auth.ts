@@ -28,7 +28,8 @@ export async function authenticate(prisma: PrismaClient, request: FastifyRequest
 /** Checks a principal against what an action needs; the one rule both transports follow. */
 export function authorize(principal: Principal | null, access: Access): Principal | null {
   if (access === 'public') return principal;
-  if (!principal) throw new AppError('token-not-valid', 'Authentication token is not valid or was not provided.');
+  if (!principal)
+    throw new AppError('token-not-valid', 'Authentication token is not valid or was not provided.');
   if (access !== 'read' && principal.scope !== 'FULL') {
     throw new AppError('permission-denied', 'This token is read-only; it cannot perform this action.');
   }

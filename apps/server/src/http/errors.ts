@@ -42,7 +42,8 @@ export function toErrorAnswer(error: unknown, log?: FastifyRequest['log']): Erro
   });
   if (error instanceof AppError) {
     const headers: Record<string, string> = {};
-    if (error.extra.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.extra.retryAfterSeconds);
+    if (error.extra.retryAfterSeconds !== undefined)
+      headers['retry-after'] = String(error.extra.retryAfterSeconds);
     if (error.extra.allowedMethods) headers.allow = error.extra.allowedMethods.join(', ');
     return answer(error.type, error.message, headers);
   }

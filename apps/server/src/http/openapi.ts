@@ -14,7 +14,11 @@ export function buildOpenApiDocument(routes: RouteDefinition[], info: { version:
   const components: Record<string, JsonSchema> = {};
 
   const toSchema = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
-    const converted = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+    const converted = z.toJSONSchema(schema, {
+      io,
+      unrepresentable: 'any',
+      target: 'draft-2020-12',
+    }) as JsonSchema;
     const defs = (converted.$defs ?? {}) as Record<string, JsonSchema>;
     const renames = new Map<string, string>();
     for (const [id, def] of Object.entries(defs)) {
@@ -36,7 +40,8 @@ export function buildOpenApiDocument(routes: RouteDefinition[], info: { version:
       }
       return value;
     };
-    for (const [id, def] of Object.entries(defs)) components[renames.get(id) ?? id] = rewrite(def) as JsonSchema;
+    for (const [id, def] of Object.entries(defs))
+      components[renames.get(id) ?? id] = rewrite(def) as JsonSchema;
     const { $defs: _defs, $schema: _schema, ...rest } = converted;
     return rewrite(rest) as JsonSchema;
   };
@@ -69,7 +74,10 @@ export function buildOpenApiDocument(routes: RouteDefinition[], info: { version:
             description: route.success.description ?? 'Success',
             content: {
               'application/json': {
-                schema: toSchema(route.success.envelope === false ? route.success.data : dataOf(route.success.data), 'output'),
+                schema: toSchema(
+                  route.success.envelope === false ? route.success.data : dataOf(route.success.data),
+                  'output',
+                ),
               },
             },
           }

@@ -1,4 +1,10 @@
-import type { BulkRedeliverInputSchema, Dispatch, DispatchListQuery, DispatchStatus, List } from '@ricochet/schema';
+import type {
+  BulkRedeliverInputSchema,
+  Dispatch,
+  DispatchListQuery,
+  DispatchStatus,
+  List,
+} from '@ricochet/schema';
 import type { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { AppError, recordNotFound } from './errors.ts';
@@ -70,7 +76,10 @@ export async function listDispatches(
   };
 }
 
-export async function getDispatch(prisma: PrismaClient, args: { userId: string; dispatchId: string }): Promise<Dispatch> {
+export async function getDispatch(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string },
+): Promise<Dispatch> {
   const row = await prisma.dispatch.findFirst({
     where: { id: args.dispatchId, userId: args.userId },
     include: withCallsAndWebhook,
@@ -95,7 +104,10 @@ export const TEST_RESOURCE = {
  * Apify's "test webhook": a TEST event with a dummy payload, delivered like any other dispatch
  * (whatever the webhook's state, since a person asked for it explicitly).
  */
-export async function testWebhook(prisma: PrismaClient, args: { userId: string; webhookId: string }): Promise<Dispatch> {
+export async function testWebhook(
+  prisma: PrismaClient,
+  args: { userId: string; webhookId: string },
+): Promise<Dispatch> {
   const webhook = await prisma.webhook.findFirst({ where: { id: args.webhookId, userId: args.userId } });
   if (!webhook) throw recordNotFound('Webhook', args.webhookId);
   const [dispatchId] = await prisma.$transaction((tx) =>
@@ -115,7 +127,11 @@ export async function testWebhook(prisma: PrismaClient, args: { userId: string; 
  * Puts finished dispatches back in the queue with a full retry budget (roundStartAttempt), keeping
  * their call history and id (so receivers that dedupe on webhook-id see the same message).
  */
-async function requeue(prisma: PrismaClient, ids: string[], fromStatuses: DispatchStatus[]): Promise<string[]> {
+async function requeue(
+  prisma: PrismaClient,
+  ids: string[],
+  fromStatuses: DispatchStatus[],
+): Promise<string[]> {
   if (ids.length === 0) return [];
   return prisma.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<Array<{ id: string }>>`

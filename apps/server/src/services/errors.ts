@@ -35,7 +35,11 @@ export function invalidInput(error: z.ZodError, where?: string): AppError {
 }
 
 /** Parses with a schema and reports failures as 400 invalid-input naming the fields. */
-export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, value: unknown, where?: string): z.output<Schema> {
+export function parseOrThrow<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  where?: string,
+): z.output<Schema> {
   const result = schema.safeParse(value);
   if (!result.success) throw invalidInput(result.error, where);
   return result.data;

@@ -36,15 +36,25 @@ export async function createEventType(
 ): Promise<EventType> {
   const { name, description } = args.input;
   if (isBuiltInEventType(name)) throw new AppError('record-not-unique', `Event type ${name} is built in.`);
-  const existing = await prisma.eventType.findUnique({ where: { userId_name: { userId: args.userId, name } } });
+  const existing = await prisma.eventType.findUnique({
+    where: { userId_name: { userId: args.userId, name } },
+  });
   if (existing) throw new AppError('record-not-unique', `Event type ${name} already exists.`);
   const row = await prisma.eventType.create({
     data: { id: newRecordId(), userId: args.userId, name, description: description ?? null },
   });
-  return { name: row.name, description: row.description, builtIn: false, createdAt: row.createdAt.toISOString() };
+  return {
+    name: row.name,
+    description: row.description,
+    builtIn: false,
+    createdAt: row.createdAt.toISOString(),
+  };
 }
 
-export async function deleteEventType(prisma: PrismaClient, args: { userId: string; name: string }): Promise<void> {
+export async function deleteEventType(
+  prisma: PrismaClient,
+  args: { userId: string; name: string },
+): Promise<void> {
   const { count } = await prisma.eventType.deleteMany({ where: { userId: args.userId, name: args.name } });
   if (count === 0) throw recordNotFound('Event type', args.name);
 }
@@ -66,7 +76,7 @@ export async function assertEventTypesKnown(
     throw new AppError(
       'invalid-input',
       `Invalid input: ${args.field ?? 'eventTypes'}: unknown event type ${unknown.map((n) => `"${n}"`).join(', ')}. ` +
-        'Use one of Apify\'s types or register your own with POST /v2/event-types.',
+        "Use one of Apify's types or register your own with POST /v2/event-types.",
     );
   }
 }

@@ -1,6 +1,6 @@
 import type { Event, PublishEventInputSchema } from '@ricochet/schema';
 import type { z } from 'zod';
-import { Prisma, type PrismaClient, type Event as EventRow } from '../generated/prisma/client.ts';
+import { type Event as EventRow, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId } from './ids.ts';
@@ -27,8 +27,16 @@ type Transaction = Prisma.TransactionClient;
  * The webhooks an event goes to: the user's ACTIVE webhooks that subscribe to its type and whose
  * condition fields that are set each equal the same field of eventData.
  */
-function matchingWebhooks(tx: Transaction, userId: string, eventType: string, eventData: Record<string, unknown>) {
-  const conditionMatch = (column: 'conditionActorId' | 'conditionActorTaskId' | 'conditionActorRunId', field: string) => {
+function matchingWebhooks(
+  tx: Transaction,
+  userId: string,
+  eventType: string,
+  eventData: Record<string, unknown>,
+) {
+  const conditionMatch = (
+    column: 'conditionActorId' | 'conditionActorTaskId' | 'conditionActorRunId',
+    field: string,
+  ) => {
     const value = eventData[field];
     return typeof value === 'string' ? { OR: [{ [column]: null }, { [column]: value }] } : { [column]: null };
   };
@@ -96,7 +104,9 @@ export async function publishEvent(
   const { userId, input } = args;
   const idempotencyKey = input.idempotencyKey ?? null;
   const findByKey = () =>
-    idempotencyKey ? prisma.event.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } }) : null;
+    idempotencyKey
+      ? prisma.event.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } })
+      : null;
 
   const existing = await findByKey();
   if (existing) return { event: toEvent(existing), created: false };
@@ -138,7 +148,10 @@ export async function publishEvent(
   }
 }
 
-export async function getEvent(prisma: PrismaClient, args: { userId: string; eventId: string }): Promise<Event> {
+export async function getEvent(
+  prisma: PrismaClient,
+  args: { userId: string; eventId: string },
+): Promise<Event> {
   const row = await prisma.event.findFirst({ where: { id: args.eventId, userId: args.userId } });
   if (!row) throw recordNotFound('Event', args.eventId);
   return toEvent(row);

@@ -40,7 +40,10 @@ export async function testWebhookDefinition(
   };
   const body = withProperties(payload, definition.Properties ?? null);
   const headers = deliveryHeaders({
-    webhookId: definition.WebhookId !== null && definition.WebhookId !== undefined ? String(definition.WebhookId) : 'test',
+    webhookId:
+      definition.WebhookId !== null && definition.WebhookId !== undefined
+        ? String(definition.WebhookId)
+        : 'test',
     dispatchId: eventId,
     body,
     secrets: definition.Secret ? [definition.Secret] : [],
@@ -55,6 +58,7 @@ export async function testWebhookDefinition(
     timeoutMs: args.timeoutMs,
     ignoreSslErrors: false,
   });
-  const success = result.responseStatus !== null && result.responseStatus >= 200 && result.responseStatus < 300;
+  const success =
+    result.responseStatus !== null && result.responseStatus >= 200 && result.responseStatus < 300;
   return { Success: success, Message: describeResponse(result) };
 }

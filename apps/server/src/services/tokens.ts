@@ -56,7 +56,10 @@ export async function listApiTokens(prisma: PrismaClient, args: { userId: string
   return rows.map(toApiToken);
 }
 
-export async function revokeApiToken(prisma: PrismaClient, args: { userId: string; tokenId: string }): Promise<void> {
+export async function revokeApiToken(
+  prisma: PrismaClient,
+  args: { userId: string; tokenId: string },
+): Promise<void> {
   const { count } = await prisma.apiToken.updateMany({
     where: { id: args.tokenId, userId: args.userId, revokedAt: null },
     data: { revokedAt: new Date() },

@@ -3,11 +3,11 @@ import type {
   List,
   PaginationQuery,
   RotateWebhookSecretInputSchema,
-  WebhookSecrets,
   UpdateWebhookData,
   Webhook,
   WebhookCondition,
   WebhookListItem,
+  WebhookSecrets,
 } from '@ricochet/schema';
 import type { z } from 'zod';
 import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
@@ -182,7 +182,10 @@ async function findOwnWebhook(prisma: PrismaClient, userId: string, webhookId: s
   return row;
 }
 
-export async function getWebhook(prisma: PrismaClient, args: { userId: string; webhookId: string }): Promise<Webhook> {
+export async function getWebhook(
+  prisma: PrismaClient,
+  args: { userId: string; webhookId: string },
+): Promise<Webhook> {
   return toWebhook(await findOwnWebhook(prisma, args.userId, args.webhookId));
 }
 
@@ -204,11 +207,13 @@ export async function updateWebhook(
   }
 }
 
-export async function deleteWebhook(prisma: PrismaClient, args: { userId: string; webhookId: string }): Promise<void> {
+export async function deleteWebhook(
+  prisma: PrismaClient,
+  args: { userId: string; webhookId: string },
+): Promise<void> {
   const { count } = await prisma.webhook.deleteMany({ where: { id: args.webhookId, userId: args.userId } });
   if (count === 0) throw recordNotFound('Webhook', args.webhookId);
 }
-
 
 /** The secrets a webhook signs with now, newest first; older ones are in their grace period. */
 export async function getWebhookSecrets(

@@ -52,7 +52,8 @@ export const deliveryRoutes = [
     access: 'read',
     params: z.object({ eventId: RecordIdSchema }),
     success: { status: 200, data: EventSchema },
-    handler: ({ prisma, principal, params }) => getEvent(prisma, { userId: principal.userId, eventId: params.eventId }),
+    handler: ({ prisma, principal, params }) =>
+      getEvent(prisma, { userId: principal.userId, eventId: params.eventId }),
   }),
   defineRoute({
     method: 'POST',
@@ -110,7 +111,11 @@ export const deliveryRoutes = [
     body: BulkRedeliverInputSchema,
     success: { status: 200, data: BulkRedeliverResultSchema },
     handler: ({ prisma, principal, params, body }) =>
-      redeliverFailedDispatches(prisma, { userId: principal.userId, webhookId: params.webhookId, input: body }),
+      redeliverFailedDispatches(prisma, {
+        userId: principal.userId,
+        webhookId: params.webhookId,
+        input: body,
+      }),
   }),
   defineRoute({
     method: 'GET',

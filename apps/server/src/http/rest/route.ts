@@ -61,7 +61,11 @@ const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
  * Registers the routes, and answers every other method on their paths with 405 and the methods
  * that are allowed (Apify's message), and OPTIONS with an Allow header.
  */
-export function registerRoutes(app: FastifyInstance, services: RouteServices, routes: RouteDefinition[]): void {
+export function registerRoutes(
+  app: FastifyInstance,
+  services: RouteServices,
+  routes: RouteDefinition[],
+): void {
   const { prisma } = services;
   const methodsByPath = new Map<string, Set<string>>();
   for (const route of routes) {
@@ -79,7 +83,16 @@ export function registerRoutes(app: FastifyInstance, services: RouteServices, ro
         const query = route.query ? parseOrThrow(route.query, request.query ?? {}) : {};
         // Apify clients send no body on some POSTs (e.g. test): treat that as an empty object.
         const body = route.body ? parseOrThrow(route.body, request.body ?? {}) : undefined;
-        const data = await route.handler({ prisma, services, principal, params, query, body, request, reply });
+        const data = await route.handler({
+          prisma,
+          services,
+          principal,
+          params,
+          query,
+          body,
+          request,
+          reply,
+        });
         reply.code(route.success.status);
         if (route.success.data === null) return reply.send();
         return reply.send(route.success.envelope === false ? data : { data });
@@ -88,7 +101,10 @@ export function registerRoutes(app: FastifyInstance, services: RouteServices, ro
   }
 
   for (const [path, methods] of methodsByPath) {
-    const allowed = ['OPTIONS', ...[...methods].filter((method) => method !== 'OPTIONS' && method !== 'HEAD')];
+    const allowed = [
+      'OPTIONS',
+      ...[...methods].filter((method) => method !== 'OPTIONS' && method !== 'HEAD'),
+    ];
     const allowHeader = allowed.join(',');
     app.route({
       method: 'OPTIONS',

@@ -4,4 +4,9 @@ import { userRoutes } from './user-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
 /** Every REST endpoint; registered on the server and described in /openapi.json from this one list. */
-export const restRoutes: RouteDefinition[] = [...webhookRoutes, ...deliveryRoutes, ...superOfficeRoutes, ...userRoutes];
+export const restRoutes: RouteDefinition[] = [
+  ...webhookRoutes,
+  ...deliveryRoutes,
+  ...superOfficeRoutes,
+  ...userRoutes,
+];

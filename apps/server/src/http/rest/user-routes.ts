@@ -93,7 +93,8 @@ export const userRoutes = [
     access: 'write',
     body: CreateEventTypeInputSchema,
     success: { status: 201, data: EventTypeSchema },
-    handler: ({ prisma, principal, body }) => createEventType(prisma, { userId: principal.userId, input: body }),
+    handler: ({ prisma, principal, body }) =>
+      createEventType(prisma, { userId: principal.userId, input: body }),
   }),
   defineRoute({
     method: 'DELETE',
@@ -103,6 +104,7 @@ export const userRoutes = [
     access: 'write',
     params: z.object({ name: EventTypeNameSchema }),
     success: { status: 204, data: null },
-    handler: ({ prisma, principal, params }) => deleteEventType(prisma, { userId: principal.userId, name: params.name }),
+    handler: ({ prisma, principal, params }) =>
+      deleteEventType(prisma, { userId: principal.userId, name: params.name }),
   }),
 ];

@@ -44,7 +44,8 @@ export const webhookRoutes = [
     access: 'read',
     query: PaginationQuerySchema,
     success: { status: 200, data: listOf(WebhookListItemSchema) },
-    handler: ({ prisma, principal, query }) => listWebhooks(prisma, { userId: principal.userId, page: query }),
+    handler: ({ prisma, principal, query }) =>
+      listWebhooks(prisma, { userId: principal.userId, page: query }),
   }),
   defineRoute({
     method: 'GET',

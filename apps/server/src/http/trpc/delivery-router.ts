@@ -32,11 +32,16 @@ export const eventsRouter = router({
   publish: writeProcedure
     .input(PublishEventInputSchema)
     .output(EventSchema)
-    .mutation(async ({ ctx, input }) => (await publishEvent(ctx.prisma, { userId: ctx.principal.userId, input })).event),
+    .mutation(
+      async ({ ctx, input }) =>
+        (await publishEvent(ctx.prisma, { userId: ctx.principal.userId, input })).event,
+    ),
   get: readProcedure
     .input(z.object({ eventId: RecordIdSchema }))
     .output(EventSchema)
-    .query(({ ctx, input }) => getEvent(ctx.prisma, { userId: ctx.principal.userId, eventId: input.eventId })),
+    .query(({ ctx, input }) =>
+      getEvent(ctx.prisma, { userId: ctx.principal.userId, eventId: input.eventId }),
+    ),
 });
 
 /** Delivery-related procedures of a webhook; merged into `webhooks` next to create/list/get. */
@@ -44,7 +49,9 @@ export const webhookDeliveryProcedures = {
   test: writeProcedure
     .input(WebhookIdInput)
     .output(DispatchSchema)
-    .mutation(({ ctx, input }) => testWebhook(ctx.prisma, { userId: ctx.principal.userId, webhookId: input.webhookId })),
+    .mutation(({ ctx, input }) =>
+      testWebhook(ctx.prisma, { userId: ctx.principal.userId, webhookId: input.webhookId }),
+    ),
   testDefinition: writeProcedure
     .input(SuperOfficeWebhookSchema)
     .output(SuperOfficeWebhookResultSchema)
@@ -66,13 +73,25 @@ export const webhookDeliveryProcedures = {
     .input(WebhookIdInput.extend({ data: RotateWebhookSecretInputSchema }))
     .output(WebhookSecretsSchema)
     .mutation(({ ctx, input }) =>
-      rotateWebhookSecret(ctx.prisma, { userId: ctx.principal.userId, webhookId: input.webhookId, input: input.data }),
+      rotateWebhookSecret(ctx.prisma, {
+        userId: ctx.principal.userId,
+        webhookId: input.webhookId,
+        input: input.data,
+      }),
     ),
   dispatches: readProcedure
-    .input(WebhookIdInput.extend({ query: DispatchListQuerySchema.default({ offset: 0, limit: 1000, desc: false }) }))
+    .input(
+      WebhookIdInput.extend({
+        query: DispatchListQuerySchema.default({ offset: 0, limit: 1000, desc: false }),
+      }),
+    )
     .output(listOf(DispatchSchema))
     .query(({ ctx, input }) =>
-      listDispatches(ctx.prisma, { userId: ctx.principal.userId, query: input.query, webhookId: input.webhookId }),
+      listDispatches(ctx.prisma, {
+        userId: ctx.principal.userId,
+        query: input.query,
+        webhookId: input.webhookId,
+      }),
     ),
   redeliverFailed: writeProcedure
     .input(WebhookIdInput.extend({ data: BulkRedeliverInputSchema }))
@@ -94,7 +113,9 @@ export const dispatchesRouter = router({
   get: readProcedure
     .input(DispatchIdInput)
     .output(DispatchSchema)
-    .query(({ ctx, input }) => getDispatch(ctx.prisma, { userId: ctx.principal.userId, dispatchId: input.dispatchId })),
+    .query(({ ctx, input }) =>
+      getDispatch(ctx.prisma, { userId: ctx.principal.userId, dispatchId: input.dispatchId }),
+    ),
   redeliver: writeProcedure
     .input(DispatchIdInput)
     .output(DispatchSchema)

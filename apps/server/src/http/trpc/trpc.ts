@@ -46,7 +46,11 @@ const TYPE_BY_CODE: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorType>> = {
 };
 
 export function toTrpcError(error: AppError): TRPCError {
-  return new TRPCError({ code: CODE_BY_STATUS[ERROR_HTTP_STATUS[error.type]] ?? 'INTERNAL_SERVER_ERROR', message: error.message, cause: error });
+  return new TRPCError({
+    code: CODE_BY_STATUS[ERROR_HTTP_STATUS[error.type]] ?? 'INTERNAL_SERVER_ERROR',
+    message: error.message,
+    cause: error,
+  });
 }
 
 const t = initTRPC.context<TrpcContext>().create({

@@ -17,7 +17,9 @@ import { createUser, getUser, listUsers } from '../../services/users.ts';
 import { adminProcedure, readProcedure, router, writeProcedure } from './trpc.ts';
 
 export const usersRouter = router({
-  me: readProcedure.output(UserSchema).query(({ ctx }) => getUser(ctx.prisma, { userId: ctx.principal.userId })),
+  me: readProcedure
+    .output(UserSchema)
+    .query(({ ctx }) => getUser(ctx.prisma, { userId: ctx.principal.userId })),
   list: adminProcedure.output(z.array(UserSchema)).query(({ ctx }) => listUsers(ctx.prisma)),
   create: adminProcedure
     .input(CreateUserInputSchema)

@@ -30,9 +30,10 @@ export const webhooksRouter = router({
     }),
   list: readProcedure
     .input(
-      PaginationQuerySchema.extend({ actorId: RecordIdSchema.optional(), actorTaskId: RecordIdSchema.optional() }).default(
-        { offset: 0, limit: 1000, desc: false },
-      ),
+      PaginationQuerySchema.extend({
+        actorId: RecordIdSchema.optional(),
+        actorTaskId: RecordIdSchema.optional(),
+      }).default({ offset: 0, limit: 1000, desc: false }),
     )
     .output(listOf(WebhookListItemSchema))
     .query(({ ctx, input }) => {
@@ -46,12 +47,18 @@ export const webhooksRouter = router({
   get: readProcedure
     .input(WebhookIdInput)
     .output(WebhookSchema)
-    .query(({ ctx, input }) => getWebhook(ctx.prisma, { userId: ctx.principal.userId, webhookId: input.webhookId })),
+    .query(({ ctx, input }) =>
+      getWebhook(ctx.prisma, { userId: ctx.principal.userId, webhookId: input.webhookId }),
+    ),
   update: writeProcedure
     .input(WebhookIdInput.extend({ data: UpdateWebhookInputSchema }))
     .output(WebhookSchema)
     .mutation(({ ctx, input }) =>
-      updateWebhook(ctx.prisma, { userId: ctx.principal.userId, webhookId: input.webhookId, input: input.data }),
+      updateWebhook(ctx.prisma, {
+        userId: ctx.principal.userId,
+        webhookId: input.webhookId,
+        input: input.data,
+      }),
     ),
   delete: writeProcedure
     .input(WebhookIdInput)

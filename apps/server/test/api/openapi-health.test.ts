@@ -1,0 +1,36 @@
+import { describe, expect, test } from '../app-fixtures.ts';
+
+describe('OpenAPI, health', () => {
+  test('/openapi.json is an OpenAPI 3.1 document of every route, with schemas from zod', async ({ api }) => {
+    const response = await api.request('GET', '/openapi.json', { token: null });
+    expect(response.statusCode).toBe(200);
+    const document = response.json();
+    expect(document.openapi).toBe('3.1.0');
+    const create = document.paths['/v2/webhooks'].post;
+    expect(create.requestBody.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/CreateWebhookInput',
+    );
+    expect(create.responses['201'].content['application/json'].schema.properties.data.$ref).toBe(
+      '#/components/schemas/Webhook',
+    );
+    expect(document.components.schemas.CreateWebhookInput.required).toEqual(['eventTypes', 'requestUrl']);
+    expect(document.paths['/v2/webhooks/{webhookId}'].put.parameters).toEqual([
+      expect.objectContaining({ name: 'webhookId', in: 'path', required: true }),
+    ]);
+    expect(document.paths['/v2/webhooks'].get.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'offset',
+      'limit',
+      'desc',
+    ]);
+    // Every $ref points at a component that exists.
+    const refs = JSON.stringify(document).match(/#\/components\/schemas\/[A-Za-z0-9.]+/g) ?? [];
+    for (const ref of new Set(refs)) {
+      expect(document.components.schemas, ref).toHaveProperty(ref.split('/').at(-1) as string);
+    }
+  });
+
+  test('/healthz and /readyz answer without a token', async ({ api }) => {
+    expect((await api.request('GET', '/healthz', { token: null })).json()).toEqual({ status: 'ok' });
+    expect((await api.request('GET', '/readyz', { token: null })).json()).toEqual({ status: 'ready' });
+  });
+});

@@ -1,0 +1,211 @@
+import { createHmac } from 'node:crypto';
+import { ApifyClient } from 'apify-client';
+import { describe, expect, ManualClock, respond, test } from '../delivery-fixtures.ts';
+
+const RUN_EVENT = { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { actorId: 'hksJZtadYvn4mBuin' } };
+
+describe('test, dispatches and redelivery', () => {
+  test('POST /v2/webhooks/:id/test: 201 with a TEST dispatch, delivered like any other', async ({
+    api,
+    delivery,
+  }) => {
+    const receiver = await delivery.receiver();
+    const webhook = await delivery.webhook({ requestUrl: receiver.url, state: 'STOPPED' });
+    const response = await api.request('POST', `/v2/webhooks/${webhook.id}/test`);
+    expect(response.statusCode).toBe(201);
+    const dispatch = response.json().data;
+    expect(dispatch).toMatchObject({ webhookId: webhook.id, status: 'ACTIVE', eventType: 'TEST', calls: [] });
+    expect(dispatch.id).toMatch(/^[A-Za-z0-9]{17}$/);
+    await delivery.worker().runOnce();
+    expect(JSON.parse(receiver.received[0]?.body ?? '')).toMatchObject({
+      eventType: 'TEST',
+      eventData: dispatch.eventData,
+    });
+    const after = (await api.request('GET', `/v2/webhook-dispatches/${dispatch.id}`)).json().data;
+    expect(after.status).toBe('SUCCEEDED');
+    expect((await api.request('POST', '/v2/webhooks/XXXXXXXXXXXXXXXXX/test')).statusCode).toBe(404);
+  });
+
+  test('lists dispatches in Apify shapes, filtered by status and event type, per user and per webhook', async ({
+    api,
+    delivery,
+  }) => {
+    const ok = await delivery.receiver();
+    const failing = await delivery.receiver(respond(500));
+    const good = await delivery.webhook({
+      requestUrl: ok.url,
+      eventTypes: ['ACTOR.RUN.SUCCEEDED', 'ACTOR.RUN.FAILED'],
+    });
+    const bad = await delivery.webhook({ requestUrl: failing.url, doNotRetry: true });
+    await delivery.publish(RUN_EVENT);
+    await delivery.publish({ ...RUN_EVENT, eventType: 'ACTOR.RUN.FAILED' });
+    await delivery.worker().runOnce();
+
+    const all = (await api.request('GET', '/v2/webhook-dispatches')).json().data;
+    expect(all).toMatchObject({ total: 3, count: 3, offset: 0, limit: 1000, desc: false });
+    const failed = (await api.request('GET', '/v2/webhook-dispatches?status=FAILED')).json().data;
+    expect(failed.items.map((d: { webhookId: string }) => d.webhookId)).toEqual([bad.id]);
+    const byType = (await api.request('GET', '/v2/webhook-dispatches?eventType=ACTOR.RUN.FAILED')).json()
+      .data;
+    expect(byType.total).toBe(1);
+    const ofGood = (await api.request('GET', `/v2/webhooks/${good.id}/dispatches?desc=1`)).json().data;
+    expect(ofGood.items.map((d: { eventType: string }) => d.eventType)).toEqual([
+      'ACTOR.RUN.FAILED',
+      'ACTOR.RUN.SUCCEEDED',
+    ]);
+    expect((await api.request('GET', '/v2/webhook-dispatches?status=DONE')).statusCode).toBe(400);
+
+    const stranger = await api.createUser('stranger');
+    expect(
+      (await api.request('GET', '/v2/webhook-dispatches', { token: stranger.token })).json().data.total,
+    ).toBe(0);
+    expect(
+      (await api.request('GET', `/v2/webhook-dispatches/${failed.items[0].id}`, { token: stranger.token }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await api.request('GET', `/v2/webhooks/${good.id}/dispatches`, { token: stranger.token })).statusCode,
+    ).toBe(404);
+  });
+
+  test("redelivers one dispatch, and a webhook's failed dispatches in a time window", async ({
+    api,
+    delivery,
+  }) => {
+    const receiver = await delivery.receiver(respond(500));
+    const webhook = await delivery.webhook({ requestUrl: receiver.url, doNotRetry: true });
+    // A threshold above 3, so the failures below do not switch the webhook off (which would park
+    // its redeliveries until it is ACTIVE again).
+    const worker = delivery.worker({ settings: { failureThreshold: 10 } });
+    for (let index = 0; index < 3; index++) await delivery.publish(RUN_EVENT);
+    await worker.runOnce();
+    const failed = await api.prisma.dispatch.findMany({ orderBy: { createdAt: 'asc' } });
+    expect(failed.every((d) => d.status === 'FAILED')).toBe(true);
+
+    receiver.queue(respond(200));
+    const one = await api.request('POST', `/v2/webhook-dispatches/${failed[0]?.id}/redeliver`);
+    expect(one.statusCode).toBe(200);
+    expect(one.json().data.status).toBe('ACTIVE');
+    await worker.runOnce();
+    const redelivered = (await api.request('GET', `/v2/webhook-dispatches/${failed[0]?.id}`)).json().data;
+    expect(redelivered.status).toBe('SUCCEEDED');
+    expect(redelivered.calls.map((c: { responseStatus: number }) => c.responseStatus)).toEqual([500, 200]);
+    // Still ACTIVE ones cannot be redelivered twice at once.
+    await api.request('POST', `/v2/webhook-dispatches/${failed[1]?.id}/redeliver`);
+    expect((await api.request('POST', `/v2/webhook-dispatches/${failed[1]?.id}/redeliver`)).statusCode).toBe(
+      400,
+    );
+    await worker.runOnce();
+
+    const since = new Date(Date.now() - 60_000).toISOString();
+    receiver.queue(respond(200), respond(200));
+    const bulk = await api.request('POST', `/v2/webhooks/${webhook.id}/dispatches/redeliver`, {
+      body: { since },
+    });
+    expect(bulk.statusCode).toBe(200);
+    expect(bulk.json().data.redelivered).toBe(2);
+    await worker.runOnce();
+    expect(await api.prisma.dispatch.count({ where: { status: 'SUCCEEDED' } })).toBe(3);
+    const none = await api.request('POST', `/v2/webhooks/${webhook.id}/dispatches/redeliver`, {
+      body: { since: new Date(Date.now() + 60_000).toISOString() },
+    });
+    expect(none.json().data).toEqual({ redelivered: 0, dispatchIds: [] });
+  });
+
+  test("apify-client's webhook test, dispatch lists and dispatch get work against Ricochet", async ({
+    api,
+    delivery,
+  }) => {
+    const receiver = await delivery.receiver(respond(200, 'received'));
+    const webhook = await delivery.webhook({ requestUrl: receiver.url });
+    const client = new ApifyClient({ baseUrl: await api.listen(), token: api.admin.token, maxRetries: 0 });
+    const tested = await client.webhook(webhook.id).test();
+    expect(tested).toMatchObject({ webhookId: webhook.id, eventType: 'TEST', status: 'ACTIVE' });
+    await delivery.worker().runOnce();
+    const ofWebhook = await client.webhook(webhook.id).dispatches().list();
+    expect(ofWebhook.items.map((d) => d.id)).toEqual([tested?.id]);
+    const all = await client.webhookDispatches().list({ desc: true });
+    expect(all.total).toBe(1);
+    const fetched = await client.webhookDispatch(tested?.id as string).get();
+    expect(fetched).toMatchObject({
+      status: 'SUCCEEDED',
+      calls: [{ responseStatus: 200, responseBody: 'received' }],
+    });
+    expect(fetched?.calls?.[0]?.startedAt).toBeInstanceOf(Date);
+    expect(await client.webhookDispatch('XXXXXXXXXXXXXXXXX').get()).toBeUndefined();
+    expect(await client.webhook('XXXXXXXXXXXXXXXXX').test()).toBeUndefined();
+  });
+});
+
+describe('SuperOffice Webhook/Test', () => {
+  test('pings a definition synchronously, signed, and answers {Success, Message}; nothing is saved', async ({
+    api,
+    delivery,
+  }) => {
+    const receiver = await delivery.receiver(respond(200, 'pong', { 'x-receiver': 'yes' }));
+    const response = await api.request('POST', '/api/v1/Webhook/Test', {
+      body: {
+        WebhookId: 391,
+        Name: 'Douglas Group',
+        Events: ['contact.created'],
+        TargetUrl: `${receiver.url}/so`,
+        Secret: 'my-shared-secret',
+        State: 'Active',
+        Type: 'webhook',
+        Headers: { Headers1: 'quam' },
+        Properties: { fieldName: { nested: true } },
+        RegisteredAssociate: { AssociateId: 678 },
+      },
+    });
+    expect(response.statusCode).toBe(200);
+    const result = response.json();
+    expect(result.Success).toBe(true);
+    expect(result.Message).toMatch(/^HTTP 200\r\n/);
+    expect(result.Message).toContain('x-receiver: yes');
+    expect(result.Message).toMatch(/\r\n\r\npong$/);
+    const [request] = receiver.received;
+    const body = JSON.parse(request?.body ?? '');
+    expect(body).toMatchObject({ Event: 'test', WebhookName: 'Douglas Group', fieldName: { nested: true } });
+    expect(request?.headers.headers1).toBe('quam');
+    expect(request?.headers['x-superoffice-signature']).toBe(
+      createHmac('sha256', 'my-shared-secret')
+        .update(request?.body ?? '')
+        .digest('base64'),
+    );
+    expect(await api.prisma.webhook.count()).toBe(0);
+    expect(await api.prisma.dispatch.count()).toBe(0);
+  });
+
+  test('a failing target answers Success false with the reason; a bad definition is a 400', async ({
+    api,
+    delivery,
+  }) => {
+    const receiver = await delivery.receiver(respond(500, 'nope'));
+    const failed = (
+      await api.request('POST', '/api/v1/Webhook/Test', { body: { TargetUrl: receiver.url } })
+    ).json();
+    expect(failed.Success).toBe(false);
+    expect(failed.Message).toMatch(/^HTTP 500/);
+    const invalid = await api.request('POST', '/api/v1/Webhook/Test', { body: { Name: 'no url' } });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().error.message).toMatch(/TargetUrl/);
+  });
+});
+
+describe('metrics', () => {
+  test('/metrics reports deliveries by outcome and the queue', async ({ api, delivery }) => {
+    const receiver = await delivery.receiver(respond(500));
+    await delivery.webhook({ requestUrl: receiver.url });
+    await delivery.publish(RUN_EVENT);
+    await delivery.publish(RUN_EVENT);
+    const clock = new ManualClock();
+    const worker = delivery.worker({ clock, settings: { batchSize: 1 } });
+    await worker.runOnce();
+    const response = await api.request('GET', '/metrics', { token: null });
+    expect(response.statusCode).toBe(200);
+    const text = response.body;
+    expect(text).toMatch(/ricochet_delivery_attempts_total\{outcome="retrying"\} 1/);
+    expect(text).toMatch(/ricochet_queue_due_dispatches 1/);
+    expect(text).toMatch(/ricochet_delivery_attempt_duration_seconds_count\{outcome="retrying"\} 1/);
+  });
+});
