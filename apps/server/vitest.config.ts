@@ -13,6 +13,7 @@ if (process.env.TEST_DATABASE_URL) {
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    benchmark: { include: ['bench/**/*.bench.ts'] },
     // Migrates one template database per project and run; each test gets a copy of it.
     globalSetup: ['test/db-global-setup.ts'],
     // Sized for 2 cores: PGlite runs on the test's own thread, so more workers would only contend.

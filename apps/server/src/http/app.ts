@@ -49,8 +49,7 @@ export async function buildApp({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.BODY_LIMIT_BYTES,
     // Long tRPC batch URLs and Apify's ids fit easily; anything longer is abuse.
-    maxParamLength: 500,
-    disableRequestLogging: false,
+    routerOptions: { maxParamLength: 500 },
   });
   app.decorate('ricochetConfig', config);
   app.decorateRequest('principal', null);
