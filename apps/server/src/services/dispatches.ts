@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { DISPATCH_CHANNEL, enqueueDispatches } from './events.ts';
+import { creationOrder, toList } from './pagination.ts';
 
 const withCallsAndWebhook = {
   calls: { orderBy: { attempt: 'asc' } },
@@ -55,25 +56,17 @@ export async function listDispatches(
     ...(query.status !== undefined && { status: query.status }),
     ...(query.eventType !== undefined && { eventType: query.eventType }),
   };
-  const direction = query.desc ? 'desc' : 'asc';
   const [total, rows] = await Promise.all([
     prisma.dispatch.count({ where }),
     prisma.dispatch.findMany({
       where,
       include: withCallsAndWebhook,
-      orderBy: [{ createdAt: direction }, { id: direction }],
+      orderBy: creationOrder(query),
       skip: query.offset,
       take: query.limit,
     }),
   ]);
-  return {
-    total,
-    offset: query.offset,
-    limit: query.limit,
-    count: rows.length,
-    desc: query.desc,
-    items: rows.map(toDispatch),
-  };
+  return toList(query, total, rows.map(toDispatch));
 }
 
 export async function getDispatch(

@@ -5,7 +5,7 @@ import {
   isBuiltInEventType,
 } from '@ricochet/schema';
 import type { z } from 'zod';
-import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { EventType as EventTypeRow, PrismaClient } from '../generated/prisma/client.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { newRecordId } from './ids.ts';
 
@@ -16,18 +16,19 @@ const BUILT_IN: EventType[] = APIFY_EVENT_TYPES.map((name) => ({
   createdAt: null,
 }));
 
+function toEventType(row: EventTypeRow): EventType {
+  return {
+    name: row.name,
+    description: row.description,
+    builtIn: false,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
 /** Apify's catalogue first, then the user's own types by name. */
 export async function listEventTypes(prisma: PrismaClient, args: { userId: string }): Promise<EventType[]> {
   const own = await prisma.eventType.findMany({ where: { userId: args.userId }, orderBy: { name: 'asc' } });
-  return [
-    ...BUILT_IN,
-    ...own.map((row) => ({
-      name: row.name,
-      description: row.description,
-      builtIn: false,
-      createdAt: row.createdAt.toISOString(),
-    })),
-  ];
+  return [...BUILT_IN, ...own.map(toEventType)];
 }
 
 export async function createEventType(
@@ -43,12 +44,7 @@ export async function createEventType(
   const row = await prisma.eventType.create({
     data: { id: newRecordId(), userId: args.userId, name, description: description ?? null },
   });
-  return {
-    name: row.name,
-    description: row.description,
-    builtIn: false,
-    createdAt: row.createdAt.toISOString(),
-  };
+  return toEventType(row);
 }
 
 export async function deleteEventType(

@@ -14,6 +14,7 @@ import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../genera
 import { recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId, newWebhookSecret } from './ids.ts';
+import { creationOrder, toList } from './pagination.ts';
 
 function conditionOf(row: WebhookRow): WebhookCondition {
   const condition: WebhookCondition = {};
@@ -154,25 +155,11 @@ export async function listWebhooks(
     ...(filter.actorId !== undefined && { conditionActorId: filter.actorId }),
     ...(filter.actorTaskId !== undefined && { conditionActorTaskId: filter.actorTaskId }),
   };
-  const direction = page.desc ? 'desc' : 'asc';
   const [total, rows] = await Promise.all([
     prisma.webhook.count({ where }),
-    prisma.webhook.findMany({
-      where,
-      // id breaks ties so that pages never repeat or skip rows created in the same millisecond.
-      orderBy: [{ createdAt: direction }, { id: direction }],
-      skip: page.offset,
-      take: page.limit,
-    }),
+    prisma.webhook.findMany({ where, orderBy: creationOrder(page), skip: page.offset, take: page.limit }),
   ]);
-  return {
-    total,
-    offset: page.offset,
-    limit: page.limit,
-    count: rows.length,
-    desc: page.desc,
-    items: rows.map(toWebhookListItem),
-  };
+  return toList(page, total, rows.map(toWebhookListItem));
 }
 
 /** Another user's webhook is answered exactly like a missing one: ids do not leak across tenants. */

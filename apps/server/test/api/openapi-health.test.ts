@@ -34,3 +34,24 @@ describe('OpenAPI, health', () => {
     expect((await api.request('GET', '/readyz', { token: null })).json()).toEqual({ status: 'ready' });
   });
 });
+
+describe('internal failures', () => {
+  test('a failure the client cannot fix is a 500 internal-server-error envelope, never a stack', async ({
+    api,
+    db,
+  }) => {
+    // A real failure: the database goes away under the running server.
+    await db.close();
+    const response = await api.request('GET', '/v2/webhooks');
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toEqual({
+      error: {
+        type: 'internal-server-error',
+        message: 'Internal server error. The problem has been logged.',
+      },
+    });
+    expect(response.body).not.toMatch(/at .*\.ts:\d+/);
+    const readiness = await api.request('GET', '/readyz', { token: null });
+    expect(readiness.statusCode).toBe(503);
+  });
+});

@@ -159,6 +159,27 @@ describe('delivery', () => {
     expect(request?.headers['user-agent']).toMatch(/^Ricochet/);
   });
 
+  test('a template that fails at render time fails that call with a clear errorMessage', async ({
+    api,
+    delivery,
+  }) => {
+    const receiver = await delivery.receiver();
+    const webhook = await delivery.webhook({ requestUrl: receiver.url });
+    // Stored before validation existed (or by hand): the API would refuse this template.
+    await api.prisma.webhook.update({
+      where: { id: webhook.id },
+      data: { payloadTemplate: '{"a": {{resource}' },
+    });
+    await delivery.publish(RUN_EVENT);
+    await delivery.worker().runOnce();
+    const dispatch = await api.prisma.dispatch.findFirstOrThrow({ include: { calls: true } });
+    expect(dispatch.calls[0]?.errorMessage).toBe(
+      'payloadTemplate could not be rendered: Unclosed variable, expected }} at line 1, column 7',
+    );
+    expect(dispatch.status).toBe('ACTIVE');
+    expect(receiver.received).toHaveLength(0);
+  });
+
   test('during a secret rotation every call carries a signature for the old and the new secret', async ({
     api,
     delivery,
