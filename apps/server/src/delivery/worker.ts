@@ -51,6 +51,8 @@ export class DeliveryWorker {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** A wake-up (NOTIFY, a freed slot) that came while the loop was busy claiming, not asleep. */
+  private wakeRequested = false;
   private unlisten: (() => Promise<void>) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly now: () => Date;
@@ -63,18 +65,23 @@ export class DeliveryWorker {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    if (this.deps.listen) this.unlisten = await this.deps.listen(DISPATCH_CHANNEL, () => this.wake?.());
+    if (this.deps.listen) this.unlisten = await this.deps.listen(DISPATCH_CHANNEL, () => this.requestWake());
     const { leaseMs } = this.deps.settings;
     this.heartbeat = setInterval(() => void this.renewLeases(), Math.max(100, Math.floor(leaseMs / 3)));
     this.heartbeat.unref();
     this.loop = this.run();
   }
 
+  private requestWake(): void {
+    if (this.wake) this.wake();
+    else this.wakeRequested = true;
+  }
+
   /** Stops claiming, lets the calls in flight finish and be recorded, then returns. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wake?.();
+    this.requestWake();
     await this.loop;
     await Promise.allSettled(this.inFlight.values());
     clearInterval(this.heartbeat);
@@ -96,6 +103,10 @@ export class DeliveryWorker {
       // A full batch means more may be due: claim again at once. Otherwise sleep until a NOTIFY,
       // a finished call (a slot frees), or the poll interval.
       if (claimed > 0 && claimed === Math.min(free, this.deps.settings.batchSize)) continue;
+      if (this.wakeRequested) {
+        this.wakeRequested = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollIntervalMs);
         this.wake = () => {
@@ -120,7 +131,7 @@ export class DeliveryWorker {
         })
         .finally(() => {
           this.inFlight.delete(dispatch.id);
-          this.wake?.();
+          this.requestWake();
         });
       this.inFlight.set(dispatch.id, work);
     }
