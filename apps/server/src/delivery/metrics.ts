@@ -10,7 +10,7 @@ export class Metrics {
   readonly attemptDuration: Histogram<'outcome'>;
 
   constructor(prisma: PrismaClient) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'ricochet_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'ricochet_' });
     this.deliveries = new Counter({
       name: 'ricochet_delivery_attempts_total',
       help: 'Delivery attempts by outcome: succeeded, retrying (failed, will retry) or failed (gave up)',
@@ -31,8 +31,8 @@ export class Metrics {
       help: 'Dispatches due for an attempt now (ACTIVE, next attempt in the past, not leased)',
       registers: [this.registry],
       async collect() {
-        const [row] = await prisma.$queryRaw<Array<{ due: bigint | number; oldest: Date | null }>>`
-          SELECT count(*) AS due, min("nextAttemptAt") AS oldest FROM "Dispatch"
+        const [row] = await prisma.$queryRaw<Array<{ due: bigint | number }>>`
+          SELECT count(*) AS due FROM "Dispatch"
           WHERE "status" = 'ACTIVE' AND "nextAttemptAt" <= now()
             AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= now())`;
         this.set(Number(row?.due ?? 0));

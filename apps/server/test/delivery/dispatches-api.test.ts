@@ -1,5 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { ApifyClient } from 'apify-client';
+import { HttpSender } from '../../src/delivery/http-sender.ts';
+import { appRouter } from '../../src/http/trpc/router.ts';
+import { createCallerFactory } from '../../src/http/trpc/trpc.ts';
+import { authenticateToken } from '../../src/services/tokens.ts';
 import { describe, expect, ManualClock, respond, test } from '../delivery-fixtures.ts';
 
 const RUN_EVENT = { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { actorId: 'hksJZtadYvn4mBuin' } };
@@ -207,5 +211,51 @@ describe('metrics', () => {
     expect(text).toMatch(/ricochet_delivery_attempts_total\{outcome="retrying"\} 1/);
     expect(text).toMatch(/ricochet_queue_due_dispatches 1/);
     expect(text).toMatch(/ricochet_delivery_attempt_duration_seconds_count\{outcome="retrying"\} 1/);
+  });
+});
+
+describe('tRPC delivery procedures', () => {
+  test('events.publish, webhooks.test, dispatches.* return what REST returns', async ({ api, delivery }) => {
+    const sender = new HttpSender({
+      policy: { allowLoopback: true, allowPrivate: false },
+      userAgent: 'test',
+    });
+    const caller = createCallerFactory(appRouter)({
+      prisma: api.prisma,
+      sender,
+      config: api.config,
+      principal: await authenticateToken(api.prisma, api.admin.token),
+    });
+    try {
+      const receiver = await delivery.receiver(respond(500));
+      const webhook = await delivery.webhook({ requestUrl: receiver.url, doNotRetry: true });
+      const event = await caller.events.publish(RUN_EVENT);
+      expect(event).toEqual((await api.request('GET', `/v2/events/${event.id}`)).json().data);
+      const tested = await caller.webhooks.test({ webhookId: webhook.id });
+      await delivery.worker({ settings: { failureThreshold: 10 } }).runOnce();
+      expect(await caller.dispatches.get({ dispatchId: tested.id })).toEqual(
+        (await api.request('GET', `/v2/webhook-dispatches/${tested.id}`)).json().data,
+      );
+      expect(await caller.dispatches.list({ offset: 0, limit: 10, desc: true, status: 'FAILED' })).toEqual(
+        (await api.request('GET', '/v2/webhook-dispatches?limit=10&desc=1&status=FAILED')).json().data,
+      );
+      expect(
+        await caller.webhooks.dispatches({
+          webhookId: webhook.id,
+          query: { offset: 0, limit: 1000, desc: false },
+        }),
+      ).toEqual((await api.request('GET', `/v2/webhooks/${webhook.id}/dispatches`)).json().data);
+      const redelivered = await caller.dispatches.redeliver({ dispatchId: tested.id });
+      expect(redelivered.status).toBe('ACTIVE');
+      const result = await caller.webhooks.redeliverFailed({
+        webhookId: webhook.id,
+        data: { since: new Date(Date.now() - 60_000).toISOString() },
+      });
+      expect(result.redelivered).toBe(1);
+      const definition = await caller.webhooks.testDefinition({ TargetUrl: receiver.url });
+      expect(definition).toMatchObject({ Success: false, Message: expect.stringMatching(/^HTTP 500/) });
+    } finally {
+      await sender.close();
+    }
   });
 });
