@@ -194,10 +194,12 @@ export class DeliveryWorker {
     const attempt = claimed.attemptCount;
 
     // Calls left unfinished by a worker that died mid-call say so, instead of looking in progress.
-    await prisma.dispatchCall.updateMany({
-      where: { dispatchId: dispatch.id, finishedAt: null, attempt: { lt: attempt } },
-      data: { finishedAt: now, errorMessage: INTERRUPTED },
-    });
+    if (attempt > 1) {
+      await prisma.dispatchCall.updateMany({
+        where: { dispatchId: dispatch.id, finishedAt: null, attempt: { lt: attempt } },
+        data: { finishedAt: now, errorMessage: INTERRUPTED },
+      });
+    }
     // The unique (dispatchId, attempt) row is the last guard against one attempt being made twice.
     try {
       await prisma.dispatchCall.create({
