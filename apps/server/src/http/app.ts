@@ -7,8 +7,8 @@ import type { HttpSender } from '../delivery/http-sender.ts';
 import type { Metrics } from '../delivery/metrics.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { AppError } from '../services/errors.ts';
-import { hashToken, type Principal } from '../services/tokens.ts';
-import { authenticate, tokenOf } from './auth.ts';
+import type { Principal } from '../services/tokens.ts';
+import { authenticate } from './auth.ts';
 import { decompressRequestBody } from './decompress.ts';
 import { sendError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -82,27 +82,20 @@ export async function buildApp({
       );
     }
   });
-  // Who is asking is resolved once per request; each route then says what it requires.
+  // Who is asking is resolved once per request; each route then says what it requires. An invalid
+  // token is not refused here but by the route, after the rate limiter has counted the request.
   app.addHook('onRequest', async (request) => {
-    const { principal, tokenPresented } = await authenticate(prisma, request);
-    request.principal = principal;
-    if (tokenPresented && !principal)
-      throw new AppError('token-not-valid', 'Authentication token is not valid.');
+    request.principal = await authenticate(prisma, request);
   });
 
   await app.register(rateLimit, {
     global: true,
     max: config.RATE_LIMIT_MAX,
     timeWindow: config.RATE_LIMIT_WINDOW_MS,
-    // Limits are per token; requests without a token share a budget per client address.
-    keyGenerator: (request) => {
-      const token = tokenOf(request);
-      return request.principal
-        ? `token:${request.principal.tokenId}`
-        : token
-          ? `t:${hashToken(token)}`
-          : `ip:${request.ip}`;
-    },
+    // Limits are per token. Requests without a valid token share a budget per client address, so
+    // guessing tokens is limited too.
+    keyGenerator: (request) =>
+      request.principal ? `token:${request.principal.tokenId}` : `ip:${request.ip}`,
     errorResponseBuilder: (_request, context) =>
       new AppError(
         'rate-limit-exceeded',

@@ -17,12 +17,10 @@ export function tokenOf(request: FastifyRequest): string | undefined {
   return typeof query?.token === 'string' && query.token !== '' ? query.token : undefined;
 }
 
-export type Authentication = { principal: Principal | null; tokenPresented: boolean };
-
-export async function authenticate(prisma: PrismaClient, request: FastifyRequest): Promise<Authentication> {
+/** The principal of a request's token; null without a token or with an unknown or revoked one. */
+export async function authenticate(prisma: PrismaClient, request: FastifyRequest): Promise<Principal | null> {
   const token = tokenOf(request);
-  if (!token) return { principal: null, tokenPresented: false };
-  return { principal: await authenticateToken(prisma, token), tokenPresented: true };
+  return token ? authenticateToken(prisma, token) : null;
 }
 
 /** Checks a principal against what an action needs; the one rule both transports follow. */

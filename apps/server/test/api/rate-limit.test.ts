@@ -17,6 +17,14 @@ describe('rate limits', () => {
       // Another token has its own budget.
       const other = await api.createUser('other');
       expect((await api.request('GET', '/v2/webhooks', { token: other.token })).statusCode).toBe(200);
+      // Guessing tokens is limited per client address.
+      const guesses = [];
+      for (let index = 0; index < 4; index++) {
+        guesses.push(
+          (await api.request('GET', '/v2/webhooks', { token: `ricochet_api_guess${index}` })).statusCode,
+        );
+      }
+      expect(guesses).toEqual([401, 401, 401, 429]);
       // Health checks are never limited.
       expect((await api.request('GET', '/healthz')).statusCode).toBe(200);
     } finally {
