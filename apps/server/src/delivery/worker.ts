@@ -185,7 +185,13 @@ export class DeliveryWorker {
       where: { id: claimed.id },
       include: {
         webhook: {
-          include: { secrets: { where: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } } },
+          include: {
+            // Newest first: it also keys the single X-SuperOffice-Signature.
+            secrets: {
+              where: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+              orderBy: { createdAt: 'desc' },
+            },
+          },
         },
         event: { select: { createdAt: true } },
       },
@@ -223,9 +229,7 @@ export class DeliveryWorker {
       const request = buildDeliveryRequest({
         webhook: webhook as DeliveryWebhook,
         message: { dispatchId: dispatch.id, variables },
-        secrets: webhook.secrets
-          .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-          .map((s) => s.secret),
+        secrets: webhook.secrets.map((s) => s.secret),
         now,
         requestOrigin: settings.requestOrigin,
       });

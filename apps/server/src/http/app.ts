@@ -10,7 +10,7 @@ import { AppError } from '../services/errors.ts';
 import type { Principal } from '../services/tokens.ts';
 import { authenticate } from './auth.ts';
 import { decompressRequestBody } from './decompress.ts';
-import { sendError } from './errors.ts';
+import { invalidJsonBody, sendError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { registerRoutes } from './rest/route.ts';
 import { restRoutes } from './rest/routes.ts';
@@ -74,12 +74,7 @@ export async function buildApp({
     try {
       done(null, JSON.parse(text));
     } catch (error) {
-      done(
-        new AppError(
-          'invalid-input',
-          `Invalid input: the request body is not valid JSON (${(error as Error).message}).`,
-        ),
-      );
+      done(invalidJsonBody((error as Error).message));
     }
   });
   // Who is asking is resolved once per request; each route then says what it requires. An invalid

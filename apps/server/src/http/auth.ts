@@ -7,7 +7,7 @@ import { authenticateToken, type Principal } from '../services/tokens.ts';
 export type Access = 'public' | 'read' | 'write' | 'admin';
 
 /** The token of a request: `Authorization: Bearer <token>` or, as Apify also allows, `?token=<token>`. */
-export function tokenOf(request: FastifyRequest): string | undefined {
+function tokenOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

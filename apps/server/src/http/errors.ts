@@ -2,6 +2,11 @@ import { ERROR_HTTP_STATUS, type ErrorEnvelope, type ErrorType } from '@ricochet
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../services/errors.ts';
 
+/** A body that does not parse as JSON, whichever parser met it. */
+export function invalidJsonBody(detail: string): AppError {
+  return new AppError('invalid-input', `Invalid input: the request body is not valid JSON (${detail}).`);
+}
+
 /** Fastify's own failures while reading a request, as the API's error types. */
 const FASTIFY_ERRORS: Record<string, { type: ErrorType; message: (error: FastifyError) => string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: {
@@ -10,15 +15,11 @@ const FASTIFY_ERRORS: Record<string, { type: ErrorType; message: (error: Fastify
   },
   FST_ERR_CTP_INVALID_JSON_BODY: {
     type: 'invalid-input',
-    message: (error) => `Invalid input: the request body is not valid JSON (${error.message}).`,
+    message: (error) => invalidJsonBody(error.message).message,
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     type: 'invalid-input',
     message: () => 'Invalid input: the request body is empty; send a JSON object.',
-  },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    type: 'invalid-input',
-    message: () => 'Invalid input: the request must have the header Content-Type: application/json.',
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     type: 'invalid-input',
