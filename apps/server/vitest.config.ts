@@ -1,4 +1,4 @@
-import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 // Every test that asks for the `db` fixture runs on the backend of its project: `pglite` always,
 // `postgres` as well when TEST_DATABASE_URL names a server
@@ -6,8 +6,17 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 const projects: TestProjectInlineConfiguration[] = [
   { extends: true, test: { name: 'pglite', env: { RICOCHET_TEST_DB: 'pglite' } } },
 ];
+// Files named *.once.test.ts do not depend on the test database (configuration, the CLI, whole
+// processes on a database of their own): they run once, in the pglite project.
 if (process.env.TEST_DATABASE_URL) {
-  projects.push({ extends: true, test: { name: 'postgres', env: { RICOCHET_TEST_DB: 'postgres' } } });
+  projects.push({
+    extends: true,
+    test: {
+      name: 'postgres',
+      env: { RICOCHET_TEST_DB: 'postgres' },
+      exclude: [...configDefaults.exclude, 'test/**/*.once.test.ts'],
+    },
+  });
 }
 
 export default defineConfig({

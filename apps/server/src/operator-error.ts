@@ -31,7 +31,8 @@ function databaseProblem(error: Error): string | undefined {
   const text = `${error.message} ${String((error as { code?: unknown }).code ?? '')}`;
   if (/ECONNREFUSED|Can't reach database server|P1001/.test(text))
     return 'the database server cannot be reached (is DATABASE_URL right, and is PostgreSQL running?).';
-  if (/ENOTFOUND|EAI_AGAIN/.test(text)) return "the database server's host name does not resolve (check DATABASE_URL).";
+  if (/ENOTFOUND|EAI_AGAIN/.test(text))
+    return "the database server's host name does not resolve (check DATABASE_URL).";
   if (/password authentication failed|no pg_hba\.conf entry|P1000/.test(text))
     return 'the database refused the credentials in DATABASE_URL.';
   if (/database "[^"]*" does not exist|P1003/.test(text))

@@ -4,7 +4,10 @@ import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, test, webhookInput } from '../app-fixtures.ts';
 
 /** Every error answer: the envelope, with a type from the schema's table and its status. */
-function expectEnvelope(response: LightMyRequestResponse | { statusCode: number; body: string }, type: string) {
+function expectEnvelope(
+  response: LightMyRequestResponse | { statusCode: number; body: string },
+  type: string,
+) {
   const body = JSON.parse(response.body);
   expect(body, response.body).toEqual({ error: { type, message: expect.any(String) } });
   expect(ERROR_TYPES).toContain(type);
@@ -23,7 +26,10 @@ describe('strings PostgreSQL cannot store are refused, naming the field', () => 
       '/v2/event-types/%00',
       `/v2/webhooks/${webhook.id}%00`,
     ]) {
-      expectEnvelope(await api.request(path.startsWith('/v2/event-types') ? 'DELETE' : 'GET', path), 'record-not-found');
+      expectEnvelope(
+        await api.request(path.startsWith('/v2/event-types') ? 'DELETE' : 'GET', path),
+        'record-not-found',
+      );
     }
     expectEnvelope(await api.request('DELETE', '/v2/users/me/tokens/%00'), 'record-not-found');
   });
@@ -40,7 +46,12 @@ describe('strings PostgreSQL cannot store are refused, naming the field', () => 
         'invalid-input',
       ),
     ).toMatch(/name: contains a NUL/);
-    for (const eventData of [{ run: { id: 'x\u0000' } }, { run: ['\ud800'] }, { 'k\u0000': 1 }, { x: '\udc00y' }]) {
+    for (const eventData of [
+      { run: { id: 'x\u0000' } },
+      { run: ['\ud800'] },
+      { 'k\u0000': 1 },
+      { x: '\udc00y' },
+    ]) {
       const message = expectEnvelope(
         await api.request('POST', '/v2/events', { body: { eventType: 'ACTOR.RUN.SUCCEEDED', eventData } }),
         'invalid-input',
@@ -72,7 +83,10 @@ describe('strings PostgreSQL cannot store are refused, naming the field', () => 
     });
     expect(create.statusCode).toBe(400);
     expect(create.json().error.message).toMatch(/description: contains a NUL/);
-    const get = await api.request('GET', `/trpc/webhooks.get?input=${encodeURIComponent('{"webhookId":"\\u0000"}')}`);
+    const get = await api.request(
+      'GET',
+      `/trpc/webhooks.get?input=${encodeURIComponent('{"webhookId":"\\u0000"}')}`,
+    );
     expect(get.statusCode).toBe(400);
     expect(get.json().error.message).toMatch(/webhookId: contains a NUL/);
     expect(await api.prisma.event.count()).toBe(0);
@@ -133,11 +147,15 @@ describe('request framing', () => {
   test('headers too large are a 431 envelope, from a real socket', async ({ api }) => {
     const base = await api.listen();
     const answer = await new Promise<{ statusCode: number; body: string }>((resolve, reject) => {
-      const request = httpRequest(`${base}/healthz`, { headers: { 'x-big': 'a'.repeat(40_000) } }, (response) => {
-        let body = '';
-        response.on('data', (chunk) => (body += chunk));
-        response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body }));
-      });
+      const request = httpRequest(
+        `${base}/healthz`,
+        { headers: { 'x-big': 'a'.repeat(40_000) } },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk));
+          response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body }));
+        },
+      );
       request.on('error', reject);
       request.end();
     });
