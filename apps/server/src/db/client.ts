@@ -44,6 +44,8 @@ export type OpenDatabaseOptions = {
   loadDataDir?: Blob;
   /** PostgreSQL only: connections in Prisma's pool (pg's default is 10). */
   poolSize?: number;
+  /** PostgreSQL only: how long a query waits for a pooled connection (POOL_CONNECTION_TIMEOUT_MS). */
+  connectionTimeoutMs?: number;
 };
 
 export const DEFAULT_DATA_DIR = '.ricochet-data';
@@ -54,7 +56,7 @@ export const POOL_CONNECTION_TIMEOUT_MS = 30_000;
 /** Opens PostgreSQL when databaseUrl is set, otherwise the embedded PGlite database. */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const db = options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize)
+    ? openPostgres(options.databaseUrl, options.poolSize, options.connectionTimeoutMs)
     : await openPGlite(options.dataDir ?? DEFAULT_DATA_DIR, options.loadDataDir);
   if (options.migrate ?? true) {
     try {
@@ -67,14 +69,18 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   return db;
 }
 
-function openPostgres(url: string, poolSize: number | undefined): Database {
+function openPostgres(
+  url: string,
+  poolSize: number | undefined,
+  connectionTimeoutMs = POOL_CONNECTION_TIMEOUT_MS,
+): Database {
   const pool = new pg.Pool({
     connectionString: url,
     ...(poolSize !== undefined && { max: poolSize }),
     // Without a bound, a request waits forever for a connection to a server that does not answer;
     // with it, the request fails and is answered 503 + Retry-After (http/errors.ts). Generous, so
     // a busy pool on a loaded machine is not mistaken for an outage.
-    connectionTimeoutMillis: POOL_CONNECTION_TIMEOUT_MS,
+    connectionTimeoutMillis: connectionTimeoutMs,
   });
   // pg emits 'error' on the pool when an idle connection dies (server restart, dropped test
   // database); unhandled, that event would crash the process. The next query reconnects.
