@@ -8,6 +8,7 @@ import type { HttpSender } from '../delivery/http-sender.ts';
 import type { Metrics } from '../delivery/metrics.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { AppError } from '../services/errors.ts';
+import { MAX_INPUT_DEPTH, nestsDeeperThan } from '../services/storable-input.ts';
 import type { Principal } from '../services/tokens.ts';
 import { authenticate } from './auth.ts';
 import { decompressRequestBody } from './decompress.ts';
@@ -80,11 +81,23 @@ export async function buildApp({
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     const text = (body as string).trim();
     if (text === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
     } catch (error) {
-      done(invalidJsonBody((error as Error).message));
+      return done(invalidJsonBody((error as Error).message));
     }
+    // Deeper input is refused here, before anything recursive (tRPC's adapter re-serialises the
+    // body with JSON.stringify) can overflow the stack on it.
+    if (nestsDeeperThan(parsed, MAX_INPUT_DEPTH)) {
+      return done(
+        new AppError(
+          'invalid-input',
+          `Invalid input: the request body is nested deeper than ${MAX_INPUT_DEPTH} levels.`,
+        ),
+      );
+    }
+    done(null, parsed);
   });
   // Who is asking is resolved once per request; each route then says what it requires. An invalid
   // token is not refused here but by the route, after the rate limiter has counted the request.

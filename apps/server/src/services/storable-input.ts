@@ -11,6 +11,18 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 /** Deeper than any real event or template; deeper input is refused before anything recurses on it. */
 export const MAX_INPUT_DEPTH = 64;
 
+/** Whether a parsed JSON value nests deeper than `max` levels (checked without recursion). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (pending.length > 0) {
+    const { value: current, depth } = pending.pop() as (typeof pending)[number];
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(current)) pending.push({ value: child, depth: depth + 1 });
+  }
+  return false;
+}
+
 export type InputProblem = { path: string; problem: string };
 
 function describe(text: string): string {

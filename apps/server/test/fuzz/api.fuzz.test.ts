@@ -24,10 +24,16 @@ describe(`fuzzing a real server process on ${TEST_DB_BACKEND}`, () => {
     expect(trpcTargets().length).toBeGreaterThan(20);
   });
 
-  test(`${RUNS} hostile requests: alive, no 5xx, the envelope, nothing written when refused (seed ${SEED})`, async () => {
-    console.log(`fuzz seed ${SEED} (${TEST_DB_BACKEND}, ${RUNS} runs; replay with FUZZ_SEED=${SEED})`);
-    const result = await fuzz(server, { runs: RUNS, seed: SEED });
-    console.log(`fuzz ${TEST_DB_BACKEND}: ${result.requests} requests, statuses ${JSON.stringify(result.statuses)}`);
-    expect(result.requests).toBe(RUNS);
-  }, 600_000 + RUNS * 5_000);
+  test(
+    `${RUNS} hostile requests: alive, no 5xx, the envelope, nothing written when refused (seed ${SEED})`,
+    async () => {
+      console.log(`fuzz seed ${SEED} (${TEST_DB_BACKEND}, ${RUNS} runs; replay with FUZZ_SEED=${SEED})`);
+      const result = await fuzz(server, { runs: RUNS, seed: SEED });
+      console.log(
+        `fuzz ${TEST_DB_BACKEND}: ${result.requests} requests, statuses ${JSON.stringify(result.statuses)}`,
+      );
+      expect(result.requests).toBe(RUNS);
+    },
+    600_000 + RUNS * 5_000,
+  );
 });

@@ -61,7 +61,10 @@ export type FuzzServer = {
 async function json(base: string, method: string, path: string, token: string, body?: unknown) {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   const text = await response.text();
@@ -71,8 +74,9 @@ async function json(base: string, method: string, path: string, token: string, b
 
 /** Every tRPC procedure of the router, read from the router itself so new ones are fuzzed too. */
 export function trpcTargets(): FuzzTarget[] {
-  const procedures = (appRouter as unknown as { _def: { procedures: Record<string, { _def: { type: string } }> } })._def
-    .procedures;
+  const procedures = (
+    appRouter as unknown as { _def: { procedures: Record<string, { _def: { type: string } }> } }
+  )._def.procedures;
   return Object.entries(procedures).map(([path, procedure]) => ({
     kind: 'trpc' as const,
     method: procedure._def.type === 'query' ? 'GET' : 'POST',
@@ -112,15 +116,27 @@ export async function startFuzzServer(backend: TestDbBackend): Promise<FuzzServe
     const line = await server.waitForLine(/Server listening at/, START_BUDGET_MS);
     const base = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] as string;
     // The port is bound before the first admin exists: wait until its token works.
-    await waitFor(async () => (await fetch(`${base}/v2/users/me`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).ok);
+    await waitFor(
+      async () =>
+        (await fetch(`${base}/v2/users/me`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).ok,
+    );
 
     // A second user, its read-only token, and records of both, so ids resolve to something.
     const created = (await json(base, 'POST', '/v2/users', ADMIN_TOKEN, { username: 'fuzzer' })).data;
     const user = created.token.token as string;
-    const readOnly = (await json(base, 'POST', '/v2/users/me/tokens', user, { name: 'ro', scope: 'READ_ONLY' })).data;
+    const readOnly = (
+      await json(base, 'POST', '/v2/users/me/tokens', user, { name: 'ro', scope: 'READ_ONLY' })
+    ).data;
     // Observer tokens: never handed to the fuzzer, so it cannot revoke what the snapshot reads with.
-    const observer = (await json(base, 'POST', '/v2/users/me/tokens', user, { name: 'observer' })).data.token as string;
-    const ids: string[] = [created.user.id, created.token.id, readOnly.id, 'ACTOR.RUN.SUCCEEDED', 'CUSTOM.FUZZ'];
+    const observer = (await json(base, 'POST', '/v2/users/me/tokens', user, { name: 'observer' })).data
+      .token as string;
+    const ids: string[] = [
+      created.user.id,
+      created.token.id,
+      readOnly.id,
+      'ACTOR.RUN.SUCCEEDED',
+      'CUSTOM.FUZZ',
+    ];
     await json(base, 'POST', '/v2/event-types', user, { name: 'CUSTOM.FUZZ' });
     for (const token of [ADMIN_TOKEN, user]) {
       const webhook = (
@@ -131,29 +147,55 @@ export async function startFuzzServer(backend: TestDbBackend): Promise<FuzzServe
       ).data;
       const dispatch = (await json(base, 'POST', `/v2/webhooks/${webhook.id}/test`, token)).data;
       const event = (
-        await json(base, 'POST', '/v2/events', token, { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { a: 1 } })
+        await json(base, 'POST', '/v2/events', token, {
+          eventType: 'ACTOR.RUN.SUCCEEDED',
+          eventData: { a: 1 },
+        })
       ).data;
       ids.push(webhook.id, dispatch.id, event.id);
     }
 
     const openApi = await json(base, 'GET', '/openapi.json', ADMIN_TOKEN);
-    const restTargets: FuzzTarget[] = Object.entries(openApi.paths as Record<string, Record<string, unknown>>).flatMap(
-      ([path, operations]) =>
-        Object.keys(operations).map((method) => ({ kind: 'rest' as const, method: method.toUpperCase(), path })),
+    const restTargets: FuzzTarget[] = Object.entries(
+      openApi.paths as Record<string, Record<string, unknown>>,
+    ).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => ({
+        kind: 'rest' as const,
+        method: method.toUpperCase(),
+        path,
+      })),
     );
     const targets = [
       ...restTargets,
       ...trpcTargets(),
-      ...['/', '/nope', '/v2', '/v2/', '/trpc', '/trpc/', '/trpc/nope.nope', '/healthz', '/readyz', '/metrics', '/openapi.json'].map(
-        (path) => ({ kind: 'other' as const, method: 'GET', path }),
-      ),
+      ...[
+        '/',
+        '/nope',
+        '/v2',
+        '/v2/',
+        '/trpc',
+        '/trpc/',
+        '/trpc/nope.nope',
+        '/healthz',
+        '/readyz',
+        '/metrics',
+        '/openapi.json',
+      ].map((path) => ({ kind: 'other' as const, method: 'GET', path })),
     ];
 
     const snapshot =
       databaseUrl !== undefined
         ? postgresSnapshot(databaseUrl, cleanups)
         : () => apiSnapshot(base, { admin: ADMIN_TOKEN, user: observer });
-    return { base, process: server, tokens: { admin: ADMIN_TOKEN, user, readOnly: readOnly.token }, ids, targets, snapshot, stop };
+    return {
+      base,
+      process: server,
+      tokens: { admin: ADMIN_TOKEN, user, readOnly: readOnly.token },
+      ids,
+      targets,
+      snapshot,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -171,8 +213,10 @@ async function waitFor(condition: () => Promise<boolean>, budgetMs = START_BUDGE
 /** Every row of every table (but token last-use times), digested in the database. */
 function postgresSnapshot(url: string, cleanups: Array<() => Promise<void> | void>): () => Promise<string> {
   const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {});
   const connected = client.connect();
-  cleanups.push(() => client.end());
+  // Before the database is dropped (cleanups run in order: the server, this client, the database).
+  cleanups.splice(1, 0, () => client.end());
   return async () => {
     await connected;
     const { rows: tables } = await client.query<{ name: string }>(
@@ -206,7 +250,9 @@ async function apiSnapshot(base: string, tokens: { admin: string; user: string }
       ...(who === 'admin' ? ['/v2/users'] : []),
     ]) {
       const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
-      parts.push(`${who} ${path} ${response.status} ${(await response.text()).replace(/"lastUsedAt":"[^"]*"/g, '')}`);
+      parts.push(
+        `${who} ${path} ${response.status} ${(await response.text()).replace(/"lastUsedAt":(null|"[^"]*")/g, '')}`,
+      );
     }
   }
   return parts.join('\n');
@@ -249,10 +295,27 @@ const hostileString = fc.oneof(
 function idArbitrary(ids: string[]) {
   return fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...ids).map(encodeURIComponent) },
-    { weight: 2, arbitrary: hostileString.map((value) => encodeURIComponent(value.replace(/[\ud800-\udfff]/g, 'x'))) },
     {
       weight: 2,
-      arbitrary: fc.constantFrom('%00', 'a%00', '%ff', '%C0%AE', '%ED%A0%80', '%2e%2e%2f', '..', '.', '%', '%zz', 'a'.repeat(501), 'a'.repeat(499), '__proto__'),
+      arbitrary: hostileString.map((value) => encodeURIComponent(value.replace(/[\ud800-\udfff]/g, 'x'))),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        '%00',
+        'a%00',
+        '%ff',
+        '%C0%AE',
+        '%ED%A0%80',
+        '%2e%2e%2f',
+        '..',
+        '.',
+        '%',
+        '%zz',
+        'a'.repeat(501),
+        'a'.repeat(499),
+        '__proto__',
+      ),
     },
   );
 }
@@ -260,10 +323,34 @@ function idArbitrary(ids: string[]) {
 const queryArbitrary = fc
   .array(
     fc.tuple(
-      fc.oneof(fc.constantFrom('limit', 'offset', 'desc', 'token', 'status', 'input', 'batch', '__proto__', 'constructor'), fc.string({ maxLength: 8 })),
+      fc.oneof(
+        fc.constantFrom(
+          'limit',
+          'offset',
+          'desc',
+          'token',
+          'status',
+          'input',
+          'batch',
+          '__proto__',
+          'constructor',
+        ),
+        fc.string({ maxLength: 8 }),
+      ),
       fc.oneof(
         hostileString.map((value) => encodeURIComponent(value.replace(/[\ud800-\udfff]/g, 'x'))),
-        fc.constantFrom('%00', '%ff', '%zz', '%', '-1', '1000000000000000000000', '0', '1', 'true', '%E0%80%80'),
+        fc.constantFrom(
+          '%00',
+          '%ff',
+          '%zz',
+          '%',
+          '-1',
+          '1000000000000000000000',
+          '0',
+          '1',
+          'true',
+          '%E0%80%80',
+        ),
         fc.integer().map(String),
       ),
     ),
@@ -273,7 +360,9 @@ const queryArbitrary = fc
 
 const jsonTextArbitrary = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
-  fc.dictionary(hostileString, fc.oneof(hostileString, fc.jsonValue({ maxDepth: 2 })), { maxKeys: 5 }).map((value) => JSON.stringify(value)),
+  fc
+    .dictionary(hostileString, fc.oneof(hostileString, fc.jsonValue({ maxDepth: 2 })), { maxKeys: 5 })
+    .map((value) => JSON.stringify(value)),
 );
 
 /** A body close to valid for a target, with fields replaced by hostile values. */
@@ -281,16 +370,33 @@ function nearlyValidBody(target: FuzzTarget) {
   const valid: Record<string, unknown> = target.path.includes('event')
     ? { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { actorId: 'a', nested: { x: 1 } }, name: 'CUSTOM.X' }
     : target.path.includes('Webhook/Test')
-      ? { Name: 'so', TargetUrl: 'https://example.com/hook', Secret: 'fuzz-superoffice-secret', Events: ['test'] }
+      ? {
+          Name: 'so',
+          TargetUrl: 'https://example.com/hook',
+          Secret: 'fuzz-superoffice-secret',
+          Events: ['test'],
+        }
       : target.path.includes('token') || target.path.includes('users')
         ? { name: 'fuzz', scope: 'READ_ONLY', username: 'fuzz-user' }
-        : { eventTypes: ['ACTOR.RUN.SUCCEEDED'], requestUrl: 'https://example.com/hook', description: 'd', condition: { actorId: 'a' } };
+        : {
+            eventTypes: ['ACTOR.RUN.SUCCEEDED'],
+            requestUrl: 'https://example.com/hook',
+            description: 'd',
+            condition: { actorId: 'a' },
+          };
   const keys = Object.keys(valid);
   return fc
-    .array(fc.tuple(fc.oneof(fc.constantFrom(...keys), hostileString), fc.oneof(hostileString, fc.jsonValue({ maxDepth: 3 }))), { maxLength: 3 })
+    .array(
+      fc.tuple(
+        fc.oneof(fc.constantFrom(...keys), hostileString),
+        fc.oneof(hostileString, fc.jsonValue({ maxDepth: 3 })),
+      ),
+      { maxLength: 3 },
+    )
     .map((overrides) => {
       const body: Record<string, unknown> = { ...valid };
-      for (const [key, value] of overrides) Object.defineProperty(body, key, { value, enumerable: true, writable: true, configurable: true });
+      for (const [key, value] of overrides)
+        Object.defineProperty(body, key, { value, enumerable: true, writable: true, configurable: true });
       return JSON.stringify(body);
     });
 }
@@ -299,7 +405,10 @@ type BodyChoice = { bytes: Buffer; label: string };
 
 function bodyArbitrary(target: FuzzTarget): fc.Arbitrary<BodyChoice | undefined> {
   const text = (arbitrary: fc.Arbitrary<string>, label: string) =>
-    arbitrary.map((value) => ({ bytes: Buffer.from(value, 'utf8'), label: `${label}: ${value.length > 300 ? `${value.slice(0, 300)}…(${value.length})` : value}` }));
+    arbitrary.map((value) => ({
+      bytes: Buffer.from(value, 'utf8'),
+      label: `${label}: ${value.length > 300 ? `${value.slice(0, 300)}…(${value.length})` : value}`,
+    }));
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant(undefined) },
     { weight: 4, arbitrary: text(nearlyValidBody(target), 'nearly valid') },
@@ -315,7 +424,18 @@ function bodyArbitrary(target: FuzzTarget): fc.Arbitrary<BodyChoice | undefined>
           '{"eventType":"ACTOR.RUN.SUCCEEDED","eventData":{"a":"\\ud800"}}',
           '{"eventTypes":["ACTOR.RUN.SUCCEEDED"],"requestUrl":"https://example.com","description":"\\udfff"}',
           '{"Name":"\\u0000","TargetUrl":"https://example.com","Secret":"\\ud800\\ud800\\ud800\\ud800"}',
-          '{', '[', '"', 'null', '0', '""', '[]', '{}', ' ', '\n', 'undefined', '{"a":1}{"b":2}',
+          '{',
+          '[',
+          '"',
+          'null',
+          '0',
+          '""',
+          '[]',
+          '{}',
+          ' ',
+          '\n',
+          'undefined',
+          '{"a":1}{"b":2}',
         ),
         'hostile json',
       ),
@@ -323,21 +443,33 @@ function bodyArbitrary(target: FuzzTarget): fc.Arbitrary<BodyChoice | undefined>
     {
       weight: 1,
       arbitrary: fc.integer({ min: 2, max: 200_000 }).map((depth) => ({
-        bytes: Buffer.from(`{"eventType":"ACTOR.RUN.SUCCEEDED","eventData":${'['.repeat(depth)}${']'.repeat(depth)}}`),
+        bytes: Buffer.from(
+          `{"eventType":"ACTOR.RUN.SUCCEEDED","eventData":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+        ),
         label: `nesting ${depth} deep`,
       })),
     },
     {
       weight: 1,
       arbitrary: fc.integer({ min: 1_000, max: 3 * BODY_LIMIT_BYTES }).map((size) => ({
-        bytes: Buffer.from(JSON.stringify({ description: 'x'.repeat(size), eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { s: 'y'.repeat(size) } })),
+        bytes: Buffer.from(
+          JSON.stringify({
+            description: 'x'.repeat(size),
+            eventType: 'ACTOR.RUN.SUCCEEDED',
+            eventData: { s: 'y'.repeat(size) },
+          }),
+        ),
         label: `huge strings of ${size}`,
       })),
     },
     {
       weight: 1,
       arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => ({
-        bytes: Buffer.concat([Buffer.from('{"description":"'), Buffer.from(bytes), Buffer.from('\xff\xfe\xc0\xae"}', 'latin1')]),
+        bytes: Buffer.concat([
+          Buffer.from('{"description":"'),
+          Buffer.from(bytes),
+          Buffer.from('\xff\xfe\xc0\xae"}', 'latin1'),
+        ]),
         label: `invalid UTF-8 ${Buffer.from(bytes).toString('hex')}`,
       })),
     },
@@ -363,7 +495,10 @@ const encodingArbitrary = fc.constantFrom(
   'double',
 );
 
-function encodeBody(body: Buffer | undefined, encoding: string): { body: Buffer | undefined; header?: string } {
+function encodeBody(
+  body: Buffer | undefined,
+  encoding: string,
+): { body: Buffer | undefined; header?: string } {
   const plain = body ?? Buffer.alloc(0);
   switch (encoding) {
     case 'gzip':
@@ -379,7 +514,9 @@ function encodeBody(body: Buffer | undefined, encoding: string): { body: Buffer 
     case 'deflate-garbage':
       return { body: Buffer.from('not deflate'), header: 'deflate' };
     case 'gzip-truncated': {
-      const zipped = gzipSync(plain.length > 0 ? plain : Buffer.from('{"a":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}'));
+      const zipped = gzipSync(
+        plain.length > 0 ? plain : Buffer.from('{"a":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}'),
+      );
       return { body: zipped.subarray(0, Math.max(1, zipped.length - 5)), header: 'gzip' };
     }
     case 'gzip-bomb':
@@ -439,7 +576,10 @@ export function requestArbitrary(server: FuzzServer): fc.Arbitrary<FuzzRequest> 
         ids: fc.array(idArbitrary(server.ids), { minLength: 3, maxLength: 3 }),
         method: fc.oneof(
           { weight: 6, arbitrary: fc.constant(target.method) },
-          { weight: 1, arbitrary: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
+          },
         ),
         query: queryArbitrary,
         trpcInput: fc.oneof(fc.constant(undefined), jsonTextArbitrary, nearlyValidBody(target)),
@@ -454,7 +594,7 @@ export function requestArbitrary(server: FuzzServer): fc.Arbitrary<FuzzRequest> 
         let path = target.path.replace(/\{[^}]+\}/g, () => ids[index++ % ids.length] as string);
         const queryParts = [query];
         if (target.kind === 'trpc') {
-          if (batch) path = `${path},${path}`;
+          if (batch) path = `${path},${path.slice('/trpc/'.length)}`;
           if (method === 'GET' && trpcInput !== undefined) {
             const input = batch ? `{"0":${trpcInput},"1":${trpcInput}}` : trpcInput;
             queryParts.push(`input=${encodeURIComponent(input.replace(/[\ud800-\udfff]/g, 'x'))}`);
@@ -462,7 +602,10 @@ export function requestArbitrary(server: FuzzServer): fc.Arbitrary<FuzzRequest> 
           if (batch) queryParts.push('batch=1');
         }
         if (token.query) queryParts.push(token.query);
-        const encoded = encodeBody(body?.bytes, body ? encoding : encoding === 'gzip-garbage' ? encoding : 'none');
+        const encoded = encodeBody(
+          body?.bytes,
+          body ? encoding : encoding === 'gzip-garbage' ? encoding : 'none',
+        );
         const headers: Record<string, string> = {};
         if (token.header !== undefined) headers.authorization = token.header;
         if (contentType !== undefined) headers['content-type'] = contentType;
@@ -508,7 +651,11 @@ function send(base: string, request: FuzzRequest): Promise<Answer | { error: str
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('end', () =>
-            finish({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+            finish({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
           );
           response.on('error', (error) => finish({ error: error.message }));
         },
@@ -517,7 +664,9 @@ function send(base: string, request: FuzzRequest): Promise<Answer | { error: str
         outgoing.destroy();
         finish({ error: `no answer within ${REQUEST_BUDGET_MS} ms` });
       });
-      outgoing.on('error', (error: NodeJS.ErrnoException) => finish({ error: `${error.code ?? ''} ${error.message}` }));
+      outgoing.on('error', (error: NodeJS.ErrnoException) =>
+        finish({ error: `${error.code ?? ''} ${error.message}` }),
+      );
       if (request.body) outgoing.write(request.body);
       outgoing.end();
     } catch (error) {
@@ -544,12 +693,15 @@ export function checkAnswer(request: FuzzRequest, answer: Answer): string | unde
   ) as Array<{ error: { type?: unknown; message?: unknown } }>;
   if (errors.length === 0) return `error answer without an error: ${answer.body.slice(0, 200)}`;
   for (const { error } of errors) {
-    if (!error || typeof error.message !== 'string') return `error without a message: ${answer.body.slice(0, 200)}`;
-    if (!(ERROR_TYPES as readonly unknown[]).includes(error.type)) return `error type not in the table: ${answer.body.slice(0, 200)}`;
+    if (!error || typeof error.message !== 'string')
+      return `error without a message: ${answer.body.slice(0, 200)}`;
+    if (!(ERROR_TYPES as readonly unknown[]).includes(error.type))
+      return `error type not in the table: ${answer.body.slice(0, 200)}`;
     if (!trpc && ERROR_HTTP_STATUS[error.type as ErrorType] !== answer.status) {
       return `status ${answer.status} does not match ${String(error.type)}`;
     }
-    if (!trpc && Object.keys(parsed as object).join() !== 'error') return `not the envelope: ${answer.body.slice(0, 200)}`;
+    if (!trpc && Object.keys(parsed as object).join() !== 'error')
+      return `not the envelope: ${answer.body.slice(0, 200)}`;
   }
   return undefined;
 }
@@ -560,12 +712,24 @@ export function describeRequest(request: FuzzRequest): string {
 }
 
 /** Runs the property; throws with the seed and the offending request when it does not hold. */
-export async function fuzz(server: FuzzServer, options: { runs: number; seed: number }): Promise<{ requests: number; refused: number; statuses: Record<number, number> }> {
+export async function fuzz(
+  server: FuzzServer,
+  options: { runs: number; seed: number },
+): Promise<{ requests: number; refused: number; statuses: Record<number, number> }> {
   let before = await server.snapshot();
   const statuses: Record<number, number> = {};
   let requests = 0;
   let refused = 0;
+  let failure: { request: FuzzRequest; problem: string } | undefined;
   const property = fc.asyncProperty(requestArbitrary(server), async (request) => {
+    try {
+      await check(request);
+    } catch (error) {
+      failure = { request, problem: (error as Error).message };
+      throw error;
+    }
+  });
+  const check = async (request: FuzzRequest) => {
     requests++;
     const answer = await send(server.base, request);
     if (server.process.child.exitCode !== null || server.process.child.signalCode !== null) {
@@ -574,7 +738,10 @@ export async function fuzz(server: FuzzServer, options: { runs: number; seed: nu
     if ('error' in answer) {
       // Answering 413 early and closing while a large body is still being sent is fine.
       const large = (request.body?.length ?? 0) > BODY_LIMIT_BYTES / 2 || request.bodyLabel.includes('bomb');
-      if (!(large && /EPIPE|ECONNRESET|socket hang up/.test(answer.error)) && !answer.error.startsWith('unsendable')) {
+      if (
+        !(large && /EPIPE|ECONNRESET|socket hang up/.test(answer.error)) &&
+        !answer.error.startsWith('unsendable')
+      ) {
         throw new Error(`no answer: ${answer.error}`);
       }
     } else {
@@ -582,25 +749,34 @@ export async function fuzz(server: FuzzServer, options: { runs: number; seed: nu
       const problem = checkAnswer(request, answer);
       if (problem) throw new Error(problem);
     }
-    const health = await fetch(`${server.base}/healthz`).then((response) => response.status, (error: Error) => error.message);
+    const health = await fetch(`${server.base}/healthz`).then(
+      (response) => response.status,
+      (error: Error) => error.message,
+    );
     if (health !== 200) throw new Error(`/healthz answered ${health} after the request`);
     const after = await server.snapshot();
     if ('status' in answer && answer.status >= 400 && after !== before) {
-      throw new Error(`a refused request (${answer.status}) changed the stored data`);
+      const previous = new Set(before.split('\n'));
+      const next = new Set(after.split('\n'));
+      const added = [...next].filter((line) => !previous.has(line));
+      const removed = [...previous].filter((line) => !next.has(line));
+      throw new Error(
+        `a refused request (${answer.status}: ${answer.body.slice(0, 300)}) changed the stored data:\n` +
+          `before: ${removed.join('\n').slice(0, 1500)}\nafter: ${added.join('\n').slice(0, 1500)}`,
+      );
     }
     if (!('status' in answer)) refused++;
     else if (answer.status >= 400) refused++;
     before = after;
-  });
+  };
   try {
     await fc.assert(property, { numRuns: options.runs, seed: options.seed, endOnFailure: true, verbose: 0 });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const counterexample = /Counterexample: (\[[\s\S]*?\])\n/.exec(message)?.[1];
-    let described = '';
-    if (counterexample) described = '';
+    const detail = failure
+      ? `${failure.problem}\nrequest: ${describeRequest(failure.request)}`
+      : (error as Error).message.slice(0, 4000);
     throw new Error(
-      `Fuzzing failed with seed ${options.seed} (replay: FUZZ_SEED=${options.seed} FUZZ_RUNS=${options.runs}).\n${message.slice(0, 4000)}${described}`,
+      `Fuzzing failed with seed ${options.seed} (replay: FUZZ_SEED=${options.seed} FUZZ_RUNS=${options.runs}): ${detail}`,
     );
   }
   return { requests, refused, statuses };

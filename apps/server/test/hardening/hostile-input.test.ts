@@ -109,6 +109,19 @@ describe('strings PostgreSQL cannot store are refused, naming the field', () => 
       }),
       'invalid-input',
     );
+    // tRPC, with and without a token (found by the fuzz test: a 500 once).
+    for (const token of [undefined, null, "BR',|\\bj+"]) {
+      const deep = `${'['.repeat(11_723)}${']'.repeat(11_723)}`;
+      const response = await api.request('POST', '/trpc/webhooks.test', {
+        token,
+        // No Content-Type: tRPC's adapter then serialises the parsed body again.
+        headers: { 'content-type': '' },
+        body: `{"eventType":"ACTOR.RUN.SUCCEEDED","eventData":${deep}}`,
+      });
+      expect(response.statusCode, response.body).toBeLessThan(500);
+      // The body is refused as it is read, before the token is looked at.
+      expect(response.json().error.type).toBe('invalid-input');
+    }
     expect(await api.prisma.event.count()).toBe(0);
   });
 });

@@ -111,6 +111,24 @@ describe('one request cannot take the process down', () => {
   }, 600_000);
 });
 
+describe('deep nesting', () => {
+  test(
+    'is refused as the body is read, before tRPC serialises it again (a 500 once, found by fuzzing)',
+    async () => {
+      const { server, base } = await startServer();
+      const deep = Buffer.from(`{"eventType":"X","eventData":${'['.repeat(11_723)}${']'.repeat(11_723)}}`);
+      for (const path of ['/trpc/webhooks.test', '/trpc/events.publish', '/v2/events']) {
+        for (const headers of [{}, { 'content-type': 'application/json' }]) {
+          const answer = await rawRequest(base, { method: 'POST', path, body: deep, headers });
+          expect(answer).toMatchObject({ status: 400 });
+        }
+      }
+      await expectAlive(server, base);
+    },
+    START_BUDGET_MS,
+  );
+});
+
 describe('the embedded database lock', () => {
   // The lock must not outlive its holder, even when the next holder gets the same pid, as PID 1
   // does in every container: unshare --pid gives each run a fresh pid namespace.
