@@ -274,6 +274,7 @@ const HOSTILE_STRINGS = [
   'prototype',
   '../../etc/passwd',
   "' OR 1=1 --",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal injection probe, not a template.
   '${jndi:ldap://x}',
   '{{eventData}}',
   '<script>',
