@@ -121,7 +121,9 @@ describe('deep nesting', () => {
         for (const headers of [{}, { 'content-type': 'application/json' }]) {
           const answer = await rawRequest(base, { method: 'POST', path, body: deep, headers });
           // 400 when our parser read it; tRPC reads application/json itself and checks the token first.
-        expect(answer, `${path} ${JSON.stringify(headers)}`).toMatchObject({ status: expect.toBeOneOf([400, 401]) });
+          expect(answer, `${path} ${JSON.stringify(headers)}`).toMatchObject({
+            status: expect.toBeOneOf([400, 401]),
+          });
         }
       }
       await expectAlive(server, base);

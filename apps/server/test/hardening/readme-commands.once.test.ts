@@ -25,7 +25,9 @@ describe('the README tells the truth', () => {
     const listed = section('Configuration')
       .split('\n')
       .filter((line) => line.startsWith('| `'))
-      .flatMap((line) => [...(line.split(' | ')[0] as string).matchAll(/`([A-Z_]+)`/g)].map((match) => match[1]))
+      .flatMap((line) =>
+        [...(line.split(' | ')[0] as string).matchAll(/`([A-Z_]+)`/g)].map((match) => match[1]),
+      )
       .sort();
     expect(listed).toEqual(SETTINGS);
   });
@@ -33,7 +35,8 @@ describe('the README tells the truth', () => {
   test('its API table lists every REST endpoint and /metrics', () => {
     const api = section('API');
     for (const route of restRoutes) expect(api, `${route.method} ${route.path}`).toContain(route.path);
-    for (const path of ['/metrics', '/healthz', '/readyz', '/openapi.json', '/trpc/']) expect(api).toContain(path);
+    for (const path of ['/metrics', '/healthz', '/readyz', '/openapi.json', '/trpc/'])
+      expect(api).toContain(path);
   });
 
   test('it says delivery is at least once and receivers dedupe on webhook-id', () => {
@@ -56,59 +59,74 @@ describe('every README command gets the whole environment', () => {
       expect.arrayContaining(SETTINGS),
     );
     for (const task of plan.tasks.filter(
-      (t: { package: string; task: string }) => t.package === '@ricochet/server' && ['test', 'bench'].includes(t.task),
+      (t: { package: string; task: string }) =>
+        t.package === '@ricochet/server' && ['test', 'bench'].includes(t.task),
     )) {
       expect(task.environmentVariables.specified.env, task.task).toContain('TEST_DATABASE_URL');
     }
   });
 
-  test('PORT=<port> pnpm dev listens on that port', async () => {
-    const port = await freePort();
-    const dataDir = mkdtempSync(join(tmpdir(), 'ricochet-dev-'));
-    const child = spawn('pnpm', ['dev'], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port), RICOCHET_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, so turbo, pnpm and the server stop together.
-      detached: true,
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    try {
-      await expect
-        .poll(
-          async () =>
-            fetch(`http://127.0.0.1:${port}/healthz`).then(
-              (response) => response.status,
-              () => 0,
-            ),
-          { timeout: BUDGET_MS, interval: 500 },
-        )
-        .toBe(200);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n${output.slice(-3000)}`);
-    } finally {
-      if (child.pid) process.kill(-child.pid, 'SIGTERM');
-      await exited;
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }, BUDGET_MS + 30_000);
-
-  test('pnpm ricochet prints only the command’s own output', () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'ricochet-cli-'));
-    try {
-      const result = spawnSync('pnpm', ['ricochet', 'users', 'list'], {
+  test(
+    'PORT=<port> pnpm dev listens on that port',
+    async () => {
+      const port = await freePort();
+      const dataDir = mkdtempSync(join(tmpdir(), 'ricochet-dev-'));
+      const child = spawn('pnpm', ['dev'], {
         cwd: ROOT,
-        env: { ...process.env, RICOCHET_DATA_DIR: dataDir, DATABASE_URL: '' },
-        encoding: 'utf8',
-        timeout: BUDGET_MS,
+        env: {
+          ...process.env,
+          PORT: String(port),
+          RICOCHET_DATA_DIR: dataDir,
+          DATABASE_URL: '',
+          LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so turbo, pnpm and the server stop together.
+        detached: true,
       });
-      expect(result.status, result.stderr).toBe(0);
-      expect(result.stdout).toBe('[]\n');
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }, BUDGET_MS);
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+      try {
+        await expect
+          .poll(
+            async () =>
+              fetch(`http://127.0.0.1:${port}/healthz`).then(
+                (response) => response.status,
+                () => 0,
+              ),
+            { timeout: BUDGET_MS, interval: 500 },
+          )
+          .toBe(200);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${output.slice(-3000)}`);
+      } finally {
+        if (child.pid) process.kill(-child.pid, 'SIGTERM');
+        await exited;
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    BUDGET_MS + 30_000,
+  );
+
+  test(
+    'pnpm ricochet prints only the command’s own output',
+    () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'ricochet-cli-'));
+      try {
+        const result = spawnSync('pnpm', ['ricochet', 'users', 'list'], {
+          cwd: ROOT,
+          env: { ...process.env, RICOCHET_DATA_DIR: dataDir, DATABASE_URL: '' },
+          encoding: 'utf8',
+          timeout: BUDGET_MS,
+        });
+        expect(result.status, result.stderr).toBe(0);
+        expect(result.stdout).toBe('[]\n');
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    BUDGET_MS,
+  );
 });
