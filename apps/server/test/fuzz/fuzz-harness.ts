@@ -552,8 +552,9 @@ const contentTypeArbitrary = fc.constantFrom(
 
 export function requestArbitrary(server: FuzzServer): fc.Arbitrary<FuzzRequest> {
   const { tokens } = server;
-  const tokenArbitrary = fc.oneof(
-    fc.constantFrom(
+  type TokenChoice = { header?: string; query?: string };
+  const tokenArbitrary: fc.Arbitrary<TokenChoice> = fc.oneof(
+    fc.constantFrom<TokenChoice>(
       { header: `Bearer ${tokens.admin}` },
       { header: `Bearer ${tokens.user}` },
       { header: `Bearer ${tokens.user}` },
@@ -569,7 +570,9 @@ export function requestArbitrary(server: FuzzServer): fc.Arbitrary<FuzzRequest> 
       { query: 'token=%ff' },
       { query: `token=${'a'.repeat(5000)}` },
     ),
-    fc.string({ maxLength: 40 }).map((value) => ({ header: `Bearer ${value.replace(/[^\x20-\x7e]/g, '')}` })),
+    fc
+      .string({ maxLength: 40 })
+      .map((value): TokenChoice => ({ header: `Bearer ${value.replace(/[^\x20-\x7e]/g, '')}` })),
   );
   return fc.constantFrom(...server.targets).chain((target) =>
     fc

@@ -20,7 +20,7 @@ async function call(base: string, path: string, init: RequestInit = {}) {
   return {
     status: response.status,
     retryAfter: response.headers.get('retry-after'),
-    body: await response.json(),
+    body: (await response.json()) as { error: { type: string; message: string } },
   };
 }
 
@@ -76,7 +76,7 @@ describe.runIf(postgresBinDir())('a database outage under a running server', () 
         expect(trpc.body.error, JSON.stringify(trpc.body)).toMatchObject({ type: 'service-unavailable' });
         const ready = await fetch(`${base}/readyz`);
         expect(ready.status).toBe(ERROR_HTTP_STATUS['service-unavailable']);
-        expect((await ready.json()).error.type).toBe('service-unavailable');
+        expect(((await ready.json()) as { error: { type: string } }).error.type).toBe('service-unavailable');
         // Liveness is not readiness: the process itself is fine.
         expect((await fetch(`${base}/healthz`)).status).toBe(200);
 

@@ -59,7 +59,7 @@ describe('secrets never reach the log', () => {
           }),
         });
         expect(created.status).toBe(201);
-        const webhookId = (await created.json()).data.id;
+        const webhookId = ((await created.json()) as { data: { id: string } }).data.id;
         // A refused body that carries the secret.
         const refused = await fetch(`${base}/v2/webhooks`, {
           method: 'POST',
@@ -79,9 +79,8 @@ describe('secrets never reach the log', () => {
           body: '{}',
         });
         expect(rotated.status).toBe(200);
-        secrets.push(
-          ...(await rotated.json()).data.secrets.map((secret: { secret: string }) => secret.secret),
-        );
+        const { data } = (await rotated.json()) as { data: { secrets: Array<{ secret: string }> } };
+        secrets.push(...data.secrets.map((secret) => secret.secret));
 
         const superOffice = await fetch(`${base}/api/v1/Webhook/Test`, {
           method: 'POST',

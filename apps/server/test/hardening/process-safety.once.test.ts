@@ -118,7 +118,7 @@ describe('deep nesting', () => {
       const { server, base } = await startServer();
       const deep = Buffer.from(`{"eventType":"X","eventData":${'['.repeat(11_723)}${']'.repeat(11_723)}}`);
       for (const path of ['/trpc/webhooks.test', '/trpc/events.publish', '/v2/events']) {
-        for (const headers of [{}, { 'content-type': 'application/json' }]) {
+        for (const headers of [{}, { 'content-type': 'application/json' }] as Array<Record<string, string>>) {
           const answer = await rawRequest(base, { method: 'POST', path, body: deep, headers });
           // 400 when our parser read it; tRPC reads application/json itself and checks the token first.
           expect(answer, `${path} ${JSON.stringify(headers)}`).toMatchObject({
