@@ -2,6 +2,9 @@
  * Ricochet's template engine against Apify's own (`WebhookPayloadTemplate` from `@apify/utilities`,
  * a test-only dependency): random templates and event data through both must render to the same
  * bytes, and a template one refuses the other refuses too. Seeded, so a failure reproduces.
+ *
+ * The oracle is @apify/utilities 2.35.11: 3.0.1, the latest, cannot be installed (it depends on
+ * @apify/log ^3.0.1, which is not published), and its webhook_payload_template.js is the same code.
  */
 import { WebhookPayloadTemplate } from '@apify/utilities';
 import fc from 'fast-check';
