@@ -144,7 +144,10 @@ class TemplateRun {
     if (this.staysInvalid || !this.isInsideJsonString(index)) return true;
     // The text has not changed since JSON.parse last failed on it: it fails again.
     if (this.failedParseVersion === this.textVersion) return true;
-    if (this.nextOutsideVariable === null || (this.nextOutsideVariable !== -1 && this.nextOutsideVariable < index)) {
+    if (
+      this.nextOutsideVariable === null ||
+      (this.nextOutsideVariable !== -1 && this.nextOutsideVariable < index)
+    ) {
       this.nextOutsideVariable = this.findVariableOutsideJsonStrings(index);
     }
     return this.nextOutsideVariable !== -1;
@@ -213,10 +216,13 @@ class TemplateRun {
   /** A dot path into the context. Like Apify's engine, it stops with null at a non-object. */
   private valueOf(name: string): unknown {
     const [root, ...properties] = name.split('.');
-    return properties.reduce<unknown>((value, property) => {
-      if (!value || typeof value !== 'object') return null;
-      return (value as Record<string, unknown>)[property];
-    }, this.context[root as string]);
+    return properties.reduce<unknown>(
+      (value, property) => {
+        if (!value || typeof value !== 'object') return null;
+        return (value as Record<string, unknown>)[property];
+      },
+      this.context[root as string],
+    );
   }
 
   private interpolate(value: unknown): unknown {
@@ -324,9 +330,14 @@ function findJsonProblem(text: string): { index: number; reason: string } | null
     const char = text[position];
     if (char === undefined) fail('Unexpected end of template, expected a value');
     if (char === '{' && text[position + 1] === '{') fail('Unexpected variable, expected a value');
-    if (char === '{') return parseContainer('}', true);
-    if (char === '[') return parseContainer(']', false);
-    if (char === '"') return parseString();
+    if (char === '{' || char === '[') {
+      parseContainer(char === '{' ? '}' : ']', char === '{');
+      return;
+    }
+    if (char === '"') {
+      parseString();
+      return;
+    }
     JSON_NUMBER.lastIndex = position;
     const number = JSON_NUMBER.exec(text);
     if (number && number[0] !== '-') {

@@ -35,7 +35,10 @@ function apify(template: string, context: Record<string, unknown>, interpolateSt
 function ricochet(template: string, variables: TemplateVariables, interpolateStrings: boolean): Outcome {
   try {
     const parsed = parseTemplate(template);
-    return { refused: false, json: JSON.stringify(renderTemplate(parsed, variables, { interpolateStrings })) };
+    return {
+      refused: false,
+      json: JSON.stringify(renderTemplate(parsed, variables, { interpolateStrings })),
+    };
   } catch {
     return { refused: true };
   }
@@ -61,7 +64,11 @@ const jsonValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 const variablesArbitrary: fc.Arbitrary<TemplateVariables> = fc.record({
   userId: fc.constantFrom('wRsJZtadYvn4mBZmm', '', 'a"b'),
   createdAt: fc
-    .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+    .date({
+      min: new Date('2000-01-01T00:00:00Z'),
+      max: new Date('2100-01-01T00:00:00Z'),
+      noInvalidDate: true,
+    })
     .map((date) => date.toISOString()),
   eventType: fc.constantFrom('ACTOR.RUN.SUCCEEDED', 'TEST'),
   eventData: fc.dictionary(key, jsonValue, { maxKeys: 4 }),
@@ -73,10 +80,7 @@ const root = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom(...TEMPLATE_VARIABLES) },
   { weight: 1, arbitrary: fc.constantFrom('nobody', ' resource', 'resource ', 'Resource', '') },
 );
-const segment = fc.oneof(
-  key,
-  fc.constantFrom('dateISO', 'dateUnix', 'missing', '', 'constructor', 'a b'),
-);
+const segment = fc.oneof(key, fc.constantFrom('dateISO', 'dateUnix', 'missing', '', 'constructor', 'a b'));
 const variable = fc
   .tuple(root, fc.array(segment, { maxLength: 3 }))
   .map(([name, path]) => `{{${[name, ...path].join('.')}}}`);
@@ -96,15 +100,17 @@ const templateValue: fc.Arbitrary<string> = fc.letrec((tie) => ({
       .map((entries) => `{${entries.map(([name, value]) => `${name}: ${value}`).join(',\n  ')}}`),
   ),
 })).value;
-const edit = fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.constantFrom('', '"', '\\', '{', '}', ',', ' ', '{{', '}}'));
-const templateArbitrary = fc
-  .tuple(templateValue, fc.option(edit, { freq: 3 }))
-  .map(([template, change]) => {
-    if (!change) return template;
-    const [at, removed, inserted] = change;
-    const index = at % (template.length + 1);
-    return template.slice(0, index) + inserted + template.slice(index + removed);
-  });
+const edit = fc.tuple(
+  fc.nat(),
+  fc.nat({ max: 3 }),
+  fc.constantFrom('', '"', '\\', '{', '}', ',', ' ', '{{', '}}'),
+);
+const templateArbitrary = fc.tuple(templateValue, fc.option(edit, { freq: 3 })).map(([template, change]) => {
+  if (!change) return template;
+  const [at, removed, inserted] = change;
+  const index = at % (template.length + 1);
+  return template.slice(0, index) + inserted + template.slice(index + removed);
+});
 
 describe("templates render exactly as Apify's WebhookPayloadTemplate renders them", () => {
   test('saving: a template Apify refuses is refused, and the other way round', () => {

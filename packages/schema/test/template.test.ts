@@ -62,7 +62,9 @@ describe('parseTemplate', () => {
   });
 
   test("renders 0, false and empty strings as null, as Apify's engine does", () => {
-    const node = parseTemplate('[{{eventData.zero}}, {{eventData.no}}, {{eventData.empty}}, {{eventData.one}}]');
+    const node = parseTemplate(
+      '[{{eventData.zero}}, {{eventData.no}}, {{eventData.empty}}, {{eventData.one}}]',
+    );
     const data = { ...variables, eventData: { zero: 0, no: false, empty: '', one: 1 } };
     expect(renderTemplate(node, data, { interpolateStrings: false })).toEqual([null, null, null, 1]);
   });
@@ -82,10 +84,7 @@ describe('parseTemplate', () => {
       '{"a": {{nobody}}}',
       'Unknown variable "{{nobody}}" (known: userId, createdAt, eventType, eventData, resource, globals) at line 1, column 7',
     ],
-    [
-      '{\n  "a":  {{ resource }}}',
-      'Variable "{{ resource }}" must not contain spaces at line 2, column 9',
-    ],
+    ['{\n  "a":  {{ resource }}}', 'Variable "{{ resource }}" must not contain spaces at line 2, column 9'],
     ['{"a": {{resource.id}', 'Unclosed variable, expected }} at line 1, column 7'],
     ['{"a": "open', 'Unterminated string at line 1, column 7'],
     ['{"a": tru}', 'Unexpected character "t", expected a value at line 1, column 7'],
