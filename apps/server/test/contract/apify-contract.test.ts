@@ -78,7 +78,8 @@ function expectMatches(body: unknown, schema: Schema, what: string): void {
 }
 
 describe("Ricochet's answers have every field of Apify's response schemas, with Apify's types", () => {
-  test('every Apify webhook endpoint, live over HTTP', async ({ api, delivery }) => {
+  // About twenty HTTP calls and a delivery: more than the default budget on a loaded machine.
+  test('every Apify webhook endpoint, live over HTTP', { timeout: 90_000 }, async ({ api, delivery }) => {
     const baseUrl = await api.listen();
     const call = async (
       method: string,
