@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { ERROR_HTTP_STATUS, type ErrorEnvelope, type ErrorType } from '@ricochet/schema';
+import { ERROR_HTTP_STATUS, type ErrorEnvelope, type ErrorType, toSuperOfficeError } from '@ricochet/schema';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../services/errors.ts';
 
@@ -148,9 +148,13 @@ export function toErrorAnswer(error: unknown, log?: FastifyRequest['log']): Erro
   return errorAnswer('internal-server-error', 'Internal server error. The problem has been logged.');
 }
 
+/** SuperOffice's paths answer errors in SuperOffice's shape; every other path in Apify's. */
+const SUPEROFFICE_PREFIX = /^\/api\/v1(\/|$|\?)/i;
+
 export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   const { status, envelope, headers } = toErrorAnswer(error, reply.log);
-  return reply.code(status).headers(headers).send(envelope);
+  const body = SUPEROFFICE_PREFIX.test(reply.request.url) ? toSuperOfficeError(envelope) : envelope;
+  return reply.code(status).headers(headers).send(body);
 }
 
 /**
