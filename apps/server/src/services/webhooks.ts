@@ -15,6 +15,7 @@ import { recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId, newWebhookSecret } from './ids.ts';
 import { creationOrder, toList } from './pagination.ts';
+import { statsOf, type WebhookStats, webhookStats } from './webhook-stats.ts';
 
 function conditionOf(row: WebhookRow): WebhookCondition {
   const condition: WebhookCondition = {};
@@ -24,7 +25,7 @@ function conditionOf(row: WebhookRow): WebhookCondition {
   return condition;
 }
 
-export function toWebhookListItem(row: WebhookRow): WebhookListItem {
+export function toWebhookListItem(row: WebhookRow, stats: WebhookStats): WebhookListItem {
   return {
     id: row.id,
     createdAt: row.createdAt.toISOString(),
@@ -39,16 +40,14 @@ export function toWebhookListItem(row: WebhookRow): WebhookListItem {
     requestUrl: row.requestUrl,
     description: row.description,
     state: row.state,
-    lastDispatch: row.lastDispatchStatus
-      ? { status: row.lastDispatchStatus, finishedAt: row.lastDispatchFinishedAt?.toISOString() ?? null }
-      : null,
-    stats: { totalDispatches: row.totalDispatches },
+    lastDispatch: stats.lastDispatch,
+    stats: { totalDispatches: stats.totalDispatches },
   };
 }
 
-export function toWebhook(row: WebhookRow): Webhook {
+export function toWebhook(row: WebhookRow, stats: WebhookStats): Webhook {
   return {
-    ...toWebhookListItem(row),
+    ...toWebhookListItem(row, stats),
     payloadTemplate: row.payloadTemplate,
     headersTemplate: row.headersTemplate,
     headers: (row.headers as Record<string, string> | null) ?? null,
@@ -89,7 +88,7 @@ function columnsFrom(input: UpdateWebhookData) {
   if (input.state !== undefined) {
     columns.state = input.state ?? 'ACTIVE';
     // Switching a webhook back on forgives its past failures; otherwise one more would stop it again.
-    if (columns.state === 'ACTIVE') columns.consecutiveFailures = 0;
+    if (columns.state === 'ACTIVE') columns.failuresCountedFrom = new Date();
   }
   return columns;
 }
@@ -116,14 +115,18 @@ export async function createWebhook(
       : null;
 
   const existing = await findByKey();
-  if (existing) return { webhook: toWebhook(existing), created: false };
+  if (existing) return { webhook: await withStats(prisma, existing), created: false };
 
   await assertEventTypesKnown(prisma, { userId, eventTypes: input.eventTypes });
   const id = newRecordId();
+  const now = new Date();
   try {
     const row = await prisma.webhook.create({
       data: {
         ...(columnsFrom(input) as Prisma.WebhookUncheckedCreateInput),
+        createdAt: now,
+        modifiedAt: now,
+        failuresCountedFrom: now,
         id,
         userId,
         idempotencyKey,
@@ -132,11 +135,11 @@ export async function createWebhook(
         secrets: { create: { id: newRecordId(), secret: input.secret ?? newWebhookSecret() } },
       },
     });
-    return { webhook: toWebhook(row), created: true };
+    return { webhook: toWebhook(row, statsOf(new Map(), row.id)), created: true };
   } catch (error) {
     if (isUniqueViolation(error)) {
       const winner = await findByKey();
-      if (winner) return { webhook: toWebhook(winner), created: false };
+      if (winner) return { webhook: await withStats(prisma, winner), created: false };
     }
     throw error;
   }
@@ -159,7 +162,15 @@ export async function listWebhooks(
     prisma.webhook.count({ where }),
     prisma.webhook.findMany({ where, orderBy: creationOrder(page), skip: page.offset, take: page.limit }),
   ]);
-  return toList(page, total, rows.map(toWebhookListItem));
+  const stats = await webhookStats(
+    prisma,
+    rows.map((row) => row.id),
+  );
+  return toList(
+    page,
+    total,
+    rows.map((row) => toWebhookListItem(row, statsOf(stats, row.id))),
+  );
 }
 
 /** Another user's webhook is answered exactly like a missing one: ids do not leak across tenants. */
@@ -173,7 +184,11 @@ export async function getWebhook(
   prisma: PrismaClient,
   args: { userId: string; webhookId: string },
 ): Promise<Webhook> {
-  return toWebhook(await findOwnWebhook(prisma, args.userId, args.webhookId));
+  return withStats(prisma, await findOwnWebhook(prisma, args.userId, args.webhookId));
+}
+
+async function withStats(prisma: PrismaClient, row: WebhookRow): Promise<Webhook> {
+  return toWebhook(row, statsOf(await webhookStats(prisma, [row.id]), row.id));
 }
 
 export async function updateWebhook(
@@ -184,7 +199,12 @@ export async function updateWebhook(
   await findOwnWebhook(prisma, userId, webhookId);
   if (input.eventTypes) await assertEventTypesKnown(prisma, { userId, eventTypes: input.eventTypes });
   try {
-    return toWebhook(await prisma.webhook.update({ where: { id: webhookId }, data: columnsFrom(input) }));
+    // modifiedAt moves with the definition only (never with publishing or delivering).
+    const row = await prisma.webhook.update({
+      where: { id: webhookId },
+      data: { ...columnsFrom(input), modifiedAt: new Date() },
+    });
+    return await withStats(prisma, row);
   } catch (error) {
     // Deleted between the ownership check and the update.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') {
