@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TemplateVariables } from '@ricochet/schema';
 import type { Logger } from 'pino';
+import { type Sql, sqlFor } from '../db/sql.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { DISPATCH_CHANNEL } from '../services/events.ts';
 import { stopWebhooksAfterFailures } from '../services/webhook-stats.ts';
@@ -110,8 +111,11 @@ export class DeliveryWorker {
   private writer: Promise<void> = Promise.resolve();
   private writerBusy = false;
 
+  private readonly sql: Sql;
+
   constructor(private readonly deps: WorkerDependencies) {
     this.workerId = deps.workerId ?? `worker-${randomUUID()}`;
+    this.sql = sqlFor(deps.prisma);
   }
 
   async start(): Promise<void> {
@@ -213,24 +217,24 @@ export class DeliveryWorker {
     const dueAt = this.deps.clock?.() ?? null;
     // A dispatch of a webhook that is not ACTIVE waits (nothing is lost) until it is switched back
     // on; test dispatches (no event) go out whatever the state, since someone asked for them.
-    return this.deps.prisma.$queryRaw<Claim[]>`
-      WITH due AS (
+    return this.sql.query<Claim>(
+      `WITH due AS (
         SELECT d."id" FROM "Dispatch" d JOIN "Webhook" w ON w."id" = d."webhookId"
         WHERE d."status" = 'ACTIVE'
-          AND d."nextAttemptAt" <= COALESCE(${dueAt}::timestamp(3), timezone('UTC', now()))
+          AND d."nextAttemptAt" <= COALESCE($1::timestamp(3), timezone('UTC', now()))
           AND (d."leaseExpiresAt" IS NULL OR d."leaseExpiresAt" <= timezone('UTC', now()))
           AND (w."state" = 'ACTIVE' OR d."eventId" IS NULL)
         ORDER BY d."nextAttemptAt"
-        LIMIT ${limit}
+        LIMIT $2
         FOR UPDATE OF d SKIP LOCKED
       ), claimed AS (
         UPDATE "Dispatch" d
-        SET "leaseExpiresAt" = timezone('UTC', now()) + ${leaseMs} * interval '1 millisecond',
-            "leasedBy" = ${this.workerId}, "attemptCount" = d."attemptCount" + 1
+        SET "leaseExpiresAt" = timezone('UTC', now()) + $3 * interval '1 millisecond',
+            "leasedBy" = $4, "attemptCount" = d."attemptCount" + 1
         FROM due WHERE d."id" = due."id"
         RETURNING d.*
       ), interrupted AS (
-        UPDATE "DispatchCall" c SET "finishedAt" = timezone('UTC', now()), "errorMessage" = ${INTERRUPTED}
+        UPDATE "DispatchCall" c SET "finishedAt" = timezone('UTC', now()), "errorMessage" = $5
         FROM claimed
         WHERE claimed."attemptCount" > 1 AND c."dispatchId" = claimed."id"
           AND c."attempt" < claimed."attemptCount" AND c."finishedAt" IS NULL
@@ -250,7 +254,9 @@ export class DeliveryWorker {
         ARRAY(SELECT s."secret" FROM "WebhookSecret" s
               WHERE s."webhookId" = w."id" AND (s."expiresAt" IS NULL OR s."expiresAt" > timezone('UTC', now()))
               ORDER BY s."createdAt" DESC, s."id" DESC) AS "secrets"
-      FROM claimed c JOIN "Webhook" w ON w."id" = c."webhookId"`;
+      FROM claimed c JOIN "Webhook" w ON w."id" = c."webhookId"`,
+      [dueAt?.toISOString() ?? null, limit, leaseMs, this.workerId, INTERRUPTED],
+    );
   }
 
   /** Sends one claimed attempt, if the lease still holds, and waits for its result to be recorded. */
@@ -415,9 +421,9 @@ export class DeliveryWorker {
       retryDelayMs,
     }));
     const dueBase = this.deps.clock?.() ?? null;
-    const moved = await prisma.$queryRaw<Array<{ id: string }>>`
-      WITH r AS (
-        SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::json) AS r(
+    const moved = await this.sql.query<{ id: string }>(
+      `WITH r AS (
+        SELECT * FROM json_to_recordset($1::json) AS r(
           "id" text, "attempt" int, "startedAt" timestamp(3), "finishedAt" timestamp(3),
           "responseStatus" int, "responseBody" text, "errorMessage" text, "outcome" text,
           "retryDelayMs" bigint)
@@ -427,11 +433,11 @@ export class DeliveryWorker {
                       ELSE 'ACTIVE' END)::"DispatchStatus",
           "finishedAt" = CASE WHEN r."outcome" = 'retrying' THEN NULL ELSE r."finishedAt" END,
           "nextAttemptAt" = CASE WHEN r."outcome" = 'retrying'
-            THEN COALESCE(${dueBase}::timestamp(3), timezone('UTC', now())) + r."retryDelayMs" * interval '1 millisecond'
+            THEN COALESCE($2::timestamp(3), timezone('UTC', now())) + r."retryDelayMs" * interval '1 millisecond'
             END,
           "leaseExpiresAt" = NULL, "leasedBy" = NULL
         FROM r
-        WHERE d."id" = r."id" AND d."leasedBy" = ${this.workerId} AND d."attemptCount" = r."attempt"
+        WHERE d."id" = r."id" AND d."leasedBy" = $3 AND d."attemptCount" = r."attempt"
           AND d."status" = 'ACTIVE'
         RETURNING d."id"
       ), calls AS (
@@ -441,7 +447,9 @@ export class DeliveryWorker {
           "outcome" = CASE WHEN r."id" IN (SELECT "id" FROM moved) THEN r."outcome" END
         FROM r WHERE c."dispatchId" = r."id" AND c."attempt" = r."attempt"
       )
-      SELECT "id" FROM moved`;
+      SELECT "id" FROM moved`,
+      [JSON.stringify(rows), dueBase?.toISOString() ?? null, this.workerId],
+    );
 
     const movedIds = new Set(moved.map((row) => row.id));
     const lost = batch.filter((entry) => !movedIds.has(entry.claim.id));
@@ -479,12 +487,14 @@ export class DeliveryWorker {
       if (held.length === 0) return;
       const askedAt = performance.now();
       try {
-        const renewed = await this.deps.prisma.$queryRaw<Array<{ id: string }>>`
-          UPDATE "Dispatch" d SET "leaseExpiresAt" = timezone('UTC', now()) + ${leaseMs} * interval '1 millisecond'
-          FROM unnest(${held.map(([id]) => id)}::text[], ${held.map(([, entry]) => entry.attempt)}::int[]) AS h("id", "attempt")
-          WHERE d."id" = h."id" AND d."attemptCount" = h."attempt" AND d."leasedBy" = ${this.workerId}
+        const renewed = await this.sql.query<{ id: string }>(
+          `UPDATE "Dispatch" d SET "leaseExpiresAt" = timezone('UTC', now()) + $1 * interval '1 millisecond'
+          FROM unnest($2::text[], $3::int[]) AS h("id", "attempt")
+          WHERE d."id" = h."id" AND d."attemptCount" = h."attempt" AND d."leasedBy" = $4
             AND d."status" = 'ACTIVE'
-          RETURNING d."id"`;
+          RETURNING d."id"`,
+          [leaseMs, held.map(([id]) => id), held.map(([, entry]) => entry.attempt), this.workerId],
+        );
         for (const { id } of renewed) {
           const entry = this.inFlight.get(id);
           if (entry) entry.leaseDeadline = askedAt + leaseMs;

@@ -1,6 +1,7 @@
 import type { Event, PublishEventInputSchema } from '@ricochet/schema';
 import type { z } from 'zod';
 import { type Event as EventRow, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { sqlFor } from '../db/sql.ts';
 import { recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId } from './ids.ts';
@@ -78,18 +79,16 @@ export async function publishEvent(
   const { userId, input } = args;
   const idempotencyKey = input.idempotencyKey ?? null;
   await assertEventTypesKnown(prisma, { userId, eventTypes: [input.eventType], field: 'eventType' });
-  const [row] = await prisma.$queryRaw<EventRow[]>`
-    WITH matching AS (
+  const [row] = await sqlFor(prisma).query<EventRow>(
+    `WITH matching AS (
       SELECT w."id" FROM "Webhook" w
-      WHERE w."userId" = ${userId} AND w."state" = 'ACTIVE' AND ${input.eventType} = ANY(w."eventTypes")
-        AND (w."conditionActorId" IS NULL OR w."conditionActorId" = ${conditionValue(input.eventData, 'actorId')})
-        AND (w."conditionActorTaskId" IS NULL OR w."conditionActorTaskId" = ${conditionValue(input.eventData, 'actorTaskId')})
-        AND (w."conditionActorRunId" IS NULL OR w."conditionActorRunId" = ${conditionValue(input.eventData, 'actorRunId')})
+      WHERE w."userId" = $1 AND w."state" = 'ACTIVE' AND $2 = ANY(w."eventTypes")
+        AND (w."conditionActorId" IS NULL OR w."conditionActorId" = $3)
+        AND (w."conditionActorTaskId" IS NULL OR w."conditionActorTaskId" = $4)
+        AND (w."conditionActorRunId" IS NULL OR w."conditionActorRunId" = $5)
     ), event AS (
       INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "dispatchCount", "createdAt")
-      SELECT ${newRecordId()}, ${userId}, ${input.eventType}, ${JSON.stringify(input.eventData)}::jsonb,
-        ${input.resource ? JSON.stringify(input.resource) : null}::jsonb, ${idempotencyKey},
-        (SELECT count(*) FROM matching), timezone('UTC', now())
+      SELECT $6, $1, $2, $7::jsonb, $8::jsonb, $9, (SELECT count(*) FROM matching), timezone('UTC', now())
       ON CONFLICT ("userId", "idempotencyKey") DO NOTHING
       RETURNING *
     ), dispatches AS (
@@ -99,8 +98,21 @@ export async function publishEvent(
       FROM event e CROSS JOIN matching m
       RETURNING 1
     )
-    SELECT e.*, CASE WHEN EXISTS (SELECT 1 FROM dispatches) THEN (SELECT 1 FROM pg_notify(${DISPATCH_CHANNEL}, '')) END AS "notified"
-    FROM event e`;
+    SELECT e.*, CASE WHEN EXISTS (SELECT 1 FROM dispatches) THEN (SELECT 1 FROM pg_notify($10, '')) END AS "notified"
+    FROM event e`,
+    [
+      userId,
+      input.eventType,
+      conditionValue(input.eventData, 'actorId'),
+      conditionValue(input.eventData, 'actorTaskId'),
+      conditionValue(input.eventData, 'actorRunId'),
+      newRecordId(),
+      JSON.stringify(input.eventData),
+      input.resource ? JSON.stringify(input.resource) : null,
+      idempotencyKey,
+      DISPATCH_CHANNEL,
+    ],
+  );
   if (row) return { event: toEvent(row), created: true };
   // Only an idempotencyKey that is already taken inserts nothing.
   const winner = idempotencyKey

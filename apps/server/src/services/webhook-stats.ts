@@ -1,4 +1,5 @@
 import type { DispatchStatus } from '@ricochet/schema';
+import { sqlFor } from '../db/sql.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
 /**
@@ -22,17 +23,22 @@ export async function webhookStats(
 ): Promise<Map<string, WebhookStats>> {
   const stats = new Map<string, WebhookStats>();
   if (webhookIds.length === 0) return stats;
-  const rows = await prisma.$queryRaw<
-    Array<{ id: string; total: number; status: DispatchStatus | null; finishedAt: Date | null }>
-  >`
-    SELECT w."id",
+  const rows = await sqlFor(prisma).query<{
+    id: string;
+    total: number;
+    status: DispatchStatus | null;
+    finishedAt: Date | null;
+  }>(
+    `SELECT w."id",
       (SELECT count(*)::int FROM "Dispatch" d WHERE d."webhookId" = w."id") AS "total",
       last."status", last."finishedAt"
-    FROM unnest(${webhookIds}::text[]) AS w("id")
+    FROM unnest($1::text[]) AS w("id")
     LEFT JOIN LATERAL (
       SELECT d."status"::text AS "status", d."finishedAt" FROM "Dispatch" d
       WHERE d."webhookId" = w."id" ORDER BY d."createdAt" DESC, d."id" DESC LIMIT 1
-    ) last ON true`;
+    ) last ON true`,
+    [webhookIds],
+  );
   for (const row of rows) {
     stats.set(row.id, {
       totalDispatches: row.total,

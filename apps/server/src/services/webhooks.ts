@@ -11,6 +11,7 @@ import type {
 } from '@ricochet/schema';
 import type { z } from 'zod';
 import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
+import { sqlFor } from '../db/sql.ts';
 import { recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId, newWebhookSecret } from './ids.ts';
@@ -175,7 +176,11 @@ export async function listWebhooks(
 
 /** Another user's webhook is answered exactly like a missing one: ids do not leak across tenants. */
 async function findOwnWebhook(prisma: PrismaClient, userId: string, webhookId: string): Promise<WebhookRow> {
-  const row = await prisma.webhook.findFirst({ where: { id: webhookId, userId } });
+  // On the driver: GET /v2/webhooks/:id is a hot read, and Prisma's per-query cost dominates it.
+  const [row] = await sqlFor(prisma).query<WebhookRow>(
+    'SELECT * FROM "Webhook" WHERE "id" = $1 AND "userId" = $2',
+    [webhookId, userId],
+  );
   if (!row) throw recordNotFound('Webhook', webhookId);
   return row;
 }
