@@ -24,12 +24,12 @@ const SERVER_DIR = fileURLToPath(new URL('..', import.meta.url));
 const ROOT_DIR = join(SERVER_DIR, '..', '..');
 const REPS = QUICK ? 1 : 3;
 const SIZE = {
-  backlogEvents: QUICK ? 1_000 : 3_000,
+  backlogEvents: QUICK ? 1_000 : 2_000,
   windowMs: QUICK ? 3_000 : 5_000,
   latencyMs: QUICK ? 4_000 : 8_000,
   rssMs: QUICK ? 20_000 : 300_000,
   workerCounts: QUICK ? [2] : [1, 2, 4],
-  pgliteEvents: QUICK ? 500 : 2_000,
+  pgliteEvents: QUICK ? 500 : 1_000,
   bigFanoutPublishes: QUICK ? 15 : 40,
   crowdMs: QUICK ? 10_000 : 60_000,
 };
