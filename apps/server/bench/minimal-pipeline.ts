@@ -101,11 +101,11 @@ async function runWorker(pool: pg.Pool): Promise<void> {
     if (free > 0) {
       const { rows } = await pool
         .query(
-        `WITH due AS (SELECT id FROM mp_dispatch WHERE status = 'ACTIVE' AND next_at <= now()
+          `WITH due AS (SELECT id FROM mp_dispatch WHERE status = 'ACTIVE' AND next_at <= now()
            AND (lease_until IS NULL OR lease_until < now()) ORDER BY next_at LIMIT $1 FOR UPDATE SKIP LOCKED)
          UPDATE mp_dispatch d SET lease_until = now() + interval '60 seconds', attempts = attempts + 1
          FROM due, mp_webhook w WHERE d.id = due.id AND w.id = d.webhook_id RETURNING d.id, w.url, d.payload`,
-        [Math.min(free, BATCH)],
+          [Math.min(free, BATCH)],
         )
         .catch(() => ({ rows: [] as Array<{ id: string; url: string; payload: unknown }> }));
       claimed = rows.length;
