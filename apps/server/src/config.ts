@@ -18,6 +18,12 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  /**
+   * PostgreSQL connections per process. A worker uses at most three at once whatever
+   * DELIVERY_CONCURRENCY is (one claim, one batched result write, one lease renewal); the rest
+   * serve the API.
+   */
+  DATABASE_POOL_SIZE: PositiveInt.default(10),
   RICOCHET_DATA_DIR: z.string().min(1).default('.ricochet-data'),
   /** Token of the first admin user on a fresh install; unset: one is generated and printed once. */
   RICOCHET_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   const db = await openDatabase({
     ...(config.DATABASE_URL !== undefined && { databaseUrl: config.DATABASE_URL }),
     dataDir: config.RICOCHET_DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
   });
   logger.info({ database: db.kind, api: runApi, worker: runWorker }, 'database ready, migrations applied');
 

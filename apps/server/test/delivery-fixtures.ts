@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { HttpSender } from '../src/delivery/http-sender.ts';
 import type { OutboundPolicy } from '../src/delivery/outbound-guard.ts';
 import { USER_AGENT } from '../src/delivery/payload.ts';
@@ -39,6 +40,8 @@ export type DeliveryHarness = {
     clock?: ManualClock;
     policy?: OutboundPolicy;
     listen?: boolean;
+    /** Receives the worker's log lines (JSON), for tests that wait on what it reports. */
+    logLines?: string[];
   }): DeliveryWorker;
   /** Creates a webhook through the API and returns it. */
   webhook(overrides?: Record<string, unknown>): Promise<{ id: string } & Record<string, unknown>>;
@@ -67,7 +70,9 @@ export const test = appTest.extend<{ delivery: DeliveryHarness }>({
           prisma: api.prisma,
           sender,
           metrics: api.metrics,
-          logger: createLogger({ LOG_LEVEL: 'silent' }),
+          logger: options.logLines
+            ? pino({ level: 'info' }, { write: (line: string) => void options.logLines?.push(line) })
+            : createLogger({ LOG_LEVEL: 'silent' }),
           settings: { ...TEST_WORKER_SETTINGS, ...options.settings },
           ...(options.clock && { clock: options.clock.now }),
           ...(options.listen && { listen: db.listen }),

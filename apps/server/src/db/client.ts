@@ -6,6 +6,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { applyMigrations, applyMigrationsToPostgres, pgliteMigrationAdapter } from './migrate.ts';
+import { attachSql, pgliteSql, postgresSql } from './sql.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -86,6 +87,7 @@ function openPostgres(
   // database); unhandled, that event would crash the process. The next query reconnects.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  attachSql(prisma, postgresSql(pool));
   const notifications = new PostgresNotifications(url);
   let closing: Promise<void> | undefined;
   return {
@@ -118,6 +120,7 @@ async function openPGlite(dataDir: string, loadDataDir: Blob | undefined): Promi
     throw error;
   }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  attachSql(prisma, pgliteSql(pglite));
   const notifications = new PGliteNotifications(pglite);
   let closing: Promise<void> | undefined;
   return {

@@ -1,5 +1,6 @@
 import type { Event, PublishEventInputSchema } from '@ricochet/schema';
 import type { z } from 'zod';
+import { sqlFor } from '../db/sql.ts';
 import { type Event as EventRow, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
@@ -22,38 +23,6 @@ export function toEvent(row: EventRow): Event {
 }
 
 type Transaction = Prisma.TransactionClient;
-
-/**
- * The webhooks an event goes to: the user's ACTIVE webhooks that subscribe to its type and whose
- * condition fields that are set each equal the same field of eventData.
- */
-function matchingWebhooks(
-  tx: Transaction,
-  userId: string,
-  eventType: string,
-  eventData: Record<string, unknown>,
-) {
-  const conditionMatch = (
-    column: 'conditionActorId' | 'conditionActorTaskId' | 'conditionActorRunId',
-    field: string,
-  ) => {
-    const value = eventData[field];
-    return typeof value === 'string' ? { OR: [{ [column]: null }, { [column]: value }] } : { [column]: null };
-  };
-  return tx.webhook.findMany({
-    where: {
-      userId,
-      state: 'ACTIVE',
-      eventTypes: { has: eventType },
-      AND: [
-        conditionMatch('conditionActorId', 'actorId'),
-        conditionMatch('conditionActorTaskId', 'actorTaskId'),
-        conditionMatch('conditionActorRunId', 'actorRunId'),
-      ],
-    },
-    select: { id: true },
-  });
-}
 
 /** Stores dispatches for an event's webhooks and wakes the workers; part of the caller's transaction. */
 export async function enqueueDispatches(
@@ -82,20 +51,26 @@ export async function enqueueDispatches(
     nextAttemptAt: now,
   }));
   await tx.dispatch.createMany({ data: rows });
-  await tx.webhook.updateMany({
-    where: { id: { in: args.webhookIds } },
-    data: { totalDispatches: { increment: 1 }, lastDispatchStatus: 'ACTIVE', lastDispatchFinishedAt: null },
-  });
   await tx.$executeRaw`SELECT pg_notify(${DISPATCH_CHANNEL}, '')`;
   return rows.map((row) => row.id);
 }
 
 export type PublishEventResult = { event: Event; created: boolean };
 
+/** A condition field of eventData, when it is a string (only strings can equal a condition). */
+function conditionValue(eventData: Record<string, unknown>, field: string): string | null {
+  const value = eventData[field];
+  return typeof value === 'string' ? value : null;
+}
+
 /**
- * Publishes an event: one transaction stores it and one dispatch per matching webhook, so once this
- * returns the event cannot be lost. The same idempotencyKey again returns the first event and
- * creates no dispatches.
+ * Publishes an event in one statement (so one round trip and no interactive transaction): it stores
+ * the event and one dispatch per matching webhook (INSERT ... SELECT: the user's ACTIVE webhooks
+ * subscribed to the type whose condition fields that are set each equal the same field of
+ * eventData), and NOTIFYs the workers, all atomically; once this returns the event cannot be lost.
+ * It updates no shared row (webhook statistics are derived from the dispatches), so concurrent
+ * publishes to one webhook never queue on a lock. The same idempotencyKey again returns the first
+ * event and creates no dispatches.
  */
 export async function publishEvent(
   prisma: PrismaClient,
@@ -103,49 +78,48 @@ export async function publishEvent(
 ): Promise<PublishEventResult> {
   const { userId, input } = args;
   const idempotencyKey = input.idempotencyKey ?? null;
-  const findByKey = () =>
-    idempotencyKey
-      ? prisma.event.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } })
-      : null;
-
-  const existing = await findByKey();
-  if (existing) return { event: toEvent(existing), created: false };
   await assertEventTypesKnown(prisma, { userId, eventTypes: [input.eventType], field: 'eventType' });
-
-  try {
-    const row = await prisma.$transaction(async (tx) => {
-      const eventId = newRecordId();
-      const webhooks = await matchingWebhooks(tx, userId, input.eventType, input.eventData);
-      const created = await tx.event.create({
-        data: {
-          id: eventId,
-          userId,
-          eventType: input.eventType,
-          eventData: input.eventData as Prisma.InputJsonObject,
-          resource: input.resource ? (input.resource as Prisma.InputJsonObject) : Prisma.DbNull,
-          idempotencyKey,
-          dispatchCount: webhooks.length,
-        },
-      });
-      await enqueueDispatches(tx, {
-        userId,
-        webhookIds: webhooks.map((webhook) => webhook.id),
-        eventId,
-        eventType: input.eventType,
-        eventData: input.eventData,
-        resource: input.resource ?? null,
-        now: created.createdAt,
-      });
-      return created;
-    });
-    return { event: toEvent(row), created: true };
-  } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-      const winner = await findByKey();
-      if (winner) return { event: toEvent(winner), created: false };
-    }
-    throw error;
-  }
+  const [row] = await sqlFor(prisma).query<EventRow>(
+    `WITH matching AS (
+      SELECT w."id" FROM "Webhook" w
+      WHERE w."userId" = $1 AND w."state" = 'ACTIVE' AND $2 = ANY(w."eventTypes")
+        AND (w."conditionActorId" IS NULL OR w."conditionActorId" = $3)
+        AND (w."conditionActorTaskId" IS NULL OR w."conditionActorTaskId" = $4)
+        AND (w."conditionActorRunId" IS NULL OR w."conditionActorRunId" = $5)
+    ), event AS (
+      INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "dispatchCount", "createdAt")
+      SELECT $6, $1, $2, $7::jsonb, $8::jsonb, $9, (SELECT count(*) FROM matching), timezone('UTC', now())
+      ON CONFLICT ("userId", "idempotencyKey") DO NOTHING
+      RETURNING *
+    ), dispatches AS (
+      INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "resource", "createdAt", "nextAttemptAt")
+      SELECT ricochet_record_id(), e."userId", m."id", e."id", e."eventType", e."eventData", e."resource",
+        e."createdAt", e."createdAt"
+      FROM event e CROSS JOIN matching m
+      RETURNING 1
+    )
+    SELECT e.*, CASE WHEN EXISTS (SELECT 1 FROM dispatches) THEN (SELECT 1 FROM pg_notify($10, '')) END AS "notified"
+    FROM event e`,
+    [
+      userId,
+      input.eventType,
+      conditionValue(input.eventData, 'actorId'),
+      conditionValue(input.eventData, 'actorTaskId'),
+      conditionValue(input.eventData, 'actorRunId'),
+      newRecordId(),
+      JSON.stringify(input.eventData),
+      input.resource ? JSON.stringify(input.resource) : null,
+      idempotencyKey,
+      DISPATCH_CHANNEL,
+    ],
+  );
+  if (row) return { event: toEvent(row), created: true };
+  // Only an idempotencyKey that is already taken inserts nothing.
+  const winner = idempotencyKey
+    ? await prisma.event.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } })
+    : null;
+  if (!winner) throw new Error('publishing stored no event and found no event with its idempotencyKey');
+  return { event: toEvent(winner), created: false };
 }
 
 export async function getEvent(

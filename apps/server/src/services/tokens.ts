@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ApiToken, CreatedApiToken, TokenScope } from '@ricochet/schema';
+import { sqlFor } from '../db/sql.ts';
 import type { ApiToken as ApiTokenRow, PrismaClient } from '../generated/prisma/client.ts';
 import { recordNotFound } from './errors.ts';
 import { newApiToken, newRecordId } from './ids.ts';
@@ -72,14 +73,23 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Resolves a presented token to its principal, or null when it is unknown or revoked. */
 export async function authenticateToken(prisma: PrismaClient, token: string): Promise<Principal | null> {
-  const row = await prisma.apiToken.findUnique({
-    where: { tokenHash: hashToken(token) },
-    include: { user: { select: { isAdmin: true } } },
-  });
+  // Every request runs this: one query on the driver, not Prisma's two (token, then user).
+  const [row] = await sqlFor(prisma).query<{
+    id: string;
+    userId: string;
+    scope: TokenScope;
+    revokedAt: Date | null;
+    lastUsedAt: Date | null;
+    isAdmin: boolean;
+  }>(
+    `SELECT t."id", t."userId", t."scope"::text AS "scope", t."revokedAt", t."lastUsedAt", u."isAdmin"
+     FROM "ApiToken" t JOIN "User" u ON u."id" = t."userId" WHERE t."tokenHash" = $1`,
+    [hashToken(token)],
+  );
   if (!row || row.revokedAt) return null;
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
   }
-  return { userId: row.userId, tokenId: row.id, scope: row.scope, isAdmin: row.user.isAdmin };
+  return { userId: row.userId, tokenId: row.id, scope: row.scope, isAdmin: row.isAdmin };
 }

@@ -11,11 +11,13 @@ import {
   type WebhookSecrets,
 } from '@ricochet/schema';
 import type { z } from 'zod';
+import { sqlFor } from '../db/sql.ts';
 import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
 import { recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId, newWebhookSecret } from './ids.ts';
 import { creationOrder, toList } from './pagination.ts';
+import { statsOf, type WebhookStats, webhookStats } from './webhook-stats.ts';
 
 type ConditionColumns = Pick<WebhookRow, 'conditionActorId' | 'conditionActorTaskId' | 'conditionActorRunId'>;
 
@@ -27,7 +29,7 @@ export function conditionOf(row: ConditionColumns): WebhookCondition {
   };
 }
 
-export function toWebhookListItem(row: WebhookRow): WebhookListItem {
+export function toWebhookListItem(row: WebhookRow, stats: WebhookStats): WebhookListItem {
   return {
     id: row.id,
     createdAt: row.createdAt.toISOString(),
@@ -45,20 +47,14 @@ export function toWebhookListItem(row: WebhookRow): WebhookListItem {
     requestUrl: row.requestUrl,
     description: row.description,
     state: row.state,
-    lastDispatch: row.lastDispatchStatus
-      ? {
-          status: row.lastDispatchStatus,
-          finishedAt: row.lastDispatchFinishedAt?.toISOString() ?? null,
-          removedAt: null,
-        }
-      : null,
-    stats: { totalDispatches: row.totalDispatches },
+    lastDispatch: stats.lastDispatch,
+    stats: { totalDispatches: stats.totalDispatches },
   };
 }
 
-export function toWebhook(row: WebhookRow): Webhook {
+export function toWebhook(row: WebhookRow, stats: WebhookStats): Webhook {
   return {
-    ...toWebhookListItem(row),
+    ...toWebhookListItem(row, stats),
     payloadTemplate: row.payloadTemplate,
     headersTemplate: row.headersTemplate,
     headers: (row.headers as Record<string, string> | null) ?? null,
@@ -103,7 +99,7 @@ function columnsFrom(input: UpdateWebhookData) {
   if (input.state !== undefined) {
     columns.state = input.state ?? 'ACTIVE';
     // Switching a webhook back on forgives its past failures; otherwise one more would stop it again.
-    if (columns.state === 'ACTIVE') columns.consecutiveFailures = 0;
+    if (columns.state === 'ACTIVE') columns.failuresCountedFrom = new Date();
   }
   return columns;
 }
@@ -131,14 +127,18 @@ export async function createWebhook(
       : null;
 
   const existing = await findByKey();
-  if (existing) return { webhook: toWebhook(existing), created: false };
+  if (existing) return { webhook: await withStats(prisma, existing), created: false };
 
   await assertEventTypesKnown(prisma, { userId, eventTypes: input.eventTypes });
   const id = newRecordId();
+  const now = new Date();
   try {
     const row = await prisma.webhook.create({
       data: {
         ...(columnsFrom(input) as Prisma.WebhookUncheckedCreateInput),
+        createdAt: now,
+        modifiedAt: now,
+        failuresCountedFrom: now,
         id,
         userId,
         idempotencyKey,
@@ -147,11 +147,11 @@ export async function createWebhook(
         secrets: { create: { id: newRecordId(), secret: input.secret ?? newWebhookSecret() } },
       },
     });
-    return { webhook: toWebhook(row), created: true };
+    return { webhook: toWebhook(row, statsOf(new Map(), row.id)), created: true };
   } catch (error) {
     if (isUniqueViolation(error)) {
       const winner = await findByKey();
-      if (winner) return { webhook: toWebhook(winner), created: false };
+      if (winner) return { webhook: await withStats(prisma, winner), created: false };
     }
     throw error;
   }
@@ -164,8 +164,12 @@ export async function listWebhooks(
   prisma: PrismaClient,
   args: { userId: string; page: PaginationQuery; filter?: WebhookFilter },
 ): Promise<List<WebhookListItem>> {
-  const { total, rows } = await findWebhookPage(prisma, args);
-  return toList(args.page, total, rows.map(toWebhookListItem));
+  const { total, rows, stats } = await findWebhookPage(prisma, args);
+  return toList(
+    args.page,
+    total,
+    rows.map((row) => toWebhookListItem(row, statsOf(stats, row.id))),
+  );
 }
 
 /** The same list with whole webhooks, templates included (Apify's list of a task's webhooks). */
@@ -173,14 +177,18 @@ export async function listFullWebhooks(
   prisma: PrismaClient,
   args: { userId: string; page: PaginationQuery; filter?: WebhookFilter },
 ): Promise<List<Webhook>> {
-  const { total, rows } = await findWebhookPage(prisma, args);
-  return toList(args.page, total, rows.map(toWebhook));
+  const { total, rows, stats } = await findWebhookPage(prisma, args);
+  return toList(
+    args.page,
+    total,
+    rows.map((row) => toWebhook(row, statsOf(stats, row.id))),
+  );
 }
 
 async function findWebhookPage(
   prisma: PrismaClient,
   args: { userId: string; page: PaginationQuery; filter?: WebhookFilter },
-): Promise<{ total: number; rows: WebhookRow[] }> {
+): Promise<{ total: number; rows: WebhookRow[]; stats: Map<string, WebhookStats> }> {
   const { userId, page, filter = {} } = args;
   const where: Prisma.WebhookWhereInput = {
     userId,
@@ -191,12 +199,20 @@ async function findWebhookPage(
     prisma.webhook.count({ where }),
     prisma.webhook.findMany({ where, orderBy: creationOrder(page), skip: page.offset, take: page.limit }),
   ]);
-  return { total, rows };
+  const stats = await webhookStats(
+    prisma,
+    rows.map((row) => row.id),
+  );
+  return { total, rows, stats };
 }
 
 /** Another user's webhook is answered exactly like a missing one: ids do not leak across tenants. */
 async function findOwnWebhook(prisma: PrismaClient, userId: string, webhookId: string): Promise<WebhookRow> {
-  const row = await prisma.webhook.findFirst({ where: { id: webhookId, userId } });
+  // On the driver: GET /v2/webhooks/:id is a hot read, and Prisma's per-query cost dominates it.
+  const [row] = await sqlFor(prisma).query<WebhookRow>(
+    'SELECT * FROM "Webhook" WHERE "id" = $1 AND "userId" = $2',
+    [webhookId, userId],
+  );
   if (!row) throw recordNotFound('Webhook', webhookId);
   return row;
 }
@@ -205,7 +221,11 @@ export async function getWebhook(
   prisma: PrismaClient,
   args: { userId: string; webhookId: string },
 ): Promise<Webhook> {
-  return toWebhook(await findOwnWebhook(prisma, args.userId, args.webhookId));
+  return withStats(prisma, await findOwnWebhook(prisma, args.userId, args.webhookId));
+}
+
+async function withStats(prisma: PrismaClient, row: WebhookRow): Promise<Webhook> {
+  return toWebhook(row, statsOf(await webhookStats(prisma, [row.id]), row.id));
 }
 
 export async function updateWebhook(
@@ -216,7 +236,12 @@ export async function updateWebhook(
   await findOwnWebhook(prisma, userId, webhookId);
   if (input.eventTypes) await assertEventTypesKnown(prisma, { userId, eventTypes: input.eventTypes });
   try {
-    return toWebhook(await prisma.webhook.update({ where: { id: webhookId }, data: columnsFrom(input) }));
+    // modifiedAt moves with the definition only (never with publishing or delivering).
+    const row = await prisma.webhook.update({
+      where: { id: webhookId },
+      data: { ...columnsFrom(input), modifiedAt: new Date() },
+    });
+    return await withStats(prisma, row);
   } catch (error) {
     // Deleted between the ownership check and the update.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') {

@@ -368,13 +368,18 @@ describe('outcomes and retries', () => {
     // A stopped webhook gets no new dispatches.
     expect((await delivery.publish(RUN_EVENT)).dispatchCount).toBe(0);
 
-    receiver.queue(respond(200), respond(200));
+    receiver.queue(respond(200));
     const resumed = await api.request('PUT', `/v2/webhooks/${webhook.id}`, { body: { state: 'ACTIVE' } });
     expect(resumed.json().data.state).toBe('ACTIVE');
     expect((await delivery.publish(RUN_EVENT)).dispatchCount).toBe(1);
     await worker.runOnce();
-    const after = await api.prisma.webhook.findUniqueOrThrow({ where: { id: webhook.id } });
-    expect(after).toMatchObject({ state: 'ACTIVE', consecutiveFailures: 0, lastDispatchStatus: 'SUCCEEDED' });
+    const after = (await api.request('GET', `/v2/webhooks/${webhook.id}`)).json().data;
+    expect(after).toMatchObject({ state: 'ACTIVE', lastDispatch: { status: 'SUCCEEDED' } });
+    // The failures before it was switched back on are forgiven: one more does not stop it again.
+    await delivery.publish(RUN_EVENT);
+    await worker.runOnce();
+    const afterOneMore = (await api.request('GET', `/v2/webhooks/${webhook.id}`)).json().data;
+    expect(afterOneMore).toMatchObject({ state: 'ACTIVE', lastDispatch: { status: 'FAILED' } });
   });
 
   test('dispatches of a webhook that is not ACTIVE wait, and go out when it is switched back on', async ({
