@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { ApiToken, CreatedApiToken, TokenScope } from '@ricochet/schema';
+import {
+  type ApiToken,
+  type Capability,
+  type CreatedApiToken,
+  capabilitiesFor,
+  type SessionInfo,
+  type TokenScope,
+} from '@ricochet/schema';
 import type { ApiToken as ApiTokenRow, PrismaClient } from '../generated/prisma/client.ts';
 import { recordNotFound } from './errors.ts';
 import { newApiToken, newRecordId } from './ids.ts';
@@ -10,6 +17,10 @@ export type Principal = {
   tokenId: string;
   scope: TokenScope;
   isAdmin: boolean;
+  /** What this principal may reach (an API token: everything its user may; see capabilitiesFor). */
+  capabilities: Capability[];
+  /** Set when the principal comes from a dashboard session cookie rather than a token. */
+  session?: { id: string; csrfToken: string; info: SessionInfo };
 };
 
 export function hashToken(token: string): string {
@@ -74,12 +85,18 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export async function authenticateToken(prisma: PrismaClient, token: string): Promise<Principal | null> {
   const row = await prisma.apiToken.findUnique({
     where: { tokenHash: hashToken(token) },
-    include: { user: { select: { isAdmin: true } } },
+    include: { user: { select: { isAdmin: true, disabledAt: true } } },
   });
-  if (!row || row.revokedAt) return null;
+  if (!row || row.revokedAt || row.user.disabledAt) return null;
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
   }
-  return { userId: row.userId, tokenId: row.id, scope: row.scope, isAdmin: row.user.isAdmin };
+  return {
+    userId: row.userId,
+    tokenId: row.id,
+    scope: row.scope,
+    isAdmin: row.user.isAdmin,
+    capabilities: capabilitiesFor({ mode: 'FULL', isAdmin: row.user.isAdmin }),
+  };
 }
