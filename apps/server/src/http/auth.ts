@@ -1,3 +1,4 @@
+import type {} from '@fastify/cookie';
 import { type Capability, SESSION_COOKIE } from '@ricochet/schema';
 import type { FastifyRequest } from 'fastify';
 import type { PrismaClient } from '../generated/prisma/client.ts';

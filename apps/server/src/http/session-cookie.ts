@@ -1,3 +1,5 @@
+// Brings @fastify/cookie's request.cookies / reply.setCookie types wherever this file is compiled.
+import type {} from '@fastify/cookie';
 import { SESSION_COOKIE } from '@ricochet/schema';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
