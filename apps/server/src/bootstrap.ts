@@ -42,9 +42,13 @@ export async function ensureAdmin(prisma: PrismaClient, config: Config, logger: 
  * never reaches a server log or a Referer header). Returns the URL, or null once set up.
  */
 export async function printSetupLink(prisma: PrismaClient, config: Config): Promise<string | null> {
+  const dashboard = config.RICOCHET_DASHBOARD_URL.replace(/\/+$/, '');
   const link = await createSetupLink(prisma);
-  if (!link) return null;
-  const url = `${config.RICOCHET_DASHBOARD_URL.replace(/\/+$/, '')}/setup#token=${link.token}`;
+  if (!link) {
+    process.stdout.write(`\n  Ricochet is running. Open the dashboard: ${dashboard}\n\n`);
+    return null;
+  }
+  const url = `${dashboard}/setup#token=${link.token}`;
   process.stdout.write(
     `\n  Ricochet is running. Open this URL to sign in as "${link.username}" and choose a password\n` +
       `  (it works once; restarting prints a new one):\n\n    ${url}\n\n`,

@@ -9,7 +9,7 @@ export function Providers({ children }: { children: React.ReactNode }) {
     <ThemeProvider attribute="class" defaultTheme="system" enableSystem disableTransitionOnChange>
       <TrpcReactProvider>
         {children}
-        <Toaster richColors closeButton position="bottom-right" />
+        <Toaster closeButton position="bottom-right" />
       </TrpcReactProvider>
     </ThemeProvider>
   );

@@ -137,7 +137,13 @@ export function AppShell({ children }: { children: React.ReactNode }) {
 }
 
 /** Shows its children only when the session has the capability; the server refuses the calls anyway. */
-export function RequireCapability({ capability, children }: { capability: Capability; children: React.ReactNode }) {
+export function RequireCapability({
+  capability,
+  children,
+}: {
+  capability: Capability;
+  children: React.ReactNode;
+}) {
   const session = useSession();
   if (!session.capabilities.includes(capability)) {
     return (

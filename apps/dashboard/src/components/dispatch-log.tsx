@@ -49,7 +49,9 @@ export function DispatchLog({ webhookId }: { webhookId?: string }) {
   const redeliverFailed = useMutation(
     trpc.webhooks.redeliverFailed.mutationOptions({
       onSuccess: async (result) => {
-        toast.success(`${result.redelivered} failed dispatch${result.redelivered === 1 ? '' : 'es'} queued again`);
+        toast.success(
+          `${result.redelivered} failed dispatch${result.redelivered === 1 ? '' : 'es'} queued again`,
+        );
         await queryClient.invalidateQueries({ queryKey: trpc.insights.pathKey() });
       },
       onError: (error) => toast.error(error.message),
@@ -72,7 +74,8 @@ export function DispatchLog({ webhookId }: { webhookId?: string }) {
               })
             }
           >
-            <RotateCcwIcon aria-hidden="true" /> Redeliver failed {window === 'all' ? '(30 days)' : `(${window})`}
+            <RotateCcwIcon aria-hidden="true" /> Redeliver failed{' '}
+            {window === 'all' ? '(30 days)' : `(${window})`}
           </Button>
         )}
       </CardHeader>
@@ -156,12 +159,21 @@ export function DispatchLog({ webhookId }: { webhookId?: string }) {
                   : log.data.items.map((dispatch) => (
                       <TableRow key={dispatch.id} className="h-11" data-dispatch-status={dispatch.status}>
                         <TableCell>
-                          <Link href={`/dispatches/${dispatch.id}`} className="rounded-md focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none" aria-label={`Dispatch ${dispatch.id}: ${dispatch.status}`}>
-                            <DispatchStatusBadge status={dispatch.status} retrying={dispatch.attemptCount > 0} />
+                          <Link
+                            href={`/dispatches/${dispatch.id}`}
+                            className="rounded-md focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
+                            aria-label={`Dispatch ${dispatch.id}: ${dispatch.status}`}
+                          >
+                            <DispatchStatusBadge
+                              status={dispatch.status}
+                              retrying={dispatch.attemptCount > 0}
+                            />
                           </Link>
                         </TableCell>
                         <TableCell className="font-mono text-xs">{dispatch.eventType}</TableCell>
-                        {!webhookId && <TableCell className="max-w-[16rem] truncate">{dispatch.requestUrl}</TableCell>}
+                        {!webhookId && (
+                          <TableCell className="max-w-[16rem] truncate">{dispatch.requestUrl}</TableCell>
+                        )}
                         <TableCell className="tabular-nums">{dispatch.attemptCount}</TableCell>
                         <TableCell className="tabular-nums">{dispatch.lastResponseStatus ?? '—'}</TableCell>
                         <TableCell className="whitespace-nowrap" title={formatDateTime(dispatch.createdAt)}>
@@ -181,7 +193,13 @@ export function DispatchLog({ webhookId }: { webhookId?: string }) {
           </div>
         )}
         {log.data && log.data.total > 0 && (
-          <Pagination offset={offset} limit={PAGE_SIZE} total={log.data.total} onChange={setOffset} label="Dispatch log" />
+          <Pagination
+            offset={offset}
+            limit={PAGE_SIZE}
+            total={log.data.total}
+            onChange={setOffset}
+            label="Dispatch log"
+          />
         )}
       </CardContent>
     </Card>

@@ -17,7 +17,11 @@ export function Field({
   hint?: React.ReactNode;
   error?: string | undefined;
   className?: string;
-  children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby': string | undefined }) => React.ReactNode;
+  children: (props: {
+    id: string;
+    'aria-invalid': boolean;
+    'aria-describedby': string | undefined;
+  }) => React.ReactNode;
 }) {
   const id = useId();
   const hintId = `${id}-hint`;

@@ -27,7 +27,15 @@ export function PageHeader({
 }
 
 /** A failed query: "not found" for missing (or someone else's) records, otherwise the message and a retry. */
-export function QueryError({ error, retry, what = 'record' }: { error: unknown; retry?: () => void; what?: string }) {
+export function QueryError({
+  error,
+  retry,
+  what = 'record',
+}: {
+  error: unknown;
+  retry?: () => void;
+  what?: string;
+}) {
   if (errorTypeOf(error) === 'record-not-found') {
     return (
       <div className="py-16 text-center">

@@ -22,7 +22,12 @@ export function Pagination({
         {from}–{to} of {total}
       </span>
       <div className="flex gap-2">
-        <Button variant="outline" size="sm" disabled={offset === 0} onClick={() => onChange(Math.max(0, offset - limit))}>
+        <Button
+          variant="outline"
+          size="sm"
+          disabled={offset === 0}
+          onClick={() => onChange(Math.max(0, offset - limit))}
+        >
           <ChevronLeftIcon aria-hidden="true" /> Previous
         </Button>
         <Button variant="outline" size="sm" disabled={to >= total} onClick={() => onChange(offset + limit)}>

@@ -16,7 +16,13 @@ export function useSession(): SessionInfo {
 }
 
 /** Renders its children once someone is signed in; sends everyone else to the sign-in page. */
-export function RequireSession({ children, fallback }: { children: React.ReactNode; fallback: React.ReactNode }) {
+export function RequireSession({
+  children,
+  fallback,
+}: {
+  children: React.ReactNode;
+  fallback: React.ReactNode;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const pathname = usePathname();

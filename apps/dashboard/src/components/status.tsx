@@ -1,7 +1,11 @@
 import type { DispatchStatus, WebhookState } from '@ricochet/schema';
 import { Badge } from '@/components/ui/badge';
 
-const DISPATCH_LABEL: Record<DispatchStatus, string> = { ACTIVE: 'Active', SUCCEEDED: 'Succeeded', FAILED: 'Failed' };
+const DISPATCH_LABEL: Record<DispatchStatus, string> = {
+  ACTIVE: 'Active',
+  SUCCEEDED: 'Succeeded',
+  FAILED: 'Failed',
+};
 
 export function DispatchStatusBadge({ status, retrying }: { status: DispatchStatus; retrying?: boolean }) {
   const variant = status === 'SUCCEEDED' ? 'success' : status === 'FAILED' ? 'destructive' : 'warning';

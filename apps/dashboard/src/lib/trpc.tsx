@@ -1,7 +1,7 @@
 'use client';
 
-import type { AppRouter } from '@ricochet/server/trpc';
 import { CSRF_HEADER } from '@ricochet/schema';
+import type { AppRouter } from '@ricochet/server/trpc';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';

@@ -26,7 +26,9 @@ export function SetupForm() {
   useEffect(() => {
     setToken(new URLSearchParams(window.location.hash.slice(1)).get('token') ?? '');
   }, []);
-  const link = useQuery(trpc.auth.setupLink.queryOptions({ token: token ?? '' }, { enabled: Boolean(token) }));
+  const link = useQuery(
+    trpc.auth.setupLink.queryOptions({ token: token ?? '' }, { enabled: Boolean(token) }),
+  );
   const complete = useMutation(
     trpc.auth.completeSetup.mutationOptions({
       onSuccess: (session) => {
@@ -75,11 +77,19 @@ export function SetupForm() {
         onSubmit={form.handleSubmit(({ password }) => complete.mutate({ token, password }))}
       >
         <input type="text" autoComplete="username" value={link.data?.username ?? ''} readOnly hidden />
-        <Field label="New password" hint="At least 10 characters." error={form.formState.errors.password?.message}>
-          {(props) => <Input type="password" autoComplete="new-password" {...props} {...form.register('password')} />}
+        <Field
+          label="New password"
+          hint="At least 10 characters."
+          error={form.formState.errors.password?.message}
+        >
+          {(props) => (
+            <Input type="password" autoComplete="new-password" {...props} {...form.register('password')} />
+          )}
         </Field>
         <Field label="Repeat the password" error={form.formState.errors.confirm?.message}>
-          {(props) => <Input type="password" autoComplete="new-password" {...props} {...form.register('confirm')} />}
+          {(props) => (
+            <Input type="password" autoComplete="new-password" {...props} {...form.register('confirm')} />
+          )}
         </Field>
         <Button type="submit" disabled={complete.isPending}>
           Set password and continue

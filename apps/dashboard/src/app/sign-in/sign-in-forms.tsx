@@ -1,7 +1,12 @@
 'use client';
 
 import { zodResolver } from '@hookform/resolvers/zod';
-import { type SignInInput, SignInInputSchema, type SignInWithTokenInput, SignInWithTokenInputSchema } from '@ricochet/schema';
+import {
+  type SignInInput,
+  SignInInputSchema,
+  type SignInWithTokenInput,
+  SignInWithTokenInputSchema,
+} from '@ricochet/schema';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useState } from 'react';
@@ -30,15 +35,25 @@ export function SignInForms() {
   };
   const signIn = useMutation(trpc.auth.signIn.mutationOptions({ onSuccess }));
   const signInWithToken = useMutation(trpc.auth.signInWithToken.mutationOptions({ onSuccess }));
-  const password = useForm<SignInInput>({ resolver: zodResolver(SignInInputSchema), defaultValues: { username: '', password: '' } });
-  const token = useForm<SignInWithTokenInput>({ resolver: zodResolver(SignInWithTokenInputSchema), defaultValues: { token: '' } });
+  const password = useForm<SignInInput>({
+    resolver: zodResolver(SignInInputSchema),
+    defaultValues: { username: '', password: '' },
+  });
+  const token = useForm<SignInWithTokenInput>({
+    resolver: zodResolver(SignInWithTokenInputSchema),
+    defaultValues: { token: '' },
+  });
   const failure = withToken ? signInWithToken.error : signIn.error;
 
   return (
     <div className="grid gap-4">
       {failure && <Alert variant="destructive">{failure.message}</Alert>}
       {withToken ? (
-        <form className="grid gap-4" noValidate onSubmit={token.handleSubmit((values) => signInWithToken.mutate(values))}>
+        <form
+          className="grid gap-4"
+          noValidate
+          onSubmit={token.handleSubmit((values) => signInWithToken.mutate(values))}
+        >
           <Field label="API token" error={token.formState.errors.token?.message}>
             {(props) => <Input type="password" autoComplete="off" {...props} {...token.register('token')} />}
           </Field>
@@ -47,12 +62,30 @@ export function SignInForms() {
           </Button>
         </form>
       ) : (
-        <form className="grid gap-4" noValidate onSubmit={password.handleSubmit((values) => signIn.mutate(values))}>
+        <form
+          className="grid gap-4"
+          noValidate
+          onSubmit={password.handleSubmit((values) => signIn.mutate(values))}
+        >
           <Field label="Username" error={password.formState.errors.username?.message}>
-            {(props) => <Input autoComplete="username" autoCapitalize="none" {...props} {...password.register('username')} />}
+            {(props) => (
+              <Input
+                autoComplete="username"
+                autoCapitalize="none"
+                {...props}
+                {...password.register('username')}
+              />
+            )}
           </Field>
           <Field label="Password" error={password.formState.errors.password?.message}>
-            {(props) => <Input type="password" autoComplete="current-password" {...props} {...password.register('password')} />}
+            {(props) => (
+              <Input
+                type="password"
+                autoComplete="current-password"
+                {...props}
+                {...password.register('password')}
+              />
+            )}
           </Field>
           <Button type="submit" disabled={signIn.isPending}>
             Sign in

@@ -5,7 +5,10 @@ function Card({ className, ...props }: React.ComponentProps<'div'>) {
   return (
     <div
       data-slot="card"
-      className={cn('flex flex-col gap-4 rounded-lg border bg-card py-5 text-card-foreground shadow-sm', className)}
+      className={cn(
+        'flex flex-col gap-4 rounded-lg border bg-card py-5 text-card-foreground shadow-sm',
+        className,
+      )}
       {...props}
     />
   );
@@ -20,7 +23,9 @@ function CardTitle({ className, ...props }: React.ComponentProps<'h2'>) {
 }
 
 function CardDescription({ className, ...props }: React.ComponentProps<'p'>) {
-  return <p data-slot="card-description" className={cn('text-sm text-muted-foreground', className)} {...props} />;
+  return (
+    <p data-slot="card-description" className={cn('text-sm text-muted-foreground', className)} {...props} />
+  );
 }
 
 function CardContent({ className, ...props }: React.ComponentProps<'div'>) {

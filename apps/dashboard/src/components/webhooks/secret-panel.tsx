@@ -39,7 +39,9 @@ export function SecretPanel({ webhookId, canWrite }: { webhookId: string; canWri
     <Card>
       <CardHeader>
         <CardTitle>Signing secret</CardTitle>
-        <CardDescription>Receivers verify the webhook-signature header with it (Standard Webhooks).</CardDescription>
+        <CardDescription>
+          Receivers verify the webhook-signature header with it (Standard Webhooks).
+        </CardDescription>
       </CardHeader>
       <CardContent className="grid gap-3">
         {!canWrite ? (
@@ -53,11 +55,15 @@ export function SecretPanel({ webhookId, canWrite }: { webhookId: string; canWri
             {secrets.data?.secrets.map((secret) => (
               <li key={secret.secret} className="grid gap-1">
                 <div className="flex items-center gap-2">
-                  <code className="min-w-0 flex-1 truncate rounded bg-muted px-2 py-1 text-xs">{secret.secret}</code>
+                  <code className="min-w-0 flex-1 truncate rounded bg-muted px-2 py-1 text-xs">
+                    {secret.secret}
+                  </code>
                   <CopyButton value={secret.secret} />
                 </div>
                 <span className="text-xs text-muted-foreground">
-                  {secret.expiresAt ? `Old secret, stops signing ${formatDateTime(secret.expiresAt)}` : 'Current secret'}
+                  {secret.expiresAt
+                    ? `Old secret, stops signing ${formatDateTime(secret.expiresAt)}`
+                    : 'Current secret'}
                 </span>
               </li>
             )) ?? <li className="h-8" />}

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { SendIcon } from 'lucide-react';
 import Link from 'next/link';
+import { CodeBlock } from '@/components/code-block';
 import { DispatchStatusBadge } from '@/components/status';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
@@ -47,18 +48,24 @@ export function TestWebhook({ webhookId }: { webhookId: string }) {
           {dispatch.data && call && (
             <>
               <div className="flex flex-wrap items-center gap-3 text-sm">
-                <DispatchStatusBadge status={dispatch.data.status} retrying={dispatch.data.status === 'ACTIVE'} />
+                <DispatchStatusBadge
+                  status={dispatch.data.status}
+                  retrying={dispatch.data.status === 'ACTIVE'}
+                />
                 <span>HTTP {call.responseStatus ?? '—'}</span>
                 <span className="text-muted-foreground">{durationMs(call.startedAt, call.finishedAt)}</span>
-                <Link href={`/dispatches/${dispatch.data.id}`} className="text-primary underline-offset-4 hover:underline">
+                <Link
+                  href={`/dispatches/${dispatch.data.id}`}
+                  className="text-primary underline-offset-4 hover:underline"
+                >
                   Open dispatch
                 </Link>
               </div>
               {call.errorMessage && <p className="text-sm text-destructive">{call.errorMessage}</p>}
               {call.responseBody && (
-                <pre className="max-h-48 overflow-auto rounded-md bg-muted p-3 text-xs whitespace-pre-wrap">
+                <CodeBlock label="Response body" className="max-h-48 whitespace-pre-wrap">
                   {call.responseBody}
-                </pre>
+                </CodeBlock>
               )}
             </>
           )}

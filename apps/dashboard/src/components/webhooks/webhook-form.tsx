@@ -6,6 +6,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { SendIcon } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { Controller, useForm, useWatch } from 'react-hook-form';
+import { CodeBlock } from '@/components/code-block';
 import { Field } from '@/components/field';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
@@ -90,10 +91,18 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
           <CardContent className="grid gap-4">
             <Field label="URL" hint="Ricochet POSTs each event here." error={errors.requestUrl?.message}>
               {(props) => (
-                <Input type="url" placeholder="https://example.com/hooks/ricochet" {...props} {...form.register('requestUrl')} />
+                <Input
+                  type="url"
+                  placeholder="https://example.com/hooks/ricochet"
+                  {...props}
+                  {...form.register('requestUrl')}
+                />
               )}
             </Field>
-            <fieldset className="grid gap-2" aria-describedby={errors.eventTypes ? 'event-types-error' : undefined}>
+            <fieldset
+              className="grid gap-2"
+              aria-describedby={errors.eventTypes ? 'event-types-error' : undefined}
+            >
               <legend className="mb-1 text-sm font-medium">Event types</legend>
               {eventTypes.isPending ? (
                 <Skeleton className="h-24 w-full" />
@@ -111,7 +120,9 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
                               checked={checked}
                               onCheckedChange={(value) =>
                                 field.onChange(
-                                  value ? [...field.value, type.name] : field.value.filter((name) => name !== type.name),
+                                  value
+                                    ? [...field.value, type.name]
+                                    : field.value.filter((name) => name !== type.name),
                                 )
                               }
                               onBlur={field.onBlur}
@@ -131,7 +142,9 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
               )}
             </fieldset>
             <Field label="Description" error={errors.description?.message}>
-              {(props) => <Input placeholder="What this webhook is for" {...props} {...form.register('description')} />}
+              {(props) => (
+                <Input placeholder="What this webhook is for" {...props} {...form.register('description')} />
+              )}
             </Field>
           </CardContent>
         </Card>
@@ -139,7 +152,9 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
         <Card>
           <CardHeader>
             <CardTitle>Condition</CardTitle>
-            <CardDescription>Only events whose data has these values; leave empty to receive all.</CardDescription>
+            <CardDescription>
+              Only events whose data has these values; leave empty to receive all.
+            </CardDescription>
           </CardHeader>
           <CardContent className="grid gap-4 sm:grid-cols-3">
             <Field label="Actor ID" error={errors.actorId?.message}>
@@ -158,31 +173,65 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
           <CardHeader>
             <CardTitle>Request</CardTitle>
             <CardDescription>
-              Templates use {'{{eventType}}'}, {'{{eventData}}'}, {'{{resource}}'}, {'{{createdAt}}'}, {'{{userId}}'} and
-              dot paths.
+              Templates use {'{{eventType}}'}, {'{{eventData}}'}, {'{{resource}}'}, {'{{createdAt}}'},{' '}
+              {'{{userId}}'} and dot paths.
             </CardDescription>
           </CardHeader>
           <CardContent className="grid gap-4">
-            <Field label="Payload template" hint="Empty: Apify's default payload." error={errors.payloadTemplate?.message}>
+            <Field
+              label="Payload template"
+              hint="Empty: Apify's default payload."
+              error={errors.payloadTemplate?.message}
+            >
               {(props) => (
-                <Textarea rows={6} placeholder={DEFAULT_PAYLOAD_TEMPLATE} {...props} {...form.register('payloadTemplate')} />
+                <Textarea
+                  rows={6}
+                  placeholder={DEFAULT_PAYLOAD_TEMPLATE}
+                  {...props}
+                  {...form.register('payloadTemplate')}
+                />
               )}
             </Field>
-            <Field label="Headers template" hint='A JSON object template, e.g. {"X-Event": {{eventType}}}' error={errors.headersTemplate?.message}>
+            <Field
+              label="Headers template"
+              hint='A JSON object template, e.g. {"X-Event": {{eventType}}}'
+              error={errors.headersTemplate?.message}
+            >
               {(props) => <Textarea rows={3} {...props} {...form.register('headersTemplate')} />}
             </Field>
             <div className="grid gap-4 sm:grid-cols-2">
               <Field label="Static headers (JSON)" error={errors.headersText?.message}>
-                {(props) => <Textarea rows={3} placeholder='{"X-Team": "billing"}' {...props} {...form.register('headersText')} />}
+                {(props) => (
+                  <Textarea
+                    rows={3}
+                    placeholder='{"X-Team": "billing"}'
+                    {...props}
+                    {...form.register('headersText')}
+                  />
+                )}
               </Field>
-              <Field label="Static properties (JSON)" hint="Merged into the body's top level." error={errors.propertiesText?.message}>
-                {(props) => <Textarea rows={3} placeholder='{"source": "ricochet"}' {...props} {...form.register('propertiesText')} />}
+              <Field
+                label="Static properties (JSON)"
+                hint="Merged into the body's top level."
+                error={errors.propertiesText?.message}
+              >
+                {(props) => (
+                  <Textarea
+                    rows={3}
+                    placeholder='{"source": "ricochet"}'
+                    {...props}
+                    {...form.register('propertiesText')}
+                  />
+                )}
               </Field>
             </div>
             <div className="grid gap-3">
               {(
                 [
-                  ['shouldInterpolateStrings', 'Interpolate variables inside strings of the payload template'],
+                  [
+                    'shouldInterpolateStrings',
+                    'Interpolate variables inside strings of the payload template',
+                  ],
                   ['doNotRetry', 'Do not retry: one attempt only'],
                   ['ignoreSslErrors', 'Ignore TLS certificate errors'],
                 ] as const
@@ -193,7 +242,10 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
                   name={name}
                   render={({ field }) => (
                     <Label className="font-normal">
-                      <Checkbox checked={Boolean(field.value)} onCheckedChange={(value) => field.onChange(value === true)} />
+                      <Checkbox
+                        checked={Boolean(field.value)}
+                        onCheckedChange={(value) => field.onChange(value === true)}
+                      />
                       {label}
                     </Label>
                   )}
@@ -243,7 +295,9 @@ function RequestPreview({ control }: { control: FormControl }) {
     <Card>
       <CardHeader>
         <CardTitle>Preview</CardTitle>
-        <CardDescription>The request for a sample {values.eventTypes?.[0] ?? 'TEST'} event (dummy secret).</CardDescription>
+        <CardDescription>
+          The request for a sample {values.eventTypes?.[0] ?? 'TEST'} event (dummy secret).
+        </CardDescription>
       </CardHeader>
       <CardContent className="grid gap-3" aria-live="polite">
         {!preview.data ? (
@@ -253,12 +307,12 @@ function RequestPreview({ control }: { control: FormControl }) {
         ) : (
           <>
             <p className="font-mono text-xs break-all">POST {preview.data.url || '(no URL yet)'}</p>
-            <pre className="max-h-40 overflow-auto rounded-md bg-muted p-3 text-xs" data-testid="preview-headers">
+            <CodeBlock label="Preview headers" className="max-h-40" data-testid="preview-headers">
               {Object.entries(preview.data.headers)
                 .map(([name, value]) => `${name}: ${value}`)
                 .join('\n')}
-            </pre>
-            <pre className="max-h-72 overflow-auto rounded-md bg-muted p-3 text-xs" data-testid="preview-body">
+            </CodeBlock>
+            <CodeBlock label="Preview body" className="max-h-72" data-testid="preview-body">
               {(() => {
                 try {
                   return JSON.stringify(JSON.parse(preview.data.body), null, 2);
@@ -266,7 +320,7 @@ function RequestPreview({ control }: { control: FormControl }) {
                   return preview.data.body;
                 }
               })()}
-            </pre>
+            </CodeBlock>
           </>
         )}
       </CardContent>
@@ -308,9 +362,9 @@ function TestDefinition({ control }: { control: FormControl }) {
               <p className={test.data.Success ? 'text-success' : 'text-destructive'}>
                 {test.data.Success ? 'The receiver answered 2xx.' : 'The receiver did not answer 2xx.'}
               </p>
-              <pre className="max-h-60 overflow-auto rounded-md bg-muted p-3 text-xs whitespace-pre-wrap">
+              <CodeBlock label="Test response" className="max-h-60 whitespace-pre-wrap">
                 {test.data.Message}
-              </pre>
+              </CodeBlock>
             </div>
           )}
         </div>

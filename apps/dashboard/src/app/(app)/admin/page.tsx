@@ -26,16 +26,32 @@ function Stat({ label, value, hint }: { label: string; value: React.ReactNode; h
 function OverviewPage() {
   const trpc = useTRPC();
   const overview = useQuery(trpc.admin.overview.queryOptions(undefined, { refetchInterval: 5_000 }));
-  if (overview.error) return <QueryError error={overview.error} retry={() => overview.refetch()} what="overview" />;
+  if (overview.error)
+    return <QueryError error={overview.error} retry={() => overview.refetch()} what="overview" />;
   const data = overview.data;
   const value = (render: () => React.ReactNode) => (data ? render() : <Skeleton className="h-8 w-20" />);
   return (
     <>
-      <PageHeader title="Installation overview" description="Every user's deliveries, refreshed every few seconds." />
+      <PageHeader
+        title="Installation overview"
+        description="Every user's deliveries, refreshed every few seconds."
+      />
       <div className="mb-6 grid grid-cols-2 gap-4 lg:grid-cols-4">
-        <Stat label="Queue depth" value={value(() => data?.queueDepth)} hint={data ? `${data.dueNow} due now` : ' '} />
-        <Stat label="Deliveries per minute" value={value(() => data?.deliveriesPerMinute.toFixed(1))} hint="last 5 minutes" />
-        <Stat label="Failure rate" value={value(() => formatPercent(data?.failureRate1h ?? null))} hint="dispatches finished in the last hour" />
+        <Stat
+          label="Queue depth"
+          value={value(() => data?.queueDepth)}
+          hint={data ? `${data.dueNow} due now` : ' '}
+        />
+        <Stat
+          label="Deliveries per minute"
+          value={value(() => data?.deliveriesPerMinute.toFixed(1))}
+          hint="last 5 minutes"
+        />
+        <Stat
+          label="Failure rate"
+          value={value(() => formatPercent(data?.failureRate1h ?? null))}
+          hint="dispatches finished in the last hour"
+        />
         <Stat label="Users / webhooks" value={value(() => `${data?.users} / ${data?.webhooks}`)} />
       </div>
       <Card>

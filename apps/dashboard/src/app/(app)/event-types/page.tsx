@@ -37,12 +37,18 @@ function EventTypesPage() {
     }),
   );
   const remove = useMutation(
-    trpc.eventTypes.delete.mutationOptions({ onSuccess: () => invalidate(), onError: (error) => toast.error(error.message) }),
+    trpc.eventTypes.delete.mutationOptions({
+      onSuccess: () => invalidate(),
+      onError: (error) => toast.error(error.message),
+    }),
   );
   const canWrite = session.scope === 'FULL';
   return (
     <>
-      <PageHeader title="Event types" description="Apify's catalogue is built in; add the events your own product publishes." />
+      <PageHeader
+        title="Event types"
+        description="Apify's catalogue is built in; add the events your own product publishes."
+      />
       {canWrite && (
         <Card className="mb-6">
           <CardHeader>
@@ -52,13 +58,17 @@ function EventTypesPage() {
             <form
               noValidate
               className="grid items-start gap-3 sm:grid-cols-[1fr_2fr_auto]"
-              onSubmit={form.handleSubmit((values) => create.mutate({ ...values, description: values.description || null }))}
+              onSubmit={form.handleSubmit((values) =>
+                create.mutate({ ...values, description: values.description || null }),
+              )}
             >
               <Field label="Name" error={form.formState.errors.name?.message ?? create.error?.message}>
                 {(props) => <Input placeholder="contact.created" {...props} {...form.register('name')} />}
               </Field>
               <Field label="Description" error={form.formState.errors.description?.message}>
-                {(props) => <Input placeholder="A contact was created" {...props} {...form.register('description')} />}
+                {(props) => (
+                  <Input placeholder="A contact was created" {...props} {...form.register('description')} />
+                )}
               </Field>
               <Button type="submit" className="sm:mt-5.5" disabled={create.isPending}>
                 Add
@@ -95,7 +105,9 @@ function EventTypesPage() {
                     <TableCell className="font-mono text-xs">{type.name}</TableCell>
                     <TableCell className="text-muted-foreground">{type.description ?? '—'}</TableCell>
                     <TableCell>
-                      <Badge variant={type.builtIn ? 'secondary' : 'outline'}>{type.builtIn ? 'Built in' : 'Custom'}</Badge>
+                      <Badge variant={type.builtIn ? 'secondary' : 'outline'}>
+                        {type.builtIn ? 'Built in' : 'Custom'}
+                      </Badge>
                     </TableCell>
                     <TableCell className="text-right">
                       {!type.builtIn && canWrite && (

@@ -46,7 +46,10 @@ function EventsPage() {
   const [offset, setOffset] = useState(0);
   const eventTypes = useQuery(trpc.eventTypes.list.queryOptions());
   const events = useQuery(
-    trpc.insights.events.queryOptions({ offset, limit: PAGE_SIZE }, { placeholderData: keepPreviousData, refetchInterval: 5_000 }),
+    trpc.insights.events.queryOptions(
+      { offset, limit: PAGE_SIZE },
+      { placeholderData: keepPreviousData, refetchInterval: 5_000 },
+    ),
   );
   const form = useForm<z.input<typeof PublishFormSchema>, unknown, z.output<typeof PublishFormSchema>>({
     resolver: zodResolver(PublishFormSchema),
@@ -55,14 +58,19 @@ function EventsPage() {
   const publish = useMutation(
     trpc.events.publish.mutationOptions({
       onSuccess: (event) => {
-        toast.success(`Event published to ${event.dispatchCount} webhook${event.dispatchCount === 1 ? '' : 's'}`);
+        toast.success(
+          `Event published to ${event.dispatchCount} webhook${event.dispatchCount === 1 ? '' : 's'}`,
+        );
         void queryClient.invalidateQueries({ queryKey: trpc.insights.pathKey() });
       },
     }),
   );
   return (
     <>
-      <PageHeader title="Events" description="What your services published, and how many webhooks each reached." />
+      <PageHeader
+        title="Events"
+        description="What your services published, and how many webhooks each reached."
+      />
       {session.scope === 'FULL' && (
         <Card className="mb-6">
           <CardHeader>
@@ -76,7 +84,10 @@ function EventsPage() {
                 publish.mutate({ eventType: values.eventType, eventData: values.eventDataText }),
               )}
             >
-              <Field label="Event type" error={form.formState.errors.eventType?.message ?? publish.error?.message}>
+              <Field
+                label="Event type"
+                error={form.formState.errors.eventType?.message ?? publish.error?.message}
+              >
                 {(props) => (
                   <NativeSelect {...props} {...form.register('eventType')}>
                     {eventTypes.data?.map((type) => (
@@ -129,7 +140,9 @@ function EventsPage() {
                     <TableCell className="text-right text-success tabular-nums">{event.succeeded}</TableCell>
                     <TableCell className="text-right text-destructive tabular-nums">{event.failed}</TableCell>
                     <TableCell className="text-right tabular-nums">{event.active}</TableCell>
-                    <TableCell title={formatDateTime(event.createdAt)}>{formatRelative(event.createdAt)}</TableCell>
+                    <TableCell title={formatDateTime(event.createdAt)}>
+                      {formatRelative(event.createdAt)}
+                    </TableCell>
                   </TableRow>
                 ))
               )}
@@ -145,7 +158,13 @@ function EventsPage() {
         </div>
       )}
       {events.data && events.data.total > 0 && (
-        <Pagination offset={offset} limit={PAGE_SIZE} total={events.data.total} onChange={setOffset} label="Events" />
+        <Pagination
+          offset={offset}
+          limit={PAGE_SIZE}
+          total={events.data.total}
+          onChange={setOffset}
+          label="Events"
+        />
       )}
     </>
   );

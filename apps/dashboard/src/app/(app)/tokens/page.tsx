@@ -86,7 +86,10 @@ function TokensPage() {
             <DialogDescription>Copy it now: it is shown only this once.</DialogDescription>
           </DialogHeader>
           <div className="flex items-center gap-2">
-            <code className="min-w-0 flex-1 rounded bg-muted px-2 py-2 text-xs break-all" data-testid="created-token">
+            <code
+              className="min-w-0 flex-1 rounded bg-muted px-2 py-2 text-xs break-all"
+              data-testid="created-token"
+            >
               {created?.token}
             </code>
             {created && <CopyButton value={created.token} />}
@@ -127,7 +130,9 @@ function TokensPage() {
                         {token.scope === 'FULL' ? 'Full' : 'Read only'}
                       </Badge>
                     </TableCell>
-                    <TableCell title={formatDateTime(token.createdAt)}>{formatRelative(token.createdAt)}</TableCell>
+                    <TableCell title={formatDateTime(token.createdAt)}>
+                      {formatRelative(token.createdAt)}
+                    </TableCell>
                     <TableCell title={formatDateTime(token.lastUsedAt)}>
                       {token.lastUsedAt ? formatRelative(token.lastUsedAt) : 'Never'}
                     </TableCell>
@@ -138,7 +143,9 @@ function TokensPage() {
                         aria-label={`Revoke ${token.name}`}
                         disabled={revoke.isPending}
                         onClick={() => {
-                          if (window.confirm(`Revoke "${token.name}"? Programs using it stop working at once.`))
+                          if (
+                            window.confirm(`Revoke "${token.name}"? Programs using it stop working at once.`)
+                          )
                             revoke.mutate({ tokenId: token.id });
                         }}
                       >

@@ -143,7 +143,9 @@ export function WebhooksTable() {
                           {webhook.requestUrl}
                         </Link>
                         {webhook.description && (
-                          <span className="block truncate text-xs text-muted-foreground">{webhook.description}</span>
+                          <span className="block truncate text-xs text-muted-foreground">
+                            {webhook.description}
+                          </span>
                         )}
                       </TableCell>
                       <TableCell className="max-w-[16rem] truncate text-muted-foreground">
@@ -164,7 +166,9 @@ export function WebhooksTable() {
                           <span className="text-muted-foreground">Never</span>
                         )}
                       </TableCell>
-                      <TableCell className="text-right tabular-nums">{formatPercent(webhook.successRate24h)}</TableCell>
+                      <TableCell className="text-right tabular-nums">
+                        {formatPercent(webhook.successRate24h)}
+                      </TableCell>
                     </TableRow>
                   ))}
               {webhooks.data?.items.length === 0 && (
@@ -179,7 +183,13 @@ export function WebhooksTable() {
         </div>
       )}
       {webhooks.data && webhooks.data.total > 0 && (
-        <Pagination offset={offset} limit={PAGE_SIZE} total={webhooks.data.total} onChange={setOffset} label="Webhooks" />
+        <Pagination
+          offset={offset}
+          limit={PAGE_SIZE}
+          total={webhooks.data.total}
+          onChange={setOffset}
+          label="Webhooks"
+        />
       )}
     </>
   );
@@ -191,8 +201,8 @@ function EmptyState() {
       <WebhookIcon className="size-10 text-muted-foreground" aria-hidden="true" />
       <h2 className="text-lg font-semibold">No webhooks yet</h2>
       <p className="max-w-md text-sm text-muted-foreground">
-        A webhook is a URL that Ricochet calls whenever an event you choose happens. Create one, then send it a test
-        event to see the request arrive.
+        A webhook is a URL that Ricochet calls whenever an event you choose happens. Create one, then send it
+        a test event to see the request arrive.
       </p>
       <Button asChild>
         <Link href="/webhooks/new">

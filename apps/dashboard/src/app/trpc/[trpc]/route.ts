@@ -5,7 +5,14 @@ import { apiUrl } from '@/lib/api-url';
 // runtime setting (RICOCHET_API_URL) rather than something baked into the build.
 export const dynamic = 'force-dynamic';
 
-const FORWARDED_REQUEST_HEADERS = ['content-type', 'cookie', 'x-csrf-token', 'accept', 'trpc-accept', 'user-agent'];
+const FORWARDED_REQUEST_HEADERS = [
+  'content-type',
+  'cookie',
+  'x-csrf-token',
+  'accept',
+  'trpc-accept',
+  'user-agent',
+];
 const FORWARDED_RESPONSE_HEADERS = ['content-type', 'retry-after', 'cache-control', 'vary'];
 
 async function proxy(request: Request): Promise<Response> {
@@ -31,7 +38,13 @@ async function proxy(request: Request): Promise<Response> {
     });
   } catch {
     return Response.json(
-      { error: { message: 'The Ricochet API is not reachable.', code: -32603, data: { type: 'service-unavailable' } } },
+      {
+        error: {
+          message: 'The Ricochet API is not reachable.',
+          code: -32603,
+          data: { type: 'service-unavailable' },
+        },
+      },
       { status: 503, headers: { 'retry-after': '5' } },
     );
   }

@@ -1,7 +1,12 @@
 'use client';
 
 import { zodResolver } from '@hookform/resolvers/zod';
-import { type CreateUserAccountInput, CreateUserAccountInputSchema, PasswordSchema, type UserAccount } from '@ricochet/schema';
+import {
+  type CreateUserAccountInput,
+  CreateUserAccountInputSchema,
+  PasswordSchema,
+  type UserAccount,
+} from '@ricochet/schema';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
@@ -50,10 +55,17 @@ function ResetPasswordDialog({ user, onClose }: { user: UserAccount | null; onCl
         <form
           noValidate
           className="grid gap-3"
-          onSubmit={form.handleSubmit(({ password }) => user && setPassword.mutate({ userId: user.id, password }))}
+          onSubmit={form.handleSubmit(
+            ({ password }) => user && setPassword.mutate({ userId: user.id, password }),
+          )}
         >
-          <Field label="New password" error={form.formState.errors.password?.message ?? setPassword.error?.message}>
-            {(props) => <Input type="password" autoComplete="new-password" {...props} {...form.register('password')} />}
+          <Field
+            label="New password"
+            error={form.formState.errors.password?.message ?? setPassword.error?.message}
+          >
+            {(props) => (
+              <Input type="password" autoComplete="new-password" {...props} {...form.register('password')} />
+            )}
           </Field>
           <Button type="submit" disabled={setPassword.isPending}>
             Set password
@@ -85,7 +97,10 @@ function UsersPage() {
     }),
   );
   const setDisabled = useMutation(
-    trpc.admin.setDisabled.mutationOptions({ onSuccess: () => invalidate(), onError: (error) => toast.error(error.message) }),
+    trpc.admin.setDisabled.mutationOptions({
+      onSuccess: () => invalidate(),
+      onError: (error) => toast.error(error.message),
+    }),
   );
   return (
     <>
@@ -104,14 +119,24 @@ function UsersPage() {
               {(props) => <Input autoComplete="off" {...props} {...form.register('username')} />}
             </Field>
             <Field label="First password" error={form.formState.errors.password?.message}>
-              {(props) => <Input type="password" autoComplete="new-password" {...props} {...form.register('password')} />}
+              {(props) => (
+                <Input
+                  type="password"
+                  autoComplete="new-password"
+                  {...props}
+                  {...form.register('password')}
+                />
+              )}
             </Field>
             <Controller
               control={form.control}
               name="isAdmin"
               render={({ field }) => (
                 <Label className="font-normal sm:mt-8">
-                  <Checkbox checked={Boolean(field.value)} onCheckedChange={(value) => field.onChange(value === true)} />
+                  <Checkbox
+                    checked={Boolean(field.value)}
+                    onCheckedChange={(value) => field.onChange(value === true)}
+                  />
                   Administrator
                 </Label>
               )}
@@ -150,7 +175,9 @@ function UsersPage() {
                 users.data.map((user) => (
                   <TableRow key={user.id} className="h-12">
                     <TableCell className="font-medium">{user.username}</TableCell>
-                    <TableCell>{user.isAdmin ? <Badge>Admin</Badge> : <Badge variant="secondary">User</Badge>}</TableCell>
+                    <TableCell>
+                      {user.isAdmin ? <Badge>Admin</Badge> : <Badge variant="secondary">User</Badge>}
+                    </TableCell>
                     <TableCell>
                       {user.disabled ? (
                         <Badge variant="destructive">Disabled</Badge>
@@ -162,7 +189,12 @@ function UsersPage() {
                     </TableCell>
                     <TableCell>{formatRelative(user.createdAt)}</TableCell>
                     <TableCell className="space-x-2 text-right whitespace-nowrap">
-                      <Button variant="outline" size="sm" onClick={() => setResetting(user)} aria-label={`Set password of ${user.username}`}>
+                      <Button
+                        variant="outline"
+                        size="sm"
+                        onClick={() => setResetting(user)}
+                        aria-label={`Set password of ${user.username}`}
+                      >
                         Set password
                       </Button>
                       {user.id !== session.user.id && (

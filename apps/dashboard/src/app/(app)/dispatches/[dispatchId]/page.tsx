@@ -5,6 +5,7 @@ import { RotateCcwIcon } from 'lucide-react';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { toast } from 'sonner';
+import { CodeBlock } from '@/components/code-block';
 import { PageHeader, QueryError } from '@/components/page';
 import { useSession } from '@/components/session';
 import { DispatchStatusBadge } from '@/components/status';
@@ -17,9 +18,9 @@ import { useTRPC } from '@/lib/trpc';
 
 function Json({ value, label }: { value: unknown; label: string }) {
   return (
-    <pre aria-label={label} className="max-h-80 overflow-auto rounded-md bg-muted p-3 text-xs">
+    <CodeBlock label={label} className="max-h-80">
       {JSON.stringify(value, null, 2)}
-    </pre>
+    </CodeBlock>
   );
 }
 
@@ -45,7 +46,8 @@ export default function DispatchDetailPage() {
       onError: (error) => toast.error(error.message),
     }),
   );
-  if (dispatch.error) return <QueryError error={dispatch.error} retry={() => dispatch.refetch()} what="dispatch" />;
+  if (dispatch.error)
+    return <QueryError error={dispatch.error} retry={() => dispatch.refetch()} what="dispatch" />;
   const data = dispatch.data;
   return (
     <>
@@ -57,7 +59,10 @@ export default function DispatchDetailPage() {
               <DispatchStatusBadge status={data.status} retrying={data.attemptCount > 0} />
               <span className="font-mono">{data.eventType}</span>
               <span>to</span>
-              <Link href={`/webhooks/${data.webhookId}`} className="font-mono underline-offset-4 hover:underline">
+              <Link
+                href={`/webhooks/${data.webhookId}`}
+                className="font-mono underline-offset-4 hover:underline"
+              >
                 {data.webhook.requestUrl}
               </Link>
             </span>
@@ -69,7 +74,11 @@ export default function DispatchDetailPage() {
           data &&
           session.scope === 'FULL' &&
           data.status !== 'ACTIVE' && (
-            <Button variant="outline" onClick={() => redeliver.mutate({ dispatchId })} disabled={redeliver.isPending}>
+            <Button
+              variant="outline"
+              onClick={() => redeliver.mutate({ dispatchId })}
+              disabled={redeliver.isPending}
+            >
               <RotateCcwIcon aria-hidden="true" /> Redeliver
             </Button>
           )
@@ -95,24 +104,38 @@ export default function DispatchDetailPage() {
             ) : (
               <ol className="grid gap-3">
                 {data.calls.map((call, index) => {
-                  const ok = call.responseStatus !== null && call.responseStatus >= 200 && call.responseStatus < 300;
+                  const ok =
+                    call.responseStatus !== null && call.responseStatus >= 200 && call.responseStatus < 300;
                   return (
-                    <li key={call.startedAt ?? index} className="rounded-md border p-3" data-call-status={call.responseStatus ?? 'none'}>
+                    <li
+                      key={call.startedAt ?? index}
+                      className="rounded-md border p-3"
+                      data-call-status={call.responseStatus ?? 'none'}
+                    >
                       <div className="flex flex-wrap items-center gap-x-4 gap-y-1 text-sm">
                         <span className="font-medium">Attempt {index + 1}</span>
                         <span className={ok ? 'text-success' : 'text-destructive'}>
                           {call.responseStatus !== null ? `HTTP ${call.responseStatus}` : 'No response'}
                         </span>
                         <span className="text-muted-foreground">{formatDateTime(call.startedAt)}</span>
-                        <span className="text-muted-foreground">{durationMs(call.startedAt, call.finishedAt)}</span>
+                        <span className="text-muted-foreground">
+                          {durationMs(call.startedAt, call.finishedAt)}
+                        </span>
                       </div>
-                      {call.errorMessage && <p className="mt-1 text-sm text-destructive">{call.errorMessage}</p>}
+                      {call.errorMessage && (
+                        <p className="mt-1 text-sm text-destructive">{call.errorMessage}</p>
+                      )}
                       {call.responseBody && (
                         <details className="mt-2">
-                          <summary className="cursor-pointer text-sm text-muted-foreground">Response body</summary>
-                          <pre className="mt-2 max-h-60 overflow-auto rounded-md bg-muted p-3 text-xs whitespace-pre-wrap">
+                          <summary className="cursor-pointer text-sm text-muted-foreground">
+                            Response body
+                          </summary>
+                          <CodeBlock
+                            label={`Response body of attempt ${index + 1}`}
+                            className="mt-2 max-h-60 whitespace-pre-wrap"
+                          >
                             {call.responseBody}
-                          </pre>
+                          </CodeBlock>
                         </details>
                       )}
                     </li>
@@ -126,12 +149,16 @@ export default function DispatchDetailPage() {
           <CardHeader>
             <CardTitle>Event</CardTitle>
           </CardHeader>
-          <CardContent>{data ? <Json value={data.eventData} label="Event data" /> : <Skeleton className="h-40 w-full" />}</CardContent>
+          <CardContent>
+            {data ? <Json value={data.eventData} label="Event data" /> : <Skeleton className="h-40 w-full" />}
+          </CardContent>
         </Card>
         <Card className="min-w-0">
           <CardHeader>
             <CardTitle>Request</CardTitle>
-            <CardDescription>Rendered from the event with the webhook's current templates; signatures as of now.</CardDescription>
+            <CardDescription>
+              Rendered from the event with the webhook's current templates; signatures as of now.
+            </CardDescription>
           </CardHeader>
           <CardContent className="grid gap-3">
             {!request.data ? (
@@ -141,14 +168,14 @@ export default function DispatchDetailPage() {
             ) : (
               <>
                 <p className="font-mono text-xs break-all">POST {request.data.url}</p>
-                <pre aria-label="Request headers" className="max-h-48 overflow-auto rounded-md bg-muted p-3 text-xs">
+                <CodeBlock label="Request headers" className="max-h-48">
                   {Object.entries(request.data.headers)
                     .map(([name, value]) => `${name}: ${value}`)
                     .join('\n')}
-                </pre>
-                <pre aria-label="Request body" className="max-h-80 overflow-auto rounded-md bg-muted p-3 text-xs">
+                </CodeBlock>
+                <CodeBlock label="Request body" className="max-h-80">
                   {request.data.body}
-                </pre>
+                </CodeBlock>
               </>
             )}
           </CardContent>

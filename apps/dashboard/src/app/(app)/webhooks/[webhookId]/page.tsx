@@ -52,12 +52,19 @@ export default function WebhookDetailPage() {
     }),
   );
 
-  if (webhook.error) return <QueryError error={webhook.error} retry={() => webhook.refetch()} what="webhook" />;
+  if (webhook.error)
+    return <QueryError error={webhook.error} retry={() => webhook.refetch()} what="webhook" />;
   const data = webhook.data;
   return (
     <>
       <PageHeader
-        title={data ? <span className="font-mono text-xl">{data.requestUrl}</span> : <Skeleton className="h-8 w-96 max-w-full" />}
+        title={
+          data ? (
+            <span className="font-mono text-xl">{data.requestUrl}</span>
+          ) : (
+            <Skeleton className="h-8 w-96 max-w-full" />
+          )
+        }
         description={
           data ? (
             <span className="flex flex-wrap items-center gap-2">
@@ -74,11 +81,19 @@ export default function WebhookDetailPage() {
           canWrite && (
             <>
               {data.state === 'ACTIVE' ? (
-                <Button variant="outline" disabled={setState.isPending} onClick={() => setState.mutate({ webhookId, data: { state: 'STOPPED' } })}>
+                <Button
+                  variant="outline"
+                  disabled={setState.isPending}
+                  onClick={() => setState.mutate({ webhookId, data: { state: 'STOPPED' } })}
+                >
                   <PauseIcon aria-hidden="true" /> Pause
                 </Button>
               ) : (
-                <Button variant="outline" disabled={setState.isPending} onClick={() => setState.mutate({ webhookId, data: { state: 'ACTIVE' } })}>
+                <Button
+                  variant="outline"
+                  disabled={setState.isPending}
+                  onClick={() => setState.mutate({ webhookId, data: { state: 'ACTIVE' } })}
+                >
                   <PlayIcon aria-hidden="true" /> Resume
                 </Button>
               )}
@@ -91,7 +106,8 @@ export default function WebhookDetailPage() {
                 variant="outline"
                 disabled={remove.isPending}
                 onClick={() => {
-                  if (window.confirm('Delete this webhook and its dispatch history?')) remove.mutate({ webhookId });
+                  if (window.confirm('Delete this webhook and its dispatch history?'))
+                    remove.mutate({ webhookId });
                 }}
               >
                 <Trash2Icon aria-hidden="true" /> Delete
@@ -110,7 +126,8 @@ export default function WebhookDetailPage() {
                 {' '}
                 Last failure:{' '}
                 <Link className="underline" href={`/dispatches/${lastFailure.data.items[0].id}`}>
-                  {lastFailure.data.items[0].eventType}, HTTP {lastFailure.data.items[0].lastResponseStatus ?? 'no response'}
+                  {lastFailure.data.items[0].eventType}, HTTP{' '}
+                  {lastFailure.data.items[0].lastResponseStatus ?? 'no response'}
                 </Link>
                 .
               </>
@@ -123,8 +140,8 @@ export default function WebhookDetailPage() {
         <Alert variant="warning" className="mb-6">
           <AlertTitle>Paused</AlertTitle>
           <AlertDescription>
-            Someone paused this webhook. New events are not dispatched to it, and dispatches already queued wait until it
-            is resumed.
+            Someone paused this webhook. New events are not dispatched to it, and dispatches already queued
+            wait until it is resumed.
           </AlertDescription>
         </Alert>
       )}

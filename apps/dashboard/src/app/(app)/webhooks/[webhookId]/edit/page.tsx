@@ -11,7 +11,8 @@ export default function EditWebhookPage() {
   const { webhookId } = useParams<{ webhookId: string }>();
   const trpc = useTRPC();
   const webhook = useQuery(trpc.webhooks.get.queryOptions({ webhookId }));
-  if (webhook.error) return <QueryError error={webhook.error} retry={() => webhook.refetch()} what="webhook" />;
+  if (webhook.error)
+    return <QueryError error={webhook.error} retry={() => webhook.refetch()} what="webhook" />;
   return (
     <>
       <PageHeader title="Edit webhook" description={webhook.data?.requestUrl ?? ' '} />
