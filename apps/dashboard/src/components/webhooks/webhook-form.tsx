@@ -81,8 +81,13 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
   });
 
   return (
-    <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,28rem)]">
-      <form onSubmit={submit} noValidate className="grid content-start gap-6" aria-label="Webhook">
+    <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,28rem)]">
+      <form
+        onSubmit={submit}
+        noValidate
+        className="grid min-w-0 grid-cols-1 content-start gap-6"
+        aria-label="Webhook"
+      >
         {saveError && <Alert variant="destructive">{saveError.message}</Alert>}
         <Card>
           <CardHeader>
@@ -263,7 +268,7 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
           </Button>
         </div>
       </form>
-      <aside className="grid content-start gap-6">
+      <aside className="grid min-w-0 grid-cols-1 content-start gap-6">
         <RequestPreview control={form.control} />
         <TestDefinition control={form.control} />
       </aside>

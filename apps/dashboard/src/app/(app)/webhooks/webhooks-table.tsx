@@ -117,10 +117,10 @@ export function WebhooksTable() {
             <TableHeader>
               <TableRow>
                 <TableHead>URL</TableHead>
-                <TableHead>Event types</TableHead>
+                <TableHead className="hidden md:table-cell">Event types</TableHead>
                 <TableHead>State</TableHead>
                 <TableHead>Last dispatch</TableHead>
-                <TableHead className="text-right">Success (24 h)</TableHead>
+                <TableHead className="hidden text-right sm:table-cell">Success (24 h)</TableHead>
               </TableRow>
             </TableHeader>
             <TableBody>
@@ -135,7 +135,7 @@ export function WebhooksTable() {
                   ))
                 : webhooks.data.items.map((webhook) => (
                     <TableRow key={webhook.id} className="h-12">
-                      <TableCell className="max-w-[22rem]">
+                      <TableCell className="max-w-[12rem] sm:max-w-[22rem]">
                         <Link
                           href={`/webhooks/${webhook.id}`}
                           className="block truncate font-medium underline-offset-4 hover:underline"
@@ -148,7 +148,7 @@ export function WebhooksTable() {
                           </span>
                         )}
                       </TableCell>
-                      <TableCell className="max-w-[16rem] truncate text-muted-foreground">
+                      <TableCell className="hidden max-w-[16rem] truncate text-muted-foreground md:table-cell">
                         {webhook.eventTypes.join(', ')}
                       </TableCell>
                       <TableCell>
@@ -158,7 +158,7 @@ export function WebhooksTable() {
                         {webhook.lastDispatch ? (
                           <span className="flex items-center gap-2">
                             <DispatchStatusBadge status={webhook.lastDispatch.status} />
-                            <span className="text-xs text-muted-foreground">
+                            <span className="hidden text-xs text-muted-foreground sm:inline">
                               {formatRelative(webhook.lastDispatch.finishedAt)}
                             </span>
                           </span>

@@ -84,7 +84,7 @@ export default function DispatchDetailPage() {
           )
         }
       />
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card className="lg:col-span-2">
           <CardHeader>
             <CardTitle>Calls</CardTitle>

@@ -145,12 +145,12 @@ export default function WebhookDetailPage() {
           </AlertDescription>
         </Alert>
       )}
-      <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
-        <div className="grid min-w-0 content-start gap-6">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+        <div className="grid min-w-0 grid-cols-1 content-start gap-6">
           <DeliveryChart webhookId={webhookId} />
           <DispatchLog webhookId={webhookId} />
         </div>
-        <div className="grid min-w-0 content-start gap-6">
+        <div className="grid min-w-0 grid-cols-1 content-start gap-6">
           {canWrite && <TestWebhook webhookId={webhookId} />}
           <SecretPanel webhookId={webhookId} canWrite={canWrite} />
         </div>
