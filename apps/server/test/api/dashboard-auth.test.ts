@@ -1,6 +1,7 @@
 import { SESSION_COOKIE } from '@ricochet/schema';
 import type { LightMyRequestResponse } from 'fastify';
 import { createSetupLink, setPassword } from '../../src/services/sessions.ts';
+import { hashToken } from '../../src/services/tokens.ts';
 import { describe, expect, type TestApi, test } from '../app-fixtures.ts';
 
 /** A tRPC call as the dashboard makes it: cookie, CSRF header, no bearer token. */
@@ -123,6 +124,37 @@ describe('dashboard sign-in', () => {
     expect(disable.statusCode).toBe(200);
     expect((await trpc(api, 'query', 'auth.session', undefined, { cookie })).json().result.data).toBeNull();
     expect((await api.request('GET', '/v2/users/me', { token: bob.token })).statusCode).toBe(401);
+  });
+
+  test('a portal session (one customer) reaches its webhooks but no tokens and no admin pages', async ({
+    api,
+  }) => {
+    // Portal sessions are minted by issue 11's portal links; here one is made directly.
+    const cookie = 'portal-session-cookie-value';
+    await api.prisma.session.create({
+      data: {
+        id: 'portalSession0001',
+        userId: api.admin.id,
+        tokenHash: hashToken(cookie),
+        csrfToken: 'portal-csrf',
+        mode: 'PORTAL',
+        expiresAt: new Date(Date.now() + 60_000),
+      },
+    });
+    const session = (await trpc(api, 'query', 'auth.session', undefined, { cookie })).json().result.data;
+    expect(session.capabilities).toEqual(['webhooks', 'eventTypes']);
+    expect((await trpc(api, 'query', 'insights.webhooks', {}, { cookie })).statusCode).toBe(200);
+    expect((await trpc(api, 'query', 'tokens.list', undefined, { cookie })).statusCode).toBe(403);
+    // Even when the portal's user is an admin.
+    expect((await trpc(api, 'query', 'admin.users', undefined, { cookie })).statusCode).toBe(403);
+    const publish = await trpc(
+      api,
+      'mutation',
+      'events.publish',
+      { eventType: 'TEST' },
+      { cookie, csrf: 'portal-csrf' },
+    );
+    expect(publish.statusCode).toBe(403);
   });
 
   test('behind HTTPS the cookie is Secure', async ({ api }) => {
