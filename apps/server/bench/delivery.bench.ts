@@ -5,11 +5,8 @@
  * - publish: one event fanned out to 10 webhooks (one transaction: event, 10 dispatches, NOTIFY)
  * - deliver: 100 dispatches claimed, POSTed to a loopback receiver and recorded by one worker
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, bench, describe } from 'vitest';
-import { type Database, openDatabase } from '../src/db/client.ts';
 import { HttpSender } from '../src/delivery/http-sender.ts';
 import { USER_AGENT } from '../src/delivery/payload.ts';
 import { DeliveryWorker } from '../src/delivery/worker.ts';
@@ -18,6 +15,7 @@ import { createUser } from '../src/services/users.ts';
 import { createWebhook } from '../src/services/webhooks.ts';
 import { TEST_WORKER_SETTINGS } from '../test/delivery-fixtures.ts';
 import { startReceiver } from '../test/receiver.ts';
+import { benchDatabase } from './bench-database.ts';
 
 const receiver = await startReceiver();
 const sender = new HttpSender({
@@ -29,27 +27,8 @@ afterAll(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-async function postgresDatabase(serverUrl: string): Promise<Database> {
-  const name = `ricochet_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Pool({ connectionString: serverUrl, max: 1 });
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString() });
-  closers.push(async () => {
-    await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
-  });
-  return db;
-}
-
 async function setUp(kind: 'pglite' | 'postgres') {
-  const db =
-    kind === 'postgres'
-      ? await postgresDatabase(process.env.TEST_DATABASE_URL as string)
-      : await openDatabase({ dataDir: 'memory://' });
-  if (kind === 'pglite') closers.push(() => db.close());
+  const db = await benchDatabase(kind, closers);
   const { user } = await createUser(db.prisma, { input: { username: 'bench', isAdmin: false } });
   for (let index = 0; index < 10; index++) {
     await createWebhook(db.prisma, {
