@@ -4,6 +4,7 @@ import type { SessionInfo } from '@ricochet/schema';
 import { useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter } from 'next/navigation';
 import { createContext, useContext, useEffect } from 'react';
+import { QueryError } from '@/components/page';
 import { setCsrfToken, useTRPC } from '@/lib/trpc';
 
 const SessionContext = createContext<SessionInfo | null>(null);
@@ -31,6 +32,13 @@ export function RequireSession({
     if (session.data) setCsrfToken(session.data.csrfToken);
     if (session.data === null) router.replace(`/sign-in?next=${encodeURIComponent(pathname)}`);
   }, [session.data, router, pathname]);
+  if (session.error) {
+    return (
+      <main className="mx-auto max-w-md p-6">
+        <QueryError error={session.error} retry={() => session.refetch()} what="session" />
+      </main>
+    );
+  }
   if (!session.data) return fallback;
   return <SessionContext.Provider value={session.data}>{children}</SessionContext.Provider>;
 }
