@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ensureAdmin } from './bootstrap.ts';
+import { ensureAdmin, printSetupLink } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { HttpSender } from './delivery/http-sender.ts';
@@ -90,6 +90,9 @@ async function main(): Promise<void> {
       })
     : undefined;
   await worker?.start();
+
+  // The one URL to open: the first admin's single-use setup link, or the dashboard's address.
+  if (app) await printSetupLink(db.prisma, config);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,4 +1,6 @@
+import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
+import { CSRF_HEADER } from '@ricochet/schema';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -16,6 +18,7 @@ import { answerClientError, errorAnswer, invalidJsonBody, sendError, toAppError 
 import { buildOpenApiDocument } from './openapi.ts';
 import { registerRoutes } from './rest/route.ts';
 import { restRoutes } from './rest/routes.ts';
+import { sessionCookieJar } from './session-cookie.ts';
 import { type AppRouter, appRouter } from './trpc/router.ts';
 import type { TrpcContext } from './trpc/trpc.ts';
 
@@ -99,6 +102,7 @@ export async function buildApp({
     }
     done(null, parsed);
   });
+  await app.register(cookie);
   // Who is asking is resolved once per request; each route then says what it requires. An invalid
   // token is not refused here but by the route, after the rate limiter has counted the request.
   app.addHook('onRequest', async (request) => {
@@ -148,7 +152,13 @@ export async function buildApp({
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }): TrpcContext => ({ prisma, sender, config, principal: req.principal }),
+      createContext: ({ req, res }): TrpcContext => ({
+        prisma,
+        sender,
+        config,
+        principal: req.principal,
+        http: sessionCookieJar(req, res, req.headers[CSRF_HEADER]),
+      }),
       // tRPC answers with its own status; a 503 (or 429) still tells the client when to retry.
       responseMeta: ({ errors }) => {
         const retryAfter = errors
