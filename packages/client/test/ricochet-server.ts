@@ -27,6 +27,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   try {
     const listening = await process.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/, 90_000);
     const baseUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(listening)?.[1] as string;
+    // The admin (and so the token) may be created after the port is bound: wait for it too.
+    await process.waitForLine(/created the first admin user/, 30_000);
     return { baseUrl, token, process, stop: () => ensureStopped([process]) };
   } catch (error) {
     await ensureStopped([process]);
