@@ -1,6 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The examples import the package by its published name, as a reader's code would.
+  resolve: {
+    alias: {
+      '@ricochet/client/webhooks': fileURLToPath(new URL('./src/webhooks.ts', import.meta.url)),
+    },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // Builds dist/ once per run: the Chromium test loads the browser build, the pack test the tarballs.
