@@ -14,7 +14,9 @@ export default defineConfig({
     globalSetup: ['test/build-global-setup.ts'],
     // Each file starts its own Ricochet process(es); two at a time suits a 2-core machine.
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Generous: these tests start real processes, wait out real Retry-After windows and run npm and tsc,
+    // on a 2-core machine that is often busy with other suites.
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
   },
 });

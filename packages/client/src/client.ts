@@ -44,6 +44,13 @@ export function newIdempotencyKey(): string {
   return `sdk-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
 }
 
+/** The input with the caller's idempotency key, or a new one: what makes a POST safe to retry. */
+function withIdempotencyKey<Input extends { idempotencyKey?: string | null | undefined }>(
+  input: Input,
+): Input {
+  return { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() };
+}
+
 /**
  * The Ricochet API client. Every method speaks the REST API (`/v2/...`), takes and returns the shapes
  * of @ricochet/schema, and throws RicochetError. Transient failures are retried (see RetryOptions):
@@ -70,13 +77,7 @@ export function createRicochetClient(options: RicochetClientOptions) {
   const webhooks = {
     /** Creates a webhook; a repeat with the same idempotencyKey returns the first one. */
     create: (input: CreateWebhookInput, call?: CallOptions) =>
-      send<Webhook>(
-        'POST',
-        '/v2/webhooks',
-        { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() },
-        true,
-        call,
-      ),
+      send<Webhook>('POST', '/v2/webhooks', withIdempotencyKey(input), true, call),
     /** One page (`await`) or every webhook (`for await`), oldest first unless `desc`. */
     list: (query?: WebhookListQuery, call?: CallOptions) => {
       const { actorId, actorTaskId, ...page } = query ?? {};
@@ -136,13 +137,7 @@ export function createRicochetClient(options: RicochetClientOptions) {
      * lost answer returns the event the first attempt stored instead of publishing it twice.
      */
     publish: (input: PublishEventInput, call?: CallOptions) =>
-      send<Event>(
-        'POST',
-        '/v2/events',
-        { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() },
-        true,
-        call,
-      ),
+      send<Event>('POST', '/v2/events', withIdempotencyKey(input), true, call),
     get: (eventId: string, call?: CallOptions) => get<Event>(`/v2/events/${id(eventId)}`, undefined, call),
   };
 

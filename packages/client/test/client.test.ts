@@ -198,6 +198,11 @@ describe('errors', () => {
     expect(calls.map((call) => call.status)).toEqual([404, 400, 401]);
   });
 
+  test("the caller's AbortSignal stops a call", async () => {
+    const aborted = client.users.me({ signal: AbortSignal.abort() });
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
   test('no answer at all is a network-error with status 0 (not retried when retry is off)', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -248,19 +253,22 @@ describe('publishing through a dropped connection', () => {
   test('the retry carries the same idempotency key, so one event is stored', async () => {
     // A proxy that forwards the first publish to Ricochet and then drops the connection instead of
     // answering: the event is stored, the client never hears so, and retries.
-    let dropPath: string | null = '/v2/events';
+    let dropRequest: string | null = 'POST /v2/events';
     let dropped = 0;
     const proxy = createServer(async (request, response) => {
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const upstream = await fetch(`${server.baseUrl}${request.url}`, {
         method: request.method ?? 'GET',
-        headers: { authorization: request.headers.authorization ?? '', 'content-type': 'application/json' },
+        headers: {
+          authorization: request.headers.authorization ?? '',
+          ...(request.headers['content-type'] && { 'content-type': request.headers['content-type'] }),
+        },
         ...(chunks.length > 0 && { body: Buffer.concat(chunks) }),
       });
       const body = await upstream.text();
-      if (request.method === 'POST' && request.url === dropPath) {
-        dropPath = null;
+      if (`${request.method} ${request.url}` === dropRequest) {
+        dropRequest = null;
         dropped++;
         request.socket.destroy();
         return;
@@ -291,7 +299,7 @@ describe('publishing through a dropped connection', () => {
 
       // A POST that has no key to make it safe (creating a token) is not repeated: the caller learns
       // that the answer was lost, and the token exists once.
-      dropPath = '/v2/users/me/tokens';
+      dropRequest = 'POST /v2/users/me/tokens';
       calls.length = 0;
       await expect(viaProxy.tokens.create({ name: 'not-repeated' })).rejects.toMatchObject({
         type: 'network-error',
@@ -299,6 +307,13 @@ describe('publishing through a dropped connection', () => {
       });
       expect(calls.map((call) => call.status)).toEqual([0]);
       expect((await client.tokens.list()).filter((token) => token.name === 'not-repeated')).toHaveLength(1);
+
+      // A DELETE whose answer was lost is repeated; the repeat finding nothing means it was done.
+      dropRequest = `DELETE /v2/webhooks/${webhook.id}`;
+      calls.length = 0;
+      await expect(viaProxy.webhooks.delete(webhook.id)).resolves.toBeUndefined();
+      expect(calls.map((call) => call.status)).toEqual([0, 404]);
+      await expect(client.webhooks.get(webhook.id)).rejects.toMatchObject({ type: 'record-not-found' });
     } finally {
       proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
