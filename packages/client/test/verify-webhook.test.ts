@@ -89,6 +89,7 @@ describe('verifyWebhook in Chromium (the browser build)', () => {
         '--headless',
         '--no-sandbox',
         '--disable-gpu',
+        '--disable-quic',
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
