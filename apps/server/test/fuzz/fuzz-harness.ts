@@ -691,6 +691,18 @@ export function checkAnswer(request: FuzzRequest, answer: Answer): string | unde
   } catch {
     return `error answer is not JSON: ${answer.body.slice(0, 200)}`;
   }
+  // SuperOffice's paths answer in SuperOffice's error shape, naming Ricochet's type in ErrorSource.
+  if (/^\/api\/v1(\/|$)/i.test(request.path)) {
+    const superOffice = parsed as { Error?: unknown; Message?: unknown; ErrorSource?: unknown };
+    const type = /^Ricochet \(([a-z-]+)\)$/.exec(String(superOffice.ErrorSource))?.[1];
+    if (superOffice.Error !== true || typeof superOffice.Message !== 'string' || !type) {
+      return `not SuperOffice's error shape: ${answer.body.slice(0, 200)}`;
+    }
+    if (!(ERROR_TYPES as readonly string[]).includes(type)) return `error type not in the table: ${type}`;
+    if (ERROR_HTTP_STATUS[type as ErrorType] !== answer.status)
+      return `status ${answer.status} does not match ${type}`;
+    return undefined;
+  }
   const trpc = request.path.startsWith('/trpc/') && request.path.length > '/trpc/'.length;
   const errors = (Array.isArray(parsed) ? parsed : [parsed]).filter(
     (item) => item && typeof item === 'object' && 'error' in item,
