@@ -1,19 +1,25 @@
+import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
-import { CreateUserInputSchema } from '@ricochet/schema';
-import { ConfigError, loadConfig } from './config.ts';
+import { CreateUserInputSchema, PasswordSchema } from '@ricochet/schema';
+import { loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
+import { OperatorError, startupFailureMessage } from './operator-error.ts';
 import { AppError, parseOrThrow } from './services/errors.ts';
+import { setPassword } from './services/sessions.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from './services/tokens.ts';
 import { createUser, listUsers } from './services/users.ts';
 
 const USAGE = `Usage: ricochet <command>
+
+  start [--api] [--worker]                 run the server (API and delivery worker; flags: only one)
 
 Operator commands; they work on the database the server uses (DATABASE_URL, or the embedded
 database in RICOCHET_DATA_DIR), so stop an embedded-database server first.
 
   users list
   users create <username> [--admin]        prints the user and its first token
+  users set-password <username>            reads the new dashboard password from stdin
   tokens list <username>
   tokens create <username> [--name <name>] [--read-only]
   tokens revoke <username> <tokenId>
@@ -23,7 +29,7 @@ database in RICOCHET_DATA_DIR), so stop an embedded-database server first.
 async function userIdOf(prisma: PrismaClient, username: string | undefined): Promise<string> {
   if (!username) throw new AppError('invalid-input', 'Name the user: <username>.');
   const user = await prisma.user.findUnique({ where: { username } });
-  if (!user) throw new AppError('record-not-found', `There is no user named ${username}.`);
+  if (!user) throw new OperatorError(`There is no user named ${username}.`);
   return user.id;
 }
 
@@ -59,6 +65,18 @@ async function run(argv: string[]): Promise<unknown> {
         return await createUser(prisma, {
           input: parseOrThrow(CreateUserInputSchema, { username: rest[0], isAdmin: values.admin }),
         });
+      case 'users set-password': {
+        // From stdin, not an argument, so the password stays out of shell history and `ps`.
+        const userId = await userIdOf(prisma, rest[0]);
+        if (process.stdin.isTTY) process.stderr.write(`New password for ${rest[0]} (then Enter, Ctrl-D): `);
+        const password = parseOrThrow(
+          PasswordSchema,
+          (await text(process.stdin)).replace(/\r?\n$/, ''),
+          'password',
+        );
+        await setPassword(prisma, { userId, password });
+        return { passwordSet: rest[0] };
+      }
       case 'tokens list':
         return await listApiTokens(prisma, { userId: await userIdOf(prisma, rest[0]) });
       case 'tokens create':
@@ -86,13 +104,7 @@ run(process.argv.slice(2)).then(
     if (result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   },
   (error: unknown) => {
-    const message =
-      error instanceof AppError || error instanceof ConfigError
-        ? error.message
-        : error instanceof Error
-          ? (error.stack ?? error.message)
-          : String(error);
-    process.stderr.write(`${message}\n`);
+    process.stderr.write(`${startupFailureMessage(error, 'ricochet')}\n`);
     process.exitCode = 1;
   },
 );
