@@ -115,6 +115,11 @@ describe('the dashboard in a real browser', () => {
       (await text('[data-testid="preview-body"]')).includes('"source": "e2e"'),
     );
     expect(await text('[data-testid="preview-headers"]')).toContain('webhook-signature: v1,');
+    // Test before saving: the unsaved definition's TEST event, rendered with its properties, sent once.
+    await page.getByRole('button', { name: 'Send test request' }).click();
+    await page.getByTestId('unsaved-test-result').getByText('The receiver answered 2xx (HTTP 200)').waitFor();
+    expect(receiver.calls).toHaveLength(1);
+    expect(JSON.parse(receiver.calls[0]?.body ?? '{}')).toMatchObject({ eventType: 'TEST', source: 'e2e' });
     await checkPage('webhook-new');
     await page.getByRole('button', { name: 'Create webhook' }).click();
     await page.waitForURL(/\/webhooks\/[A-Za-z0-9]{17}$/);
@@ -127,9 +132,10 @@ describe('the dashboard in a real browser', () => {
     const result = page.getByTestId('test-result');
     await result.getByText('Succeeded').waitFor();
     await result.getByText('HTTP 200').waitFor();
-    expect(receiver.calls).toHaveLength(1);
-    expect(receiver.calls[0]?.headers['webhook-signature']).toMatch(/^v1,/);
-    expect(JSON.parse(receiver.calls[0]?.body ?? '{}')).toMatchObject({ eventType: 'TEST', source: 'e2e' });
+    // The second call: the first was the test before saving.
+    expect(receiver.calls).toHaveLength(2);
+    expect(receiver.calls[1]?.headers['webhook-signature']).toMatch(/^v1,/);
+    expect(JSON.parse(receiver.calls[1]?.body ?? '{}')).toMatchObject({ eventType: 'TEST', source: 'e2e' });
 
     await page.locator('[data-dispatch-status="SUCCEEDED"]').first().waitFor();
     await waitFor('the chart to count it', async () =>

@@ -333,17 +333,23 @@ function RequestPreview({ control }: { control: FormControl }) {
   );
 }
 
-/** Pings the URL of a definition that is not saved yet (SuperOffice's Webhook/Test, synchronous). */
+/**
+ * Tests the definition as it stands in the form, before it is saved: Apify's TEST event rendered with
+ * these templates, signed and sent once now (webhooks.testUnsaved, REST POST /v2/webhook-tests).
+ */
 function TestDefinition({ control }: { control: FormControl }) {
   const trpc = useTRPC();
   const values = useWatch({ control });
-  const test = useMutation(trpc.webhooks.testDefinition.mutationOptions());
+  const test = useMutation(trpc.webhooks.testUnsaved.mutationOptions());
   const url = values.requestUrl ?? '';
+  const call = test.data?.call;
   return (
     <Card>
       <CardHeader>
         <CardTitle>Test before saving</CardTitle>
-        <CardDescription>Sends one signed test request to the URL now and shows the answer.</CardDescription>
+        <CardDescription>
+          Sends a TEST event rendered with these templates, signed, to the URL now and shows the answer.
+        </CardDescription>
       </CardHeader>
       <CardContent className="grid gap-3">
         <Button
@@ -352,24 +358,32 @@ function TestDefinition({ control }: { control: FormControl }) {
           disabled={!url || test.isPending}
           onClick={() =>
             test.mutate({
-              TargetUrl: url,
-              Headers: parsedOrNull(values.headersText),
-              Properties: parsedOrNull(values.propertiesText),
+              requestUrl: url,
+              payloadTemplate: values.payloadTemplate || null,
+              headersTemplate: values.headersTemplate || null,
+              shouldInterpolateStrings: Boolean(values.shouldInterpolateStrings),
+              ignoreSslErrors: Boolean(values.ignoreSslErrors),
+              headers: parsedOrNull(values.headersText),
+              properties: parsedOrNull(values.propertiesText),
             })
           }
         >
           <SendIcon aria-hidden="true" /> {test.isPending ? 'Sending…' : 'Send test request'}
         </Button>
-        <div aria-live="polite">
+        <div aria-live="polite" data-testid="unsaved-test-result">
           {test.error && <Alert variant="destructive">{test.error.message}</Alert>}
-          {test.data && (
+          {test.data && call && (
             <div className="grid gap-2">
-              <p className={test.data.Success ? 'text-success' : 'text-destructive'}>
-                {test.data.Success ? 'The receiver answered 2xx.' : 'The receiver did not answer 2xx.'}
+              <p className={test.data.succeeded ? 'text-success' : 'text-destructive'}>
+                {test.data.succeeded ? 'The receiver answered 2xx' : 'The receiver did not answer 2xx'}
+                {call.responseStatus !== null ? ` (HTTP ${call.responseStatus})` : ''}
+                {call.errorMessage ? `: ${call.errorMessage}` : '.'}
               </p>
-              <CodeBlock label="Test response" className="max-h-60 whitespace-pre-wrap">
-                {test.data.Message}
-              </CodeBlock>
+              {call.responseBody !== null && (
+                <CodeBlock label="Test response" className="max-h-60 whitespace-pre-wrap">
+                  {call.responseBody}
+                </CodeBlock>
+              )}
             </div>
           )}
         </div>
