@@ -20,7 +20,7 @@ function jsonObjectText<Schema extends z.ZodType>(schema: Schema) {
 /**
  * The create/edit form: the API's own CreateWebhookInputSchema, except that headers and properties
  * are edited as JSON text and the condition as three text fields. Every other rule (URL, event
- * types, template syntax, sizes) is the API's, so the form shows exactly the errors the API would.
+ * type names, template syntax, sizes) is the API's, so the form shows exactly the errors the API would.
  */
 export const WebhookFormSchema = CreateWebhookInputSchema.pick({
   requestUrl: true,
@@ -32,6 +32,9 @@ export const WebhookFormSchema = CreateWebhookInputSchema.pick({
   payloadTemplate: true,
   headersTemplate: true,
 }).extend({
+  // The API takes a webhook with no event types (Apify does; it matches nothing). In the form that is
+  // always a mistake, so the form asks for one.
+  eventTypes: CreateWebhookInputSchema.shape.eventTypes.min(1, 'must list at least one event type'),
   actorId: z.string().trim().max(100),
   actorTaskId: z.string().trim().max(100),
   actorRunId: z.string().trim().max(100),
