@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
+import { createSetupLink } from './services/sessions.ts';
 import { createApiToken, hashToken } from './services/tokens.ts';
 import { bootstrapAdmin } from './services/users.ts';
 
@@ -17,13 +18,6 @@ export async function ensureAdmin(prisma: PrismaClient, config: Config, logger: 
   });
   if (created) {
     logger.info({ userId: created.user.id, username: created.user.username }, 'created the first admin user');
-    if (!config.RICOCHET_ADMIN_TOKEN) {
-      process.stdout.write(
-        `\n  Ricochet: first admin user "${created.user.username}" created. Its API token, shown only this once:\n\n` +
-          `    ${created.token.token}\n\n` +
-          '  Keep it safe (or set RICOCHET_ADMIN_TOKEN to choose the token yourself).\n\n',
-      );
-    }
     return;
   }
   if (!config.RICOCHET_ADMIN_TOKEN) return;
@@ -40,4 +34,24 @@ export async function ensureAdmin(prisma: PrismaClient, config: Config, logger: 
     token: config.RICOCHET_ADMIN_TOKEN,
   });
   logger.info({ userId: admin.id }, 'added RICOCHET_ADMIN_TOKEN to the first admin user');
+}
+
+/**
+ * Until the first admin has chosen a password, every start prints one single-use URL that signs
+ * them in to the dashboard and asks for a password (the token is in the URL's fragment, so it
+ * never reaches a server log or a Referer header). Returns the URL, or null once set up.
+ */
+export async function printSetupLink(prisma: PrismaClient, config: Config): Promise<string | null> {
+  const dashboard = config.RICOCHET_DASHBOARD_URL.replace(/\/+$/, '');
+  const link = await createSetupLink(prisma);
+  if (!link) {
+    process.stdout.write(`\n  Ricochet is running. Open the dashboard: ${dashboard}\n\n`);
+    return null;
+  }
+  const url = `${dashboard}/setup#token=${link.token}`;
+  process.stdout.write(
+    `\n  Ricochet is running. Open this URL to sign in as "${link.username}" and choose a password\n` +
+      `  (it works once; restarting prints a new one):\n\n    ${url}\n\n`,
+  );
+  return url;
 }

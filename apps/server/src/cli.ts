@@ -1,9 +1,11 @@
+import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
-import { CreateUserInputSchema } from '@ricochet/schema';
+import { CreateUserInputSchema, PasswordSchema } from '@ricochet/schema';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { AppError, parseOrThrow } from './services/errors.ts';
+import { setPassword } from './services/sessions.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from './services/tokens.ts';
 import { createUser, listUsers } from './services/users.ts';
 
@@ -14,6 +16,7 @@ database in RICOCHET_DATA_DIR), so stop an embedded-database server first.
 
   users list
   users create <username> [--admin]        prints the user and its first token
+  users set-password <username>            reads the new dashboard password from stdin
   tokens list <username>
   tokens create <username> [--name <name>] [--read-only]
   tokens revoke <username> <tokenId>
@@ -59,6 +62,18 @@ async function run(argv: string[]): Promise<unknown> {
         return await createUser(prisma, {
           input: parseOrThrow(CreateUserInputSchema, { username: rest[0], isAdmin: values.admin }),
         });
+      case 'users set-password': {
+        // From stdin, not an argument, so the password stays out of shell history and `ps`.
+        const userId = await userIdOf(prisma, rest[0]);
+        if (process.stdin.isTTY) process.stderr.write(`New password for ${rest[0]} (then Enter, Ctrl-D): `);
+        const password = parseOrThrow(
+          PasswordSchema,
+          (await text(process.stdin)).replace(/\r?\n$/, ''),
+          'password',
+        );
+        await setPassword(prisma, { userId, password });
+        return { passwordSet: rest[0] };
+      }
       case 'tokens list':
         return await listApiTokens(prisma, { userId: await userIdOf(prisma, rest[0]) });
       case 'tokens create':

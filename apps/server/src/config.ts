@@ -30,6 +30,8 @@ export const ConfigSchema = z.object({
   RICOCHET_ADMIN_USERNAME: z.string().min(3).default('admin'),
   /** Public base URL, for Location headers behind a proxy. Unset: taken from the request. */
   RICOCHET_PUBLIC_URL: z.url().optional(),
+  /** Where people open the dashboard; the first admin's setup link points there. */
+  RICOCHET_DASHBOARD_URL: z.url().default('http://127.0.0.1:8788'),
   /** Requests each token may make per window (unauthenticated requests count per IP). */
   RATE_LIMIT_MAX: PositiveInt.default(300),
   RATE_LIMIT_WINDOW_MS: PositiveInt.default(10_000),

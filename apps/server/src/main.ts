@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ensureAdmin } from './bootstrap.ts';
+import { ensureAdmin, printSetupLink } from './bootstrap.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { HttpSender } from './delivery/http-sender.ts';
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
 
   const app = runApi ? await buildApp({ prisma: db.prisma, config, logger, sender, metrics }) : undefined;
   await app?.listen({ port: config.PORT, host: config.HOST });
+  if (app) await printSetupLink(db.prisma, config);
 
   let stopping = false;
   const stop = async (signal: string) => {

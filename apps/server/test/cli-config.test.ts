@@ -65,10 +65,12 @@ describe.skipIf(onceOnly)('CLI', () => {
   test('creates users and tokens, lists and revokes them, on the embedded database', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ricochet-cli-'));
     const cli = (...args: string[]) => {
+      const input = args[1] === 'set-password' ? args.pop() : undefined;
       const result = spawnSync(process.execPath, ['bin/ricochet.mjs', ...args], {
         cwd: SERVER_DIR,
         env: { ...process.env, RICOCHET_DATA_DIR: dataDir, DATABASE_URL: '' },
         encoding: 'utf8',
+        ...(input !== undefined && { input }),
       });
       return { status: result.status, out: result.stdout, err: result.stderr };
     };
@@ -90,8 +92,14 @@ describe.skipIf(onceOnly)('CLI', () => {
       expect(unknown.status).toBe(1);
       expect(unknown.err).toMatch(/There is no user named nobody/);
       expect(cli('users', 'create', 'X!').err).toMatch(/username/);
+
+      // The dashboard password comes from stdin, never from the command line.
+      expect(cli('users', 'set-password', 'bob', 'short\n').err).toMatch(/password: must be at least 10/);
+      const set = cli('users', 'set-password', 'bob', 'a long enough password\n');
+      expect(set.status, set.err).toBe(0);
+      expect(JSON.parse(set.out)).toEqual({ passwordSet: 'bob' });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 });

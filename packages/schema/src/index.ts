@@ -1,3 +1,5 @@
+export * from './auth.ts';
+export * from './dashboard.ts';
 export * from './dispatch.ts';
 export * from './errors.ts';
 export * from './event.ts';

@@ -1,4 +1,6 @@
+import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
+import { CSRF_HEADER } from '@ricochet/schema';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -14,6 +16,7 @@ import { invalidJsonBody, sendError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { registerRoutes } from './rest/route.ts';
 import { restRoutes } from './rest/routes.ts';
+import { sessionCookieJar } from './session-cookie.ts';
 import { type AppRouter, appRouter } from './trpc/router.ts';
 import type { TrpcContext } from './trpc/trpc.ts';
 
@@ -77,6 +80,7 @@ export async function buildApp({
       done(invalidJsonBody((error as Error).message));
     }
   });
+  await app.register(cookie);
   // Who is asking is resolved once per request; each route then says what it requires. An invalid
   // token is not refused here but by the route, after the rate limiter has counted the request.
   app.addHook('onRequest', async (request) => {
@@ -125,7 +129,13 @@ export async function buildApp({
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }): TrpcContext => ({ prisma, sender, config, principal: req.principal }),
+      createContext: ({ req, res }): TrpcContext => ({
+        prisma,
+        sender,
+        config,
+        principal: req.principal,
+        http: sessionCookieJar(req, res, req.headers[CSRF_HEADER]),
+      }),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           logger.error({ err: error.cause ?? error, path }, 'tRPC error');

@@ -1,6 +1,9 @@
+import type {} from '@fastify/cookie';
+import { type Capability, SESSION_COOKIE } from '@ricochet/schema';
 import type { FastifyRequest } from 'fastify';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { AppError } from '../services/errors.ts';
+import { authenticateSession } from '../services/sessions.ts';
 import { authenticateToken, type Principal } from '../services/tokens.ts';
 
 /** What a route requires: nothing, any valid token, a token that may write, or an admin's token. */
@@ -17,14 +20,25 @@ function tokenOf(request: FastifyRequest): string | undefined {
   return typeof query?.token === 'string' && query.token !== '' ? query.token : undefined;
 }
 
-/** The principal of a request's token; null without a token or with an unknown or revoked one. */
+/**
+ * The principal of a request's token; null without a token or with an unknown or revoked one.
+ * The dashboard's session cookie counts only on /trpc (where mutations demand its CSRF token);
+ * the REST API stays token-only, so no cookie can make a cross-site REST call act for anyone.
+ */
 export async function authenticate(prisma: PrismaClient, request: FastifyRequest): Promise<Principal | null> {
   const token = tokenOf(request);
-  return token ? authenticateToken(prisma, token) : null;
+  if (token) return authenticateToken(prisma, token);
+  const sessionToken = request.cookies?.[SESSION_COOKIE];
+  if (sessionToken && request.url.startsWith('/trpc/')) return authenticateSession(prisma, sessionToken);
+  return null;
 }
 
 /** Checks a principal against what an action needs; the one rule both transports follow. */
-export function authorize(principal: Principal | null, access: Access): Principal | null {
+export function authorize(
+  principal: Principal | null,
+  access: Access,
+  capability?: Capability,
+): Principal | null {
   if (access === 'public') return principal;
   if (!principal)
     throw new AppError('token-not-valid', 'Authentication token is not valid or was not provided.');
@@ -33,6 +47,9 @@ export function authorize(principal: Principal | null, access: Access): Principa
   }
   if (access === 'admin' && !principal.isAdmin) {
     throw new AppError('permission-denied', 'Only an administrator can perform this action.');
+  }
+  if (capability && !principal.capabilities.includes(capability)) {
+    throw new AppError('permission-denied', 'This session cannot perform this action.');
   }
   return principal;
 }

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { ApiToken, CreatedApiToken, TokenScope } from '@ricochet/schema';
+import {
+  type ApiToken,
+  type Capability,
+  type CreatedApiToken,
+  capabilitiesFor,
+  type SessionInfo,
+  type TokenScope,
+} from '@ricochet/schema';
 import type { ApiToken as ApiTokenRow, PrismaClient } from '../generated/prisma/client.ts';
 import { sqlFor } from '../db/sql.ts';
 import { recordNotFound } from './errors.ts';
@@ -11,6 +18,10 @@ export type Principal = {
   tokenId: string;
   scope: TokenScope;
   isAdmin: boolean;
+  /** What this principal may reach (an API token: everything its user may; see capabilitiesFor). */
+  capabilities: Capability[];
+  /** Set when the principal comes from a dashboard session cookie rather than a token. */
+  session?: { id: string; csrfToken: string; info: SessionInfo };
 };
 
 export function hashToken(token: string): string {
@@ -81,15 +92,22 @@ export async function authenticateToken(prisma: PrismaClient, token: string): Pr
     revokedAt: Date | null;
     lastUsedAt: Date | null;
     isAdmin: boolean;
+    disabledAt: Date | null;
   }>(
-    `SELECT t."id", t."userId", t."scope"::text AS "scope", t."revokedAt", t."lastUsedAt", u."isAdmin"
+    `SELECT t."id", t."userId", t."scope"::text AS "scope", t."revokedAt", t."lastUsedAt", u."isAdmin", u."disabledAt"
      FROM "ApiToken" t JOIN "User" u ON u."id" = t."userId" WHERE t."tokenHash" = $1`,
     [hashToken(token)],
   );
-  if (!row || row.revokedAt) return null;
+  if (!row || row.revokedAt || row.disabledAt) return null;
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
   }
-  return { userId: row.userId, tokenId: row.id, scope: row.scope, isAdmin: row.isAdmin };
+  return {
+    userId: row.userId,
+    tokenId: row.id,
+    scope: row.scope,
+    isAdmin: row.isAdmin,
+    capabilities: capabilitiesFor({ mode: 'FULL', isAdmin: row.isAdmin }),
+  };
 }

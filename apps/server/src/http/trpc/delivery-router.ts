@@ -23,13 +23,13 @@ import {
 import { getEvent, publishEvent } from '../../services/events.ts';
 import { testWebhookDefinition } from '../../services/superoffice.ts';
 import { getWebhookSecrets, rotateWebhookSecret } from '../../services/webhooks.ts';
-import { readProcedure, router, writeProcedure } from './trpc.ts';
+import { capabilityProcedure, readProcedure, router, writeProcedure } from './trpc.ts';
 
 const WebhookIdInput = z.object({ webhookId: RecordIdSchema });
 const DispatchIdInput = z.object({ dispatchId: RecordIdSchema });
 
 export const eventsRouter = router({
-  publish: writeProcedure
+  publish: capabilityProcedure('write', 'events')
     .input(PublishEventInputSchema)
     .output(EventSchema)
     .mutation(

@@ -1,4 +1,4 @@
-import { ERROR_HTTP_STATUS, type ErrorType } from '@ricochet/schema';
+import { type Capability, ERROR_HTTP_STATUS, type ErrorType } from '@ricochet/schema';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { AppError, describeZodError } from '../../services/errors.ts';
 import type { Principal } from '../../services/tokens.ts';
 import { type Access, authorize } from '../auth.ts';
+import type { HttpExchange } from '../session-cookie.ts';
 
 /** What every procedure sees: the database and who is asking. Built without a request in tests. */
 export type TrpcContext = {
@@ -15,6 +16,8 @@ export type TrpcContext = {
   sender: HttpSender;
   config: Config;
   principal: Principal | null;
+  /** The HTTP exchange (cookies, CSRF header); absent when a test calls procedures directly. */
+  http?: HttpExchange;
 };
 
 /** tRPC's code for each HTTP status of ERROR_HTTP_STATUS, so both transports agree on the status. */
@@ -76,10 +79,10 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-function withAccess(access: Access) {
-  return t.procedure.use(mapErrors).use(({ ctx, next }) => {
+function withAccess(access: Access, capability?: Capability) {
+  return publicProcedure.use(({ ctx, next }) => {
     try {
-      const principal = authorize(ctx.principal, access);
+      const principal = authorize(ctx.principal, access, capability);
       return next({ ctx: { ...ctx, principal: principal as Principal } });
     } catch (error) {
       throw error instanceof AppError ? toTrpcError(error) : error;
@@ -87,9 +90,25 @@ function withAccess(access: Access) {
   });
 }
 
-export const publicProcedure = t.procedure.use(mapErrors);
+/**
+ * CSRF defence for the dashboard: a change made with a session cookie must carry the session's
+ * CSRF token in a header (a cross-site page can neither read the token nor send a custom header
+ * without a CORS preflight, which this API never grants). Token-authenticated calls are unaffected.
+ */
+const csrfGuard = t.middleware(({ ctx, type, next }) => {
+  const session = ctx.principal?.session;
+  if (type === 'mutation' && session && ctx.http?.csrfHeader !== session.csrfToken) {
+    throw toTrpcError(new AppError('permission-denied', 'Missing or wrong CSRF token; reload the page.'));
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(csrfGuard);
 /** Any valid token. */
 export const readProcedure = withAccess('read');
 /** A FULL-scope token: read-only tokens get FORBIDDEN / permission-denied. */
 export const writeProcedure = withAccess('write');
-export const adminProcedure = withAccess('admin');
+export const adminProcedure = withAccess('admin', 'admin');
+/** Procedures behind a capability that portal sessions lack (tokens, publishing). */
+export const capabilityProcedure = (access: 'read' | 'write', capability: Capability) =>
+  withAccess(access, capability);

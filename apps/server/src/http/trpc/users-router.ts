@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { createEventType, deleteEventType, listEventTypes } from '../../services/event-types.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../services/tokens.ts';
 import { createUser, getUser, listUsers } from '../../services/users.ts';
-import { adminProcedure, readProcedure, router, writeProcedure } from './trpc.ts';
+import { adminProcedure, capabilityProcedure, readProcedure, router, writeProcedure } from './trpc.ts';
 
 export const usersRouter = router({
   me: readProcedure
@@ -27,17 +27,18 @@ export const usersRouter = router({
     .mutation(({ ctx, input }) => createUser(ctx.prisma, { input })),
 });
 
+// Portal sessions lack the `tokens` capability: a customer in the portal cannot mint API tokens.
 export const tokensRouter = router({
-  list: readProcedure
+  list: capabilityProcedure('read', 'tokens')
     .output(z.array(ApiTokenSchema))
     .query(({ ctx }) => listApiTokens(ctx.prisma, { userId: ctx.principal.userId })),
-  create: writeProcedure
+  create: capabilityProcedure('write', 'tokens')
     .input(CreateApiTokenInputSchema)
     .output(CreatedApiTokenSchema)
     .mutation(({ ctx, input }) =>
       createApiToken(ctx.prisma, { userId: ctx.principal.userId, name: input.name, scope: input.scope }),
     ),
-  revoke: writeProcedure
+  revoke: capabilityProcedure('write', 'tokens')
     .input(z.object({ tokenId: RecordIdSchema }))
     .output(z.null())
     .mutation(async ({ ctx, input }) => {

@@ -1,0 +1,142 @@
+'use client';
+
+import { zodResolver } from '@hookform/resolvers/zod';
+import { type CreateEventTypeInput, CreateEventTypeInputSchema } from '@ricochet/schema';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useForm } from 'react-hook-form';
+import { toast } from 'sonner';
+import { RequireCapability } from '@/components/app-shell';
+import { Field } from '@/components/field';
+import { PageHeader, QueryError } from '@/components/page';
+import { useSession } from '@/components/session';
+import { Badge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { Input } from '@/components/ui/input';
+import { Skeleton } from '@/components/ui/skeleton';
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { useTRPC } from '@/lib/trpc';
+
+function EventTypesPage() {
+  const trpc = useTRPC();
+  const session = useSession();
+  const queryClient = useQueryClient();
+  const types = useQuery(trpc.eventTypes.list.queryOptions());
+  const form = useForm<CreateEventTypeInput>({
+    resolver: zodResolver(CreateEventTypeInputSchema),
+    defaultValues: { name: '', description: '' },
+  });
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.eventTypes.list.queryKey() });
+  const create = useMutation(
+    trpc.eventTypes.create.mutationOptions({
+      onSuccess: () => {
+        form.reset();
+        toast.success('Event type added');
+        void invalidate();
+      },
+    }),
+  );
+  const remove = useMutation(
+    trpc.eventTypes.delete.mutationOptions({
+      onSuccess: () => invalidate(),
+      onError: (error) => toast.error(error.message),
+    }),
+  );
+  const canWrite = session.scope === 'FULL';
+  return (
+    <>
+      <PageHeader
+        title="Event types"
+        description="Apify's catalogue is built in; add the events your own product publishes."
+      />
+      {canWrite && (
+        <Card className="mb-6">
+          <CardHeader>
+            <CardTitle>Add an event type</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <form
+              noValidate
+              className="grid items-start gap-3 sm:grid-cols-[1fr_2fr_auto]"
+              onSubmit={form.handleSubmit((values) =>
+                create.mutate({ ...values, description: values.description || null }),
+              )}
+            >
+              <Field label="Name" error={form.formState.errors.name?.message ?? create.error?.message}>
+                {(props) => <Input placeholder="contact.created" {...props} {...form.register('name')} />}
+              </Field>
+              <Field label="Description" error={form.formState.errors.description?.message}>
+                {(props) => (
+                  <Input placeholder="A contact was created" {...props} {...form.register('description')} />
+                )}
+              </Field>
+              <Button type="submit" className="sm:mt-5.5" disabled={create.isPending}>
+                Add
+              </Button>
+            </form>
+          </CardContent>
+        </Card>
+      )}
+      {types.error ? (
+        <QueryError error={types.error} retry={() => types.refetch()} what="event types" />
+      ) : (
+        <div className="rounded-lg border">
+          <Table>
+            <TableHeader>
+              <TableRow>
+                <TableHead>Name</TableHead>
+                <TableHead>Description</TableHead>
+                <TableHead>Kind</TableHead>
+                <TableHead>
+                  <span className="sr-only">Actions</span>
+                </TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {!types.data ? (
+                <TableRow>
+                  <TableCell colSpan={4}>
+                    <Skeleton className="h-40 w-full" />
+                  </TableCell>
+                </TableRow>
+              ) : (
+                types.data.map((type) => (
+                  <TableRow key={type.name} className="h-11">
+                    <TableCell className="font-mono text-xs">{type.name}</TableCell>
+                    <TableCell className="text-muted-foreground">{type.description ?? '—'}</TableCell>
+                    <TableCell>
+                      <Badge variant={type.builtIn ? 'secondary' : 'outline'}>
+                        {type.builtIn ? 'Built in' : 'Custom'}
+                      </Badge>
+                    </TableCell>
+                    <TableCell className="text-right">
+                      {!type.builtIn && canWrite && (
+                        <Button
+                          variant="outline"
+                          size="sm"
+                          aria-label={`Remove ${type.name}`}
+                          onClick={() => remove.mutate({ name: type.name })}
+                          disabled={remove.isPending}
+                        >
+                          Remove
+                        </Button>
+                      )}
+                    </TableCell>
+                  </TableRow>
+                ))
+              )}
+            </TableBody>
+          </Table>
+        </div>
+      )}
+    </>
+  );
+}
+
+export default function Page() {
+  return (
+    <RequireCapability capability="eventTypes">
+      <EventTypesPage />
+    </RequireCapability>
+  );
+}

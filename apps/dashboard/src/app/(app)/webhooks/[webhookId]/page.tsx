@@ -1,0 +1,160 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { PauseIcon, PencilIcon, PlayIcon, Trash2Icon } from 'lucide-react';
+import Link from 'next/link';
+import { useParams, useRouter } from 'next/navigation';
+import { toast } from 'sonner';
+import { DispatchLog } from '@/components/dispatch-log';
+import { PageHeader, QueryError } from '@/components/page';
+import { useSession } from '@/components/session';
+import { WebhookStateBadge } from '@/components/status';
+import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { Skeleton } from '@/components/ui/skeleton';
+import { DeliveryChart } from '@/components/webhooks/delivery-chart';
+import { SecretPanel } from '@/components/webhooks/secret-panel';
+import { TestWebhook } from '@/components/webhooks/test-webhook';
+import { useTRPC } from '@/lib/trpc';
+
+export default function WebhookDetailPage() {
+  const { webhookId } = useParams<{ webhookId: string }>();
+  const trpc = useTRPC();
+  const router = useRouter();
+  const session = useSession();
+  const queryClient = useQueryClient();
+  const canWrite = session.scope === 'FULL';
+  const webhook = useQuery(trpc.webhooks.get.queryOptions({ webhookId }, { refetchInterval: 10_000 }));
+  const lastFailure = useQuery(
+    trpc.insights.dispatchLog.queryOptions(
+      { webhookId, status: 'FAILED', limit: 1 },
+      { enabled: webhook.data?.state === 'TOO_MANY_ERRORS' },
+    ),
+  );
+  const setState = useMutation(
+    trpc.webhooks.update.mutationOptions({
+      onSuccess: (saved) => {
+        queryClient.setQueryData(trpc.webhooks.get.queryKey({ webhookId }), saved);
+        void queryClient.invalidateQueries({ queryKey: trpc.insights.pathKey() });
+        toast.success(saved.state === 'ACTIVE' ? 'Webhook resumed' : 'Webhook paused');
+      },
+      onError: (error) => toast.error(error.message),
+    }),
+  );
+  const remove = useMutation(
+    trpc.webhooks.delete.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.insights.pathKey() });
+        toast.success('Webhook deleted');
+        router.push('/webhooks');
+      },
+      onError: (error) => toast.error(error.message),
+    }),
+  );
+
+  if (webhook.error)
+    return <QueryError error={webhook.error} retry={() => webhook.refetch()} what="webhook" />;
+  const data = webhook.data;
+  return (
+    <>
+      <PageHeader
+        title={
+          data ? (
+            <span className="font-mono text-xl">{data.requestUrl}</span>
+          ) : (
+            <Skeleton className="h-8 w-96 max-w-full" />
+          )
+        }
+        description={
+          data ? (
+            <span className="flex flex-wrap items-center gap-2">
+              <WebhookStateBadge state={data.state} />
+              <span>{data.eventTypes.join(', ')}</span>
+              {data.description && <span>· {data.description}</span>}
+            </span>
+          ) : (
+            <Skeleton className="h-5 w-64" />
+          )
+        }
+        actions={
+          data &&
+          canWrite && (
+            <>
+              {data.state === 'ACTIVE' ? (
+                <Button
+                  variant="outline"
+                  disabled={setState.isPending}
+                  onClick={() => setState.mutate({ webhookId, data: { state: 'STOPPED' } })}
+                >
+                  <PauseIcon aria-hidden="true" /> Pause
+                </Button>
+              ) : (
+                <Button
+                  variant="outline"
+                  disabled={setState.isPending}
+                  onClick={() => setState.mutate({ webhookId, data: { state: 'ACTIVE' } })}
+                >
+                  <PlayIcon aria-hidden="true" /> Resume
+                </Button>
+              )}
+              <Button variant="outline" asChild>
+                <Link href={`/webhooks/${webhookId}/edit`}>
+                  <PencilIcon aria-hidden="true" /> Edit
+                </Link>
+              </Button>
+              <Button
+                variant="outline"
+                disabled={remove.isPending}
+                onClick={() => {
+                  if (window.confirm('Delete this webhook and its dispatch history?'))
+                    remove.mutate({ webhookId });
+                }}
+              >
+                <Trash2Icon aria-hidden="true" /> Delete
+              </Button>
+            </>
+          )
+        }
+      />
+      {data?.state === 'TOO_MANY_ERRORS' && (
+        <Alert variant="destructive" className="mb-6">
+          <AlertTitle>Stopped after too many errors</AlertTitle>
+          <AlertDescription>
+            Ricochet stopped delivering because dispatches kept failing (or the receiver answered 410 Gone).
+            {lastFailure.data?.items[0] && (
+              <>
+                {' '}
+                Last failure:{' '}
+                <Link className="underline" href={`/dispatches/${lastFailure.data.items[0].id}`}>
+                  {lastFailure.data.items[0].eventType}, HTTP{' '}
+                  {lastFailure.data.items[0].lastResponseStatus ?? 'no response'}
+                </Link>
+                .
+              </>
+            )}{' '}
+            Fix the receiver, then resume: waiting dispatches are delivered again.
+          </AlertDescription>
+        </Alert>
+      )}
+      {data?.state === 'STOPPED' && (
+        <Alert variant="warning" className="mb-6">
+          <AlertTitle>Paused</AlertTitle>
+          <AlertDescription>
+            Someone paused this webhook. New events are not dispatched to it, and dispatches already queued
+            wait until it is resumed.
+          </AlertDescription>
+        </Alert>
+      )}
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+        <div className="grid min-w-0 grid-cols-1 content-start gap-6">
+          <DeliveryChart webhookId={webhookId} />
+          <DispatchLog webhookId={webhookId} />
+        </div>
+        <div className="grid min-w-0 grid-cols-1 content-start gap-6">
+          {canWrite && <TestWebhook webhookId={webhookId} />}
+          <SecretPanel webhookId={webhookId} canWrite={canWrite} />
+        </div>
+      </div>
+    </>
+  );
+}

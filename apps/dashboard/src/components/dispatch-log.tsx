@@ -1,0 +1,207 @@
+'use client';
+
+import { DISPATCH_STATUSES, type DispatchStatus } from '@ricochet/schema';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { RotateCcwIcon } from 'lucide-react';
+import Link from 'next/link';
+import { useState } from 'react';
+import { toast } from 'sonner';
+import { QueryError } from '@/components/page';
+import { Pagination } from '@/components/pagination';
+import { DispatchStatusBadge } from '@/components/status';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { Input } from '@/components/ui/input';
+import { Label } from '@/components/ui/label';
+import { NativeSelect } from '@/components/ui/native-select';
+import { Skeleton } from '@/components/ui/skeleton';
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { formatDateTime, formatRelative } from '@/lib/format';
+import { useTRPC } from '@/lib/trpc';
+
+const PAGE_SIZE = 20;
+const WINDOWS = { '1h': 3600_000, '24h': 24 * 3600_000, '7d': 7 * 24 * 3600_000, all: null } as const;
+type Window = keyof typeof WINDOWS;
+
+/** A webhook's (or all) dispatches, newest first, filtered on the server, with bulk redelivery. */
+export function DispatchLog({ webhookId }: { webhookId?: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [status, setStatus] = useState<DispatchStatus | ''>('');
+  const [eventType, setEventType] = useState('');
+  const [window, setWindow] = useState<Window>('all');
+  const [offset, setOffset] = useState(0);
+  // The window's start is fixed when chosen, so paging does not shift under the reader.
+  const [since, setSince] = useState<string | undefined>(undefined);
+  const log = useQuery(
+    trpc.insights.dispatchLog.queryOptions(
+      {
+        offset,
+        limit: PAGE_SIZE,
+        ...(webhookId && { webhookId }),
+        ...(status && { status }),
+        ...(eventType.trim() && { eventType: eventType.trim() }),
+        ...(since && { since }),
+      },
+      { placeholderData: keepPreviousData, refetchInterval: 5_000 },
+    ),
+  );
+  const redeliverFailed = useMutation(
+    trpc.webhooks.redeliverFailed.mutationOptions({
+      onSuccess: async (result) => {
+        toast.success(
+          `${result.redelivered} failed dispatch${result.redelivered === 1 ? '' : 'es'} queued again`,
+        );
+        await queryClient.invalidateQueries({ queryKey: trpc.insights.pathKey() });
+      },
+      onError: (error) => toast.error(error.message),
+    }),
+  );
+
+  return (
+    <Card>
+      <CardHeader className="flex flex-row flex-wrap items-center justify-between gap-2">
+        <CardTitle>Dispatch log</CardTitle>
+        {webhookId && (
+          <Button
+            variant="outline"
+            size="sm"
+            disabled={redeliverFailed.isPending}
+            onClick={() =>
+              redeliverFailed.mutate({
+                webhookId,
+                data: { since: since ?? new Date(Date.now() - 30 * 24 * 3600_000).toISOString() },
+              })
+            }
+          >
+            <RotateCcwIcon aria-hidden="true" /> Redeliver failed{' '}
+            {window === 'all' ? '(30 days)' : `(${window})`}
+          </Button>
+        )}
+      </CardHeader>
+      <CardContent>
+        <div className="mb-3 grid gap-3 sm:grid-cols-3">
+          <div className="grid gap-1.5">
+            <Label htmlFor="log-status">Status</Label>
+            <NativeSelect
+              id="log-status"
+              value={status}
+              onChange={(event) => {
+                setStatus(event.target.value as DispatchStatus | '');
+                setOffset(0);
+              }}
+            >
+              <option value="">Any status</option>
+              {DISPATCH_STATUSES.map((value) => (
+                <option key={value} value={value}>
+                  {value}
+                </option>
+              ))}
+            </NativeSelect>
+          </div>
+          <div className="grid gap-1.5">
+            <Label htmlFor="log-event-type">Event type</Label>
+            <Input
+              id="log-event-type"
+              placeholder="e.g. ACTOR.RUN.SUCCEEDED"
+              value={eventType}
+              onChange={(event) => {
+                setEventType(event.target.value);
+                setOffset(0);
+              }}
+            />
+          </div>
+          <div className="grid gap-1.5">
+            <Label htmlFor="log-window">Time window</Label>
+            <NativeSelect
+              id="log-window"
+              value={window}
+              onChange={(event) => {
+                const value = event.target.value as Window;
+                const span = WINDOWS[value];
+                setWindow(value);
+                setSince(span === null ? undefined : new Date(Date.now() - span).toISOString());
+                setOffset(0);
+              }}
+            >
+              <option value="1h">Last hour</option>
+              <option value="24h">Last 24 hours</option>
+              <option value="7d">Last 7 days</option>
+              <option value="all">All time</option>
+            </NativeSelect>
+          </div>
+        </div>
+        {log.error ? (
+          <QueryError error={log.error} retry={() => log.refetch()} what="dispatch log" />
+        ) : (
+          <div className="rounded-md border">
+            <Table>
+              <TableHeader>
+                <TableRow>
+                  <TableHead>Status</TableHead>
+                  <TableHead>Event type</TableHead>
+                  {!webhookId && <TableHead>URL</TableHead>}
+                  <TableHead>Attempts</TableHead>
+                  <TableHead>Last response</TableHead>
+                  <TableHead>Created</TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {!log.data
+                  ? Array.from({ length: 5 }, (_, index) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: placeholders have no identity
+                      <TableRow key={index}>
+                        <TableCell colSpan={6}>
+                          <Skeleton className="h-6 w-full" />
+                        </TableCell>
+                      </TableRow>
+                    ))
+                  : log.data.items.map((dispatch) => (
+                      <TableRow key={dispatch.id} className="h-11" data-dispatch-status={dispatch.status}>
+                        <TableCell>
+                          <Link
+                            href={`/dispatches/${dispatch.id}`}
+                            className="rounded-md focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
+                            aria-label={`Dispatch ${dispatch.id}: ${dispatch.status}`}
+                          >
+                            <DispatchStatusBadge
+                              status={dispatch.status}
+                              retrying={dispatch.attemptCount > 0}
+                            />
+                          </Link>
+                        </TableCell>
+                        <TableCell className="font-mono text-xs">{dispatch.eventType}</TableCell>
+                        {!webhookId && (
+                          <TableCell className="max-w-[16rem] truncate">{dispatch.requestUrl}</TableCell>
+                        )}
+                        <TableCell className="tabular-nums">{dispatch.attemptCount}</TableCell>
+                        <TableCell className="tabular-nums">{dispatch.lastResponseStatus ?? '—'}</TableCell>
+                        <TableCell className="whitespace-nowrap" title={formatDateTime(dispatch.createdAt)}>
+                          {formatRelative(dispatch.createdAt)}
+                        </TableCell>
+                      </TableRow>
+                    ))}
+                {log.data?.items.length === 0 && (
+                  <TableRow>
+                    <TableCell colSpan={6} className="h-20 text-center text-muted-foreground">
+                      No dispatches{status || eventType || since ? ' match these filters' : ' yet'}.
+                    </TableCell>
+                  </TableRow>
+                )}
+              </TableBody>
+            </Table>
+          </div>
+        )}
+        {log.data && log.data.total > 0 && (
+          <Pagination
+            offset={offset}
+            limit={PAGE_SIZE}
+            total={log.data.total}
+            onChange={setOffset}
+            label="Dispatch log"
+          />
+        )}
+      </CardContent>
+    </Card>
+  );
+}

@@ -1,0 +1,379 @@
+'use client';
+
+import { zodResolver } from '@hookform/resolvers/zod';
+import { DEFAULT_PAYLOAD_TEMPLATE, type Webhook } from '@ricochet/schema';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { SendIcon } from 'lucide-react';
+import { useRouter } from 'next/navigation';
+import { Controller, useForm, useWatch } from 'react-hook-form';
+import { CodeBlock } from '@/components/code-block';
+import { Field } from '@/components/field';
+import { Alert } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { Checkbox } from '@/components/ui/checkbox';
+import { Input } from '@/components/ui/input';
+import { Label } from '@/components/ui/label';
+import { Skeleton } from '@/components/ui/skeleton';
+import { Textarea } from '@/components/ui/textarea';
+import { useTRPC } from '@/lib/trpc';
+import { useDebounced } from '@/lib/use-debounced';
+import {
+  EMPTY_WEBHOOK_FORM,
+  toWebhookInput,
+  type WebhookFormOutput,
+  WebhookFormSchema,
+  type WebhookFormValues,
+} from './webhook-form-schema';
+
+function formValuesOf(webhook: Webhook): WebhookFormValues {
+  return {
+    requestUrl: webhook.requestUrl,
+    eventTypes: webhook.eventTypes,
+    description: webhook.description ?? '',
+    doNotRetry: webhook.doNotRetry,
+    ignoreSslErrors: webhook.ignoreSslErrors,
+    shouldInterpolateStrings: webhook.shouldInterpolateStrings,
+    payloadTemplate: webhook.payloadTemplate ?? '',
+    headersTemplate: webhook.headersTemplate ?? '',
+    actorId: webhook.condition.actorId ?? '',
+    actorTaskId: webhook.condition.actorTaskId ?? '',
+    actorRunId: webhook.condition.actorRunId ?? '',
+    headersText: webhook.headers ? JSON.stringify(webhook.headers, null, 2) : '',
+    propertiesText: webhook.properties ? JSON.stringify(webhook.properties, null, 2) : '',
+  };
+}
+
+function parsedOrNull(text: string | undefined) {
+  try {
+    const value = text?.trim() ? JSON.parse(text) : null;
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+export function WebhookForm({ webhook }: { webhook?: Webhook }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const eventTypes = useQuery(trpc.eventTypes.list.queryOptions());
+  const form = useForm<WebhookFormValues, unknown, WebhookFormOutput>({
+    resolver: zodResolver(WebhookFormSchema),
+    defaultValues: webhook ? formValuesOf(webhook) : EMPTY_WEBHOOK_FORM,
+    mode: 'onTouched',
+  });
+  const { errors } = form.formState;
+  const onSaved = async (saved: Webhook) => {
+    await queryClient.invalidateQueries({ queryKey: trpc.insights.webhooks.queryKey() });
+    queryClient.setQueryData(trpc.webhooks.get.queryKey({ webhookId: saved.id }), saved);
+    router.push(`/webhooks/${saved.id}`);
+  };
+  const create = useMutation(trpc.webhooks.create.mutationOptions({ onSuccess: onSaved }));
+  const update = useMutation(trpc.webhooks.update.mutationOptions({ onSuccess: onSaved }));
+  const saving = create.isPending || update.isPending;
+  const saveError = create.error ?? update.error;
+
+  const submit = form.handleSubmit((values) => {
+    const input = toWebhookInput(values);
+    if (webhook) update.mutate({ webhookId: webhook.id, data: input });
+    else create.mutate(input);
+  });
+
+  return (
+    <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,28rem)]">
+      <form
+        onSubmit={submit}
+        noValidate
+        className="grid min-w-0 grid-cols-1 content-start gap-6"
+        aria-label="Webhook"
+      >
+        {saveError && <Alert variant="destructive">{saveError.message}</Alert>}
+        <Card>
+          <CardHeader>
+            <CardTitle>Where and when</CardTitle>
+          </CardHeader>
+          <CardContent className="grid gap-4">
+            <Field label="URL" hint="Ricochet POSTs each event here." error={errors.requestUrl?.message}>
+              {(props) => (
+                <Input
+                  type="url"
+                  placeholder="https://example.com/hooks/ricochet"
+                  {...props}
+                  {...form.register('requestUrl')}
+                />
+              )}
+            </Field>
+            <fieldset
+              className="grid gap-2"
+              aria-describedby={errors.eventTypes ? 'event-types-error' : undefined}
+            >
+              <legend className="mb-1 text-sm font-medium">Event types</legend>
+              {eventTypes.isPending ? (
+                <Skeleton className="h-24 w-full" />
+              ) : (
+                <Controller
+                  control={form.control}
+                  name="eventTypes"
+                  render={({ field }) => (
+                    <div className="grid grid-cols-1 gap-2 sm:grid-cols-2">
+                      {eventTypes.data?.map((type) => {
+                        const checked = field.value.includes(type.name);
+                        return (
+                          <Label key={type.name} className="font-normal">
+                            <Checkbox
+                              checked={checked}
+                              onCheckedChange={(value) =>
+                                field.onChange(
+                                  value
+                                    ? [...field.value, type.name]
+                                    : field.value.filter((name) => name !== type.name),
+                                )
+                              }
+                              onBlur={field.onBlur}
+                            />
+                            <span className="font-mono text-xs">{type.name}</span>
+                          </Label>
+                        );
+                      })}
+                    </div>
+                  )}
+                />
+              )}
+              {errors.eventTypes && (
+                <p id="event-types-error" className="text-sm text-destructive" data-field-error>
+                  {errors.eventTypes.message ?? errors.eventTypes.root?.message}
+                </p>
+              )}
+            </fieldset>
+            <Field label="Description" error={errors.description?.message}>
+              {(props) => (
+                <Input placeholder="What this webhook is for" {...props} {...form.register('description')} />
+              )}
+            </Field>
+          </CardContent>
+        </Card>
+
+        <Card>
+          <CardHeader>
+            <CardTitle>Condition</CardTitle>
+            <CardDescription>
+              Only events whose data has these values; leave empty to receive all.
+            </CardDescription>
+          </CardHeader>
+          <CardContent className="grid gap-4 sm:grid-cols-3">
+            <Field label="Actor ID" error={errors.actorId?.message}>
+              {(props) => <Input {...props} {...form.register('actorId')} />}
+            </Field>
+            <Field label="Actor task ID" error={errors.actorTaskId?.message}>
+              {(props) => <Input {...props} {...form.register('actorTaskId')} />}
+            </Field>
+            <Field label="Actor run ID" error={errors.actorRunId?.message}>
+              {(props) => <Input {...props} {...form.register('actorRunId')} />}
+            </Field>
+          </CardContent>
+        </Card>
+
+        <Card>
+          <CardHeader>
+            <CardTitle>Request</CardTitle>
+            <CardDescription>
+              Templates use {'{{eventType}}'}, {'{{eventData}}'}, {'{{resource}}'}, {'{{createdAt}}'},{' '}
+              {'{{userId}}'} and dot paths.
+            </CardDescription>
+          </CardHeader>
+          <CardContent className="grid gap-4">
+            <Field
+              label="Payload template"
+              hint="Empty: Apify's default payload."
+              error={errors.payloadTemplate?.message}
+            >
+              {(props) => (
+                <Textarea
+                  rows={6}
+                  placeholder={DEFAULT_PAYLOAD_TEMPLATE}
+                  {...props}
+                  {...form.register('payloadTemplate')}
+                />
+              )}
+            </Field>
+            <Field
+              label="Headers template"
+              hint='A JSON object template, e.g. {"X-Event": {{eventType}}}'
+              error={errors.headersTemplate?.message}
+            >
+              {(props) => <Textarea rows={3} {...props} {...form.register('headersTemplate')} />}
+            </Field>
+            <div className="grid gap-4 sm:grid-cols-2">
+              <Field label="Static headers (JSON)" error={errors.headersText?.message}>
+                {(props) => (
+                  <Textarea
+                    rows={3}
+                    placeholder='{"X-Team": "billing"}'
+                    {...props}
+                    {...form.register('headersText')}
+                  />
+                )}
+              </Field>
+              <Field
+                label="Static properties (JSON)"
+                hint="Merged into the body's top level."
+                error={errors.propertiesText?.message}
+              >
+                {(props) => (
+                  <Textarea
+                    rows={3}
+                    placeholder='{"source": "ricochet"}'
+                    {...props}
+                    {...form.register('propertiesText')}
+                  />
+                )}
+              </Field>
+            </div>
+            <div className="grid gap-3">
+              {(
+                [
+                  [
+                    'shouldInterpolateStrings',
+                    'Interpolate variables inside strings of the payload template',
+                  ],
+                  ['doNotRetry', 'Do not retry: one attempt only'],
+                  ['ignoreSslErrors', 'Ignore TLS certificate errors'],
+                ] as const
+              ).map(([name, label]) => (
+                <Controller
+                  key={name}
+                  control={form.control}
+                  name={name}
+                  render={({ field }) => (
+                    <Label className="font-normal">
+                      <Checkbox
+                        checked={Boolean(field.value)}
+                        onCheckedChange={(value) => field.onChange(value === true)}
+                      />
+                      {label}
+                    </Label>
+                  )}
+                />
+              ))}
+            </div>
+          </CardContent>
+        </Card>
+        <div className="flex flex-wrap gap-2">
+          <Button type="submit" disabled={saving}>
+            {webhook ? 'Save changes' : 'Create webhook'}
+          </Button>
+          <Button type="button" variant="outline" onClick={() => router.back()}>
+            Cancel
+          </Button>
+        </div>
+      </form>
+      <aside className="grid min-w-0 grid-cols-1 content-start gap-6">
+        <RequestPreview control={form.control} />
+        <TestDefinition control={form.control} />
+      </aside>
+    </div>
+  );
+}
+
+type FormControl = ReturnType<typeof useForm<WebhookFormValues, unknown, WebhookFormOutput>>['control'];
+
+/** The request this definition would send for a sample event, rendered by the server's delivery code. */
+function RequestPreview({ control }: { control: FormControl }) {
+  const trpc = useTRPC();
+  const values = useDebounced(useWatch({ control }), 400);
+  const preview = useQuery(
+    trpc.insights.previewRequest.queryOptions(
+      {
+        requestUrl: values.requestUrl ?? '',
+        eventType: values.eventTypes?.[0] ?? 'TEST',
+        payloadTemplate: values.payloadTemplate || null,
+        headersTemplate: values.headersTemplate || null,
+        shouldInterpolateStrings: Boolean(values.shouldInterpolateStrings),
+        headers: parsedOrNull(values.headersText),
+        properties: parsedOrNull(values.propertiesText),
+      },
+      { placeholderData: keepPreviousData },
+    ),
+  );
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Preview</CardTitle>
+        <CardDescription>
+          The request for a sample {values.eventTypes?.[0] ?? 'TEST'} event (dummy secret).
+        </CardDescription>
+      </CardHeader>
+      <CardContent className="grid gap-3" aria-live="polite">
+        {!preview.data ? (
+          <Skeleton className="h-64 w-full" />
+        ) : preview.data.error ? (
+          <Alert variant="destructive">{preview.data.error}</Alert>
+        ) : (
+          <>
+            <p className="font-mono text-xs break-all">POST {preview.data.url || '(no URL yet)'}</p>
+            <CodeBlock label="Preview headers" className="max-h-40" data-testid="preview-headers">
+              {Object.entries(preview.data.headers)
+                .map(([name, value]) => `${name}: ${value}`)
+                .join('\n')}
+            </CodeBlock>
+            <CodeBlock label="Preview body" className="max-h-72" data-testid="preview-body">
+              {(() => {
+                try {
+                  return JSON.stringify(JSON.parse(preview.data.body), null, 2);
+                } catch {
+                  return preview.data.body;
+                }
+              })()}
+            </CodeBlock>
+          </>
+        )}
+      </CardContent>
+    </Card>
+  );
+}
+
+/** Pings the URL of a definition that is not saved yet (SuperOffice's Webhook/Test, synchronous). */
+function TestDefinition({ control }: { control: FormControl }) {
+  const trpc = useTRPC();
+  const values = useWatch({ control });
+  const test = useMutation(trpc.webhooks.testDefinition.mutationOptions());
+  const url = values.requestUrl ?? '';
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Test before saving</CardTitle>
+        <CardDescription>Sends one signed test request to the URL now and shows the answer.</CardDescription>
+      </CardHeader>
+      <CardContent className="grid gap-3">
+        <Button
+          type="button"
+          variant="outline"
+          disabled={!url || test.isPending}
+          onClick={() =>
+            test.mutate({
+              TargetUrl: url,
+              Headers: parsedOrNull(values.headersText),
+              Properties: parsedOrNull(values.propertiesText),
+            })
+          }
+        >
+          <SendIcon aria-hidden="true" /> {test.isPending ? 'Sending…' : 'Send test request'}
+        </Button>
+        <div aria-live="polite">
+          {test.error && <Alert variant="destructive">{test.error.message}</Alert>}
+          {test.data && (
+            <div className="grid gap-2">
+              <p className={test.data.Success ? 'text-success' : 'text-destructive'}>
+                {test.data.Success ? 'The receiver answered 2xx.' : 'The receiver did not answer 2xx.'}
+              </p>
+              <CodeBlock label="Test response" className="max-h-60 whitespace-pre-wrap">
+                {test.data.Message}
+              </CodeBlock>
+            </div>
+          )}
+        </div>
+      </CardContent>
+    </Card>
+  );
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// The end-to-end tests drive Chromium against the built dashboard (next start), a real API server
+// and a real receiver; one file at a time, with budgets for a busy 2-core machine.
+export default defineConfig({
+  test: {
+    include: ['e2e/**/*.e2e.test.ts'],
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 240_000,
+  },
+});

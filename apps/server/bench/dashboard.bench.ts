@@ -1,0 +1,136 @@
+/**
+ * The dashboard's read models at real volume: 1,000 webhooks and 100,000 dispatches (with their
+ * calls) of one user, on PGlite and (with TEST_DATABASE_URL) PostgreSQL. Each bench is one page
+ * load's query: `pnpm --filter @ricochet/server bench bench/dashboard.bench.ts`.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, bench, describe } from 'vitest';
+import { type Database, openDatabase } from '../src/db/client.ts';
+import {
+  deliveryHistogram,
+  installationOverview,
+  listDispatchLog,
+  listEventLog,
+  searchWebhooks,
+} from '../src/services/delivery-stats.ts';
+import { createUser } from '../src/services/users.ts';
+
+const WEBHOOKS = 1_000;
+const DISPATCHES = 100_000;
+const closers: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+async function open(kind: 'pglite' | 'postgres'): Promise<Database> {
+  if (kind === 'pglite') {
+    const db = await openDatabase({ dataDir: 'memory://' });
+    closers.push(() => db.close());
+    return db;
+  }
+  const serverUrl = process.env.TEST_DATABASE_URL as string;
+  const name = `ricochet_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Pool({ connectionString: serverUrl, max: 1 });
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ databaseUrl: url.toString() });
+  closers.push(async () => {
+    await db.close();
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  });
+  return db;
+}
+
+/** Bulk rows in SQL: spread over the last 7 days, 80 % succeeded, 15 % failed, 5 % in flight. */
+async function seed(db: Database) {
+  const { user } = await createUser(db.prisma, { input: { username: 'bench', isAdmin: true } });
+  await db.prisma.$executeRawUnsafe(`
+    INSERT INTO "Webhook" (id, "userId", "eventTypes", "requestUrl", "modifiedAt", "createdAt")
+    SELECT 'wh' || lpad(i::text, 15, '0'), '${user.id}', ARRAY['ACTOR.RUN.SUCCEEDED', 'TEST'],
+      'https://host' || (i % 50) || '.example.com/hook/' || i, now(), now() - (i || ' minutes')::interval
+    FROM generate_series(1, ${WEBHOOKS}) AS i`);
+  await db.prisma.$executeRawUnsafe(`
+    INSERT INTO "Dispatch" (id, "userId", "webhookId", "eventType", status, "attemptCount", "createdAt", "finishedAt", "nextAttemptAt")
+    SELECT 'd' || lpad(i::text, 16, '0'), '${user.id}', 'wh' || lpad((i % ${WEBHOOKS} + 1)::text, 15, '0'),
+      CASE WHEN i % 2 = 0 THEN 'ACTOR.RUN.SUCCEEDED' ELSE 'TEST' END,
+      (CASE WHEN i % 20 = 0 THEN 'ACTIVE' WHEN i % 20 < 4 THEN 'FAILED' ELSE 'SUCCEEDED' END)::"DispatchStatus",
+      1, now() - ((i % 10080) || ' minutes')::interval,
+      CASE WHEN i % 20 = 0 THEN NULL ELSE now() - ((i % 10080) || ' minutes')::interval + interval '1 second' END,
+      CASE WHEN i % 20 = 0 THEN now() + interval '1 minute' ELSE NULL END
+    FROM generate_series(1, ${DISPATCHES}) AS i`);
+  await db.prisma.$executeRawUnsafe(`
+    INSERT INTO "DispatchCall" (id, "dispatchId", attempt, "startedAt", "finishedAt", "responseStatus")
+    SELECT 'c' || substring(d.id from 2), d.id, 1, d."createdAt", d."createdAt" + interval '120 milliseconds',
+      CASE WHEN d.status = 'FAILED' THEN 500 ELSE 200 END
+    FROM "Dispatch" d`);
+  await db.prisma.$executeRawUnsafe('ANALYZE');
+  return { userId: user.id, webhookId: `wh${String(1).padStart(15, '0')}` };
+}
+
+const kind = process.env.RICOCHET_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
+const db = await open(kind);
+const { userId, webhookId } = await seed(db);
+const prisma = db.prisma;
+const options = { time: 1000, iterations: 5 };
+
+describe(`${kind}: ${WEBHOOKS} webhooks, ${DISPATCHES} dispatches`, () => {
+  bench(
+    'webhooks table: first page with 24 h success rates',
+    async () => {
+      await searchWebhooks(prisma, { userId, query: { offset: 0, limit: 25 } });
+    },
+    options,
+  );
+  bench(
+    'webhooks table: search',
+    async () => {
+      await searchWebhooks(prisma, { userId, query: { search: 'host7.', offset: 0, limit: 25 } });
+    },
+    options,
+  );
+  bench(
+    'chart: one webhook, 24 hours',
+    async () => {
+      await deliveryHistogram(prisma, { userId, webhookId, hours: 24 });
+    },
+    options,
+  );
+  bench(
+    'chart: all webhooks, 24 hours',
+    async () => {
+      await deliveryHistogram(prisma, { userId, hours: 24 });
+    },
+    options,
+  );
+  bench(
+    'dispatch log: one webhook, FAILED, first page',
+    async () => {
+      await listDispatchLog(prisma, { userId, query: { webhookId, status: 'FAILED', offset: 0, limit: 20 } });
+    },
+    options,
+  );
+  bench(
+    'dispatch log: everything, page 100',
+    async () => {
+      await listDispatchLog(prisma, { userId, query: { offset: 2000, limit: 20 } });
+    },
+    options,
+  );
+  bench(
+    'events page',
+    async () => {
+      await listEventLog(prisma, { userId, offset: 0, limit: 20 });
+    },
+    options,
+  );
+  bench(
+    'installation overview',
+    async () => {
+      await installationOverview(prisma);
+    },
+    options,
+  );
+});

@@ -1,0 +1,264 @@
+import type {
+  DeliveryHistogramBucket,
+  DispatchLogInput,
+  DispatchLogItem,
+  EventLogItem,
+  InstallationOverview,
+  List,
+  WebhookSearchInput,
+  WebhookSummary,
+} from '@ricochet/schema';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { recordNotFound } from './errors.ts';
+import { toWebhookListItem } from './webhooks.ts';
+
+// The dashboard's read models. Every figure is computed in SQL from the dispatch rows (the hot
+// paths write no counters), over the (webhookId, createdAt) / (userId, createdAt) indexes, and every
+// list is a page: nothing here reads a whole table into memory.
+
+const HOUR_MS = 3600_000;
+
+/** A timestamp(3) literal in UTC: the columns are UTC timestamps without a zone. */
+function utcTimestamp(date: Date): Prisma.Sql {
+  return Prisma.sql`${date.toISOString().replace('Z', '')}::timestamp(3)`;
+}
+
+function page<Item>(items: Item[], total: number, offset: number, limit: number): List<Item> {
+  return { total, offset, limit, count: items.length, desc: true, items };
+}
+
+type OutcomeCounts = { succeeded: number; failed: number; active: number };
+
+/** Succeeded / failed / active dispatches per webhook created since `since`. */
+async function outcomesByWebhook(
+  prisma: PrismaClient,
+  webhookIds: string[],
+  since: Date,
+): Promise<Map<string, OutcomeCounts>> {
+  if (webhookIds.length === 0) return new Map();
+  const rows = await prisma.$queryRaw<Array<OutcomeCounts & { webhookId: string }>>`
+    SELECT "webhookId",
+      count(*) FILTER (WHERE status = 'SUCCEEDED')::int AS succeeded,
+      count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
+      count(*) FILTER (WHERE status = 'ACTIVE')::int AS active
+    FROM "Dispatch"
+    WHERE "webhookId" IN (${Prisma.join(webhookIds)}) AND "createdAt" >= ${utcTimestamp(since)}
+    GROUP BY "webhookId"`;
+  return new Map(rows.map(({ webhookId, ...counts }) => [webhookId, counts]));
+}
+
+/** The webhook table: search (URL, description, id), state and event type filters, one page. */
+export async function searchWebhooks(
+  prisma: PrismaClient,
+  args: {
+    userId: string;
+    query: Required<Omit<WebhookSearchInput, 'search' | 'state' | 'eventType'>> & WebhookSearchInput;
+  },
+): Promise<List<WebhookSummary>> {
+  const { search, state, eventType, offset, limit } = args.query;
+  const where: Prisma.WebhookWhereInput = {
+    userId: args.userId,
+    isAdHoc: false,
+    ...(state && { state }),
+    ...(eventType && { eventTypes: { has: eventType } }),
+    ...(search && {
+      OR: [
+        { requestUrl: { contains: search, mode: 'insensitive' } },
+        { description: { contains: search, mode: 'insensitive' } },
+        { id: search },
+      ],
+    }),
+  };
+  const [total, rows] = await Promise.all([
+    prisma.webhook.count({ where }),
+    prisma.webhook.findMany({
+      where,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      skip: offset,
+      take: limit,
+    }),
+  ]);
+  const outcomes = await outcomesByWebhook(
+    prisma,
+    rows.map((row) => row.id),
+    new Date(Date.now() - 24 * HOUR_MS),
+  );
+  const items = rows.map((row): WebhookSummary => {
+    const last24h = outcomes.get(row.id) ?? { succeeded: 0, failed: 0, active: 0 };
+    const finished = last24h.succeeded + last24h.failed;
+    return {
+      ...toWebhookListItem(row),
+      last24h,
+      successRate24h: finished === 0 ? null : last24h.succeeded / finished,
+    };
+  });
+  return page(items, total, offset, limit);
+}
+
+/** Dispatches per hour (by creation) and outcome, for a webhook or all of a user's, gaps filled with zeros. */
+export async function deliveryHistogram(
+  prisma: PrismaClient,
+  args: { userId: string; webhookId?: string; hours: number; now?: Date },
+): Promise<DeliveryHistogramBucket[]> {
+  const now = args.now ?? new Date();
+  const firstHour = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - (args.hours - 1) * HOUR_MS);
+  if (args.webhookId) {
+    const owned = await prisma.webhook.count({ where: { id: args.webhookId, userId: args.userId } });
+    if (owned === 0) throw recordNotFound('Webhook', args.webhookId);
+  }
+  const scope = args.webhookId
+    ? Prisma.sql`"webhookId" = ${args.webhookId}`
+    : Prisma.sql`"userId" = ${args.userId}`;
+  const rows = await prisma.$queryRaw<Array<Omit<DeliveryHistogramBucket, 'hour'> & { hour: string }>>`
+    SELECT to_char(date_trunc('hour', "createdAt"), 'YYYY-MM-DD"T"HH24:00:00.000"Z"') AS hour,
+      count(*) FILTER (WHERE status = 'SUCCEEDED')::int AS succeeded,
+      count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
+      count(*) FILTER (WHERE status = 'ACTIVE' AND "attemptCount" > 0)::int AS retrying,
+      count(*) FILTER (WHERE status = 'ACTIVE' AND "attemptCount" = 0)::int AS pending
+    FROM "Dispatch"
+    WHERE ${scope} AND "createdAt" >= ${utcTimestamp(firstHour)}
+    GROUP BY 1`;
+  const byHour = new Map(rows.map((row) => [row.hour, row]));
+  return Array.from({ length: args.hours }, (_, index) => {
+    const hour = new Date(firstHour.getTime() + index * HOUR_MS).toISOString();
+    const row = byHour.get(hour);
+    return {
+      hour,
+      succeeded: row?.succeeded ?? 0,
+      failed: row?.failed ?? 0,
+      retrying: row?.retrying ?? 0,
+      pending: row?.pending ?? 0,
+    };
+  });
+}
+
+/** The dispatch log: newest first, filtered by webhook, status, event type and time window. */
+export async function listDispatchLog(
+  prisma: PrismaClient,
+  args: { userId: string; query: DispatchLogInput & { offset: number; limit: number } },
+): Promise<List<DispatchLogItem>> {
+  const { webhookId, status, eventType, since, until, offset, limit } = args.query;
+  if (webhookId) {
+    const owned = await prisma.webhook.count({ where: { id: webhookId, userId: args.userId } });
+    if (owned === 0) throw recordNotFound('Webhook', webhookId);
+  }
+  const where: Prisma.DispatchWhereInput = {
+    userId: args.userId,
+    ...(webhookId && { webhookId }),
+    ...(status && { status }),
+    ...(eventType && { eventType }),
+    ...((since || until) && {
+      createdAt: { ...(since && { gte: new Date(since) }), ...(until && { lte: new Date(until) }) },
+    }),
+  };
+  const [total, rows] = await Promise.all([
+    prisma.dispatch.count({ where }),
+    prisma.dispatch.findMany({
+      where,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      skip: offset,
+      take: limit,
+      include: {
+        webhook: { select: { requestUrl: true } },
+        calls: { orderBy: { attempt: 'desc' }, take: 1, select: { responseStatus: true } },
+      },
+    }),
+  ]);
+  const items = rows.map(
+    (row): DispatchLogItem => ({
+      id: row.id,
+      webhookId: row.webhookId,
+      requestUrl: row.webhook.requestUrl,
+      eventId: row.eventId,
+      eventType: row.eventType,
+      status: row.status,
+      attemptCount: row.attemptCount,
+      createdAt: row.createdAt.toISOString(),
+      finishedAt: row.finishedAt?.toISOString() ?? null,
+      nextAttemptAt: row.status === 'ACTIVE' ? (row.nextAttemptAt?.toISOString() ?? null) : null,
+      lastResponseStatus: row.calls[0]?.responseStatus ?? null,
+    }),
+  );
+  return page(items, total, offset, limit);
+}
+
+/** Recent events with their fan-out: how many dispatches each made and how they are doing. */
+export async function listEventLog(
+  prisma: PrismaClient,
+  args: { userId: string; offset: number; limit: number },
+): Promise<List<EventLogItem>> {
+  const where = { userId: args.userId };
+  const [total, rows] = await Promise.all([
+    prisma.event.count({ where }),
+    prisma.event.findMany({
+      where,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      skip: args.offset,
+      take: args.limit,
+    }),
+  ]);
+  const counts =
+    rows.length === 0
+      ? []
+      : await prisma.dispatch.groupBy({
+          by: ['eventId', 'status'],
+          where: { eventId: { in: rows.map((row) => row.id) } },
+          _count: { _all: true },
+        });
+  const items = rows.map((row): EventLogItem => {
+    const of = (status: string) =>
+      counts.find((count) => count.eventId === row.id && count.status === status)?._count._all ?? 0;
+    return {
+      id: row.id,
+      eventType: row.eventType,
+      createdAt: row.createdAt.toISOString(),
+      dispatchCount: row.dispatchCount,
+      succeeded: of('SUCCEEDED'),
+      failed: of('FAILED'),
+      active: of('ACTIVE'),
+    };
+  });
+  return page(items, total, args.offset, args.limit);
+}
+
+/** The whole installation at a glance, for admins: queue, throughput, failures, slow targets. */
+export async function installationOverview(
+  prisma: PrismaClient,
+  now = new Date(),
+): Promise<InstallationOverview> {
+  const hourAgo = utcTimestamp(new Date(now.getTime() - HOUR_MS));
+  const fiveMinutesAgo = utcTimestamp(new Date(now.getTime() - 5 * 60_000));
+  const [queue] = await prisma.$queryRaw<Array<{ queueDepth: number; dueNow: number }>>`
+    SELECT count(*)::int AS "queueDepth",
+      count(*) FILTER (WHERE "nextAttemptAt" <= ${utcTimestamp(now)})::int AS "dueNow"
+    FROM "Dispatch" WHERE status = 'ACTIVE'`;
+  const [recent] = await prisma.$queryRaw<Array<{ calls5m: number; succeeded: number; failed: number }>>`
+    SELECT
+      (SELECT count(*)::int FROM "DispatchCall" WHERE "finishedAt" >= ${fiveMinutesAgo}) AS calls5m,
+      count(*) FILTER (WHERE status = 'SUCCEEDED')::int AS succeeded,
+      count(*) FILTER (WHERE status = 'FAILED')::int AS failed
+    FROM "Dispatch" WHERE "finishedAt" >= ${hourAgo}`;
+  const slowest = await prisma.$queryRaw<
+    Array<{ host: string; calls: number; avgMs: number; maxMs: number }>
+  >`
+    SELECT substring(w."requestUrl" from '^[a-zA-Z]+://([^/?#]+)') AS host,
+      count(*)::int AS calls,
+      round(avg(extract(epoch from c."finishedAt" - c."startedAt") * 1000))::float8 AS "avgMs",
+      round(max(extract(epoch from c."finishedAt" - c."startedAt") * 1000))::float8 AS "maxMs"
+    FROM "DispatchCall" c
+    JOIN "Dispatch" d ON d.id = c."dispatchId"
+    JOIN "Webhook" w ON w.id = d."webhookId"
+    WHERE c."startedAt" >= ${hourAgo} AND c."finishedAt" IS NOT NULL
+    GROUP BY 1 ORDER BY "avgMs" DESC LIMIT 5`;
+  const [users, webhooks] = await Promise.all([prisma.user.count(), prisma.webhook.count()]);
+  const finished = (recent?.succeeded ?? 0) + (recent?.failed ?? 0);
+  return {
+    queueDepth: queue?.queueDepth ?? 0,
+    dueNow: queue?.dueNow ?? 0,
+    deliveriesPerMinute: (recent?.calls5m ?? 0) / 5,
+    failureRate1h: finished === 0 ? null : (recent?.failed ?? 0) / finished,
+    users,
+    webhooks,
+    slowestTargets: slowest.map((row) => ({ ...row, host: row.host ?? '?' })),
+  };
+}

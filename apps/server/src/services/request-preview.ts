@@ -1,0 +1,99 @@
+import type { RenderedRequest, RequestPreviewInput, TemplateVariables } from '@ricochet/schema';
+import { buildDeliveryRequest } from '../delivery/payload.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { TEST_EVENT_DATA, TEST_RESOURCE } from './dispatches.ts';
+import { recordNotFound } from './errors.ts';
+
+const PREVIEW_SECRET = 'whsec_cHJldmlldyBzZWNyZXQgbm90IHJlYWw=';
+
+function render(args: Parameters<typeof buildDeliveryRequest>[0]): RenderedRequest {
+  try {
+    return { ...buildDeliveryRequest(args), error: null };
+  } catch (error) {
+    return { url: args.webhook.requestUrl, headers: {}, body: '', error: (error as Error).message };
+  }
+}
+
+/**
+ * The request an unsaved definition would send for a sample event, rendered by the same code the
+ * worker uses (so the preview cannot disagree with the delivery). Signed with a dummy secret.
+ */
+export function previewRequest(args: {
+  userId: string;
+  input: Required<Pick<RequestPreviewInput, 'requestUrl' | 'eventType' | 'shouldInterpolateStrings'>> &
+    RequestPreviewInput;
+  requestOrigin: string;
+  now?: Date;
+}): RenderedRequest {
+  const { input } = args;
+  const now = args.now ?? new Date();
+  const variables: TemplateVariables = {
+    userId: args.userId,
+    createdAt: now.toISOString(),
+    eventType: input.eventType,
+    eventData: { ...TEST_EVENT_DATA },
+    resource: { ...TEST_RESOURCE },
+  };
+  return render({
+    webhook: {
+      id: 'PREVIEW_WEBHOOK_ID',
+      requestUrl: input.requestUrl,
+      payloadTemplate: input.payloadTemplate ?? null,
+      headersTemplate: input.headersTemplate ?? null,
+      shouldInterpolateStrings: input.shouldInterpolateStrings,
+      headers: input.headers ?? null,
+      properties: input.properties ?? null,
+    },
+    message: { dispatchId: 'PREVIEW_DISPATCH_ID', variables },
+    secrets: [PREVIEW_SECRET],
+    now,
+    requestOrigin: args.requestOrigin,
+  });
+}
+
+/**
+ * A dispatch's request, rendered again from its event and the webhook's current templates and
+ * secrets (calls store no request). Equal to what was sent unless the webhook changed since;
+ * the timestamp and signatures are those of now.
+ */
+export async function renderDispatchRequest(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string; requestOrigin: string },
+): Promise<RenderedRequest> {
+  const dispatch = await prisma.dispatch.findFirst({
+    where: { id: args.dispatchId, userId: args.userId },
+    include: {
+      event: { select: { createdAt: true } },
+      webhook: { include: { secrets: { orderBy: { createdAt: 'desc' } } } },
+    },
+  });
+  if (!dispatch) throw recordNotFound('Webhook dispatch', args.dispatchId);
+  const { webhook } = dispatch;
+  const now = new Date();
+  return render({
+    webhook: {
+      id: webhook.id,
+      requestUrl: webhook.requestUrl,
+      payloadTemplate: webhook.payloadTemplate,
+      headersTemplate: webhook.headersTemplate,
+      shouldInterpolateStrings: webhook.shouldInterpolateStrings,
+      headers: webhook.headers as Record<string, string> | null,
+      properties: webhook.properties as Record<string, unknown> | null,
+    },
+    message: {
+      dispatchId: dispatch.id,
+      variables: {
+        userId: dispatch.userId,
+        createdAt: (dispatch.event?.createdAt ?? dispatch.createdAt).toISOString(),
+        eventType: dispatch.eventType,
+        eventData: dispatch.eventData ?? null,
+        resource: dispatch.resource ?? null,
+      },
+    },
+    secrets: webhook.secrets
+      .filter((secret) => !secret.expiresAt || secret.expiresAt > now)
+      .map((secret) => secret.secret),
+    now,
+    requestOrigin: args.requestOrigin,
+  });
+}

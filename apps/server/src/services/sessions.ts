@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import {
+  capabilitiesFor,
+  type SessionInfo,
+  type SessionMode,
+  type SignInInput,
+  type TokenScope,
+} from '@ricochet/schema';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { AppError } from './errors.ts';
+import { newRecordId } from './ids.ts';
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords.ts';
+import { authenticateToken, hashToken, type Principal } from './tokens.ts';
+import { toUser } from './users.ts';
+
+/** A dashboard session lasts a week from sign-in; signing out or disabling the user ends it sooner. */
+export const SESSION_TTL_MS = 7 * 24 * 3600_000;
+/** How long the first admin's setup link works. */
+export const SETUP_LINK_TTL_MS = 24 * 3600_000;
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+export type NewSession = { token: string; expiresAt: Date; info: SessionInfo };
+
+function secret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const invalidCredentials = () => new AppError('token-not-valid', 'The username or password is not right.');
+
+async function createSession(
+  prisma: PrismaClient,
+  args: { userId: string; scope?: TokenScope; mode?: SessionMode },
+): Promise<NewSession> {
+  const token = secret();
+  const row = await prisma.session.create({
+    data: {
+      id: newRecordId(),
+      userId: args.userId,
+      tokenHash: hashToken(token),
+      csrfToken: secret(),
+      scope: args.scope ?? 'FULL',
+      mode: args.mode ?? 'FULL',
+      expiresAt: new Date(Date.now() + SESSION_TTL_MS),
+    },
+    include: { user: true },
+  });
+  return { token, expiresAt: row.expiresAt, info: sessionInfoOf(row) };
+}
+
+type SessionRow = NonNullable<Awaited<ReturnType<typeof findSession>>>;
+
+function sessionInfoOf(row: SessionRow): SessionInfo {
+  return {
+    user: toUser(row.user),
+    mode: row.mode,
+    scope: row.scope,
+    capabilities: capabilitiesFor({ mode: row.mode, isAdmin: row.user.isAdmin }),
+    csrfToken: row.csrfToken,
+    expiresAt: row.expiresAt.toISOString(),
+  };
+}
+
+function findSession(prisma: PrismaClient, token: string) {
+  return prisma.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+}
+
+/** Username + password. Wrong username and wrong password answer alike, in about the same time. */
+export async function signInWithPassword(prisma: PrismaClient, input: SignInInput): Promise<NewSession> {
+  const user = await prisma.user.findUnique({ where: { username: input.username } });
+  const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  if (!user?.passwordHash || !ok || user.disabledAt) throw invalidCredentials();
+  return createSession(prisma, { userId: user.id });
+}
+
+/** An API token signs its user in; a read-only token gives a read-only session. */
+export async function signInWithToken(prisma: PrismaClient, args: { token: string }): Promise<NewSession> {
+  const principal = await authenticateToken(prisma, args.token);
+  if (!principal) throw new AppError('token-not-valid', 'That API token is not valid or was revoked.');
+  return createSession(prisma, { userId: principal.userId, scope: principal.scope });
+}
+
+/** The principal of a session cookie, or null when it is unknown, expired or its user is disabled. */
+export async function authenticateSession(prisma: PrismaClient, token: string): Promise<Principal | null> {
+  const row = await findSession(prisma, token);
+  if (!row || row.expiresAt.getTime() <= Date.now() || row.user.disabledAt) return null;
+  if (Date.now() - row.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+    await prisma.session.update({ where: { id: row.id }, data: { lastSeenAt: new Date() } });
+  }
+  const info = sessionInfoOf(row);
+  return {
+    userId: row.userId,
+    tokenId: `session:${row.id}`,
+    scope: row.scope,
+    // A portal session never acts as an admin, whoever its user is.
+    isAdmin: row.user.isAdmin && row.mode === 'FULL',
+    capabilities: info.capabilities,
+    session: { id: row.id, csrfToken: row.csrfToken, info },
+  };
+}
+
+export async function signOut(prisma: PrismaClient, args: { sessionId: string }): Promise<void> {
+  await prisma.session.deleteMany({ where: { id: args.sessionId } });
+}
+
+/**
+ * A fresh install's first admin has no password yet: each start makes a new single-use setup link
+ * (the previous ones stop working), so the URL printed by the latest start is the one that works.
+ * Returns null once the admin has a password.
+ */
+export async function createSetupLink(
+  prisma: PrismaClient,
+): Promise<{ token: string; username: string } | null> {
+  const admin = await prisma.user.findFirst({ where: { isAdmin: true }, orderBy: { createdAt: 'asc' } });
+  if (!admin || admin.passwordHash) return null;
+  const token = secret();
+  await prisma.$transaction([
+    prisma.signInLink.deleteMany({ where: { userId: admin.id, purpose: 'SETUP' } }),
+    prisma.signInLink.create({
+      data: {
+        id: newRecordId(),
+        userId: admin.id,
+        tokenHash: hashToken(token),
+        purpose: 'SETUP',
+        expiresAt: new Date(Date.now() + SETUP_LINK_TTL_MS),
+      },
+    }),
+  ]);
+  return { token, username: admin.username };
+}
+
+/** Whose setup link this is, so the page can greet them; refused when used, expired or unknown. */
+export async function describeSetupLink(prisma: PrismaClient, args: { token: string }) {
+  const link = await prisma.signInLink.findUnique({
+    where: { tokenHash: hashToken(args.token) },
+    include: { user: true },
+  });
+  if (link?.purpose !== 'SETUP' || link.usedAt || link.expiresAt.getTime() <= Date.now()) {
+    throw new AppError(
+      'token-not-valid',
+      'This setup link was already used or has expired. Restart Ricochet for a new one, or sign in.',
+    );
+  }
+  return { username: link.user.username };
+}
+
+/** Uses the setup link once: sets the password and signs the admin in. */
+export async function completeSetup(
+  prisma: PrismaClient,
+  args: { token: string; password: string },
+): Promise<NewSession> {
+  await describeSetupLink(prisma, { token: args.token });
+  const passwordHash = await hashPassword(args.password);
+  // The conditional update is what makes the link single-use when two requests race.
+  const used = await prisma.signInLink.updateManyAndReturn({
+    where: { tokenHash: hashToken(args.token), usedAt: null },
+    data: { usedAt: new Date() },
+  });
+  const link = used[0];
+  if (!link) throw new AppError('token-not-valid', 'This setup link was already used.');
+  await prisma.user.update({ where: { id: link.userId }, data: { passwordHash } });
+  return createSession(prisma, { userId: link.userId });
+}
+
+/** Sets a user's password (CLI or an admin); the user's existing sessions end. */
+export async function setPassword(
+  prisma: PrismaClient,
+  args: { userId: string; password: string },
+): Promise<void> {
+  const passwordHash = await hashPassword(args.password);
+  const { count } = await prisma.user.updateMany({ where: { id: args.userId }, data: { passwordHash } });
+  if (count === 0) throw new AppError('record-not-found', `User was not found (ID: ${args.userId}).`);
+  await prisma.session.deleteMany({ where: { userId: args.userId } });
+}
+
+/** Disables (or enables) a user: its tokens and sessions stop working at once. */
+export async function setUserDisabled(
+  prisma: PrismaClient,
+  args: { userId: string; disabled: boolean; actingUserId: string },
+) {
+  if (args.userId === args.actingUserId && args.disabled) {
+    throw new AppError('invalid-input', 'You cannot disable yourself.');
+  }
+  const { count } = await prisma.user.updateMany({
+    where: { id: args.userId },
+    data: { disabledAt: args.disabled ? new Date() : null },
+  });
+  if (count === 0) throw new AppError('record-not-found', `User was not found (ID: ${args.userId}).`);
+  if (args.disabled) await prisma.session.deleteMany({ where: { userId: args.userId } });
+}
