@@ -1,13 +1,36 @@
 #!/usr/bin/env node
-// The operator CLI: runs the TypeScript source through tsx.
-import { spawnSync } from 'node:child_process';
+// `ricochet start [--api] [--worker]` runs the server; any other command is an operator command
+// (users, tokens, migrate). An installed package runs its build (dist/, plain JavaScript) in this
+// very process, so signals reach the server directly; a checkout of the repository, which has src/
+// and tsx, runs the sources instead, so they are never stale.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const tsx = import.meta.resolve('tsx');
-const result = spawnSync(
-  process.execPath,
-  ['--no-warnings', '--import', tsx, cli, ...process.argv.slice(2)],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+const starting = process.argv[2] === 'start';
+if (starting) process.argv.splice(2, 1); // main's own flags follow
+const entry = starting ? 'main' : 'cli';
+const source = fileURLToPath(new URL(`../src/${entry}.ts`, import.meta.url));
+
+let tsx;
+if (existsSync(source)) {
+  try {
+    tsx = import.meta.resolve('tsx');
+  } catch {
+    // A checkout without dev dependencies: run the build.
+  }
+}
+
+if (tsx) {
+  const child = spawn(
+    process.execPath,
+    ['--no-warnings', '--import', tsx, source, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  await import(new URL(`../dist/${entry}.js`, import.meta.url).href);
+}

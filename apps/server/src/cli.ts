@@ -11,6 +11,8 @@ import { createUser, listUsers } from './services/users.ts';
 
 const USAGE = `Usage: ricochet <command>
 
+  start [--api] [--worker]                 run the server (API and delivery worker; flags: only one)
+
 Operator commands; they work on the database the server uses (DATABASE_URL, or the embedded
 database in RICOCHET_DATA_DIR), so stop an embedded-database server first.
 

@@ -61,3 +61,4 @@ export type BulkRedeliverInput = z.input<typeof BulkRedeliverInputSchema>;
 export const BulkRedeliverResultSchema = z
   .object({ redelivered: z.number().int(), dispatchIds: z.array(z.string()) })
   .meta({ id: 'BulkRedeliverResult' });
+export type BulkRedeliverResult = z.infer<typeof BulkRedeliverResultSchema>;

@@ -3,6 +3,7 @@
 // WebAssembly (@prisma/schema-engine-wasm). The folders it reads and writes, and the
 // _prisma_migrations rows it records, are the ones `prisma migrate dev` / `deploy` use, so a machine
 // with the Prisma CLI can keep working on the same prisma/migrations folder.
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -19,7 +20,21 @@ import type { MigrationList, SchemaContainer, SchemaEngine, SchemaFilter } from 
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
-const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The server package's folder: the nearest one above this module that holds prisma/schema.prisma.
+ * This module runs from src/db/ (a checkout, through tsx) or bundled into dist/ (a build or an
+ * install), so a fixed relative path would be right in only one of them.
+ */
+function findPackageDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'prisma', 'schema.prisma'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('prisma/schema.prisma was not found above the server code');
+    dir = parent;
+  }
+  return dir;
+}
+const PACKAGE_DIR = findPackageDir();
 export const SCHEMA_PATH = join(PACKAGE_DIR, 'prisma', 'schema.prisma');
 export const MIGRATIONS_DIR = join(PACKAGE_DIR, 'prisma', 'migrations');
 

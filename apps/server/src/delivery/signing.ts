@@ -1,23 +1,12 @@
 import { createHmac } from 'node:crypto';
-
-const STANDARD_SECRET_PREFIX = 'whsec_';
-// Strict standard base64 (what the Standard Webhooks libraries decode). Node's own decoder skips bad
-// characters silently, so without this check a typo'd secret would sign with a different key than
-// the receiver's library derives.
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+import { standardSecretKeyBytes } from '@ricochet/schema';
 
 /**
- * The HMAC key of a Standard Webhooks signature. `whsec_<base64>` secrets are the decoded bytes, as
- * the Standard Webhooks libraries derive them. Any other string (SuperOffice lets people choose their
- * secret, and a `whsec_` prefix followed by something that is not base64 is such a choice) is its
- * UTF-8 bytes.
+ * The HMAC key of a Standard Webhooks signature: the rule lives in the schema package, so the SDK's
+ * verifyWebhook derives exactly the key this signs with.
  */
 export function secretKeyBytes(secret: string): Buffer {
-  if (secret.startsWith(STANDARD_SECRET_PREFIX)) {
-    const encoded = secret.slice(STANDARD_SECRET_PREFIX.length);
-    if (encoded.length > 0 && STRICT_BASE64.test(encoded)) return Buffer.from(encoded, 'base64');
-  }
-  return Buffer.from(secret, 'utf8');
+  return Buffer.from(standardSecretKeyBytes(secret));
 }
 
 export type StandardSignatureInput = {

@@ -10,7 +10,9 @@ import {
   RotateWebhookSecretInputSchema,
   SuperOfficeWebhookResultSchema,
   SuperOfficeWebhookSchema,
+  TestWebhookDefinitionInputSchema,
   WebhookSecretsSchema,
+  WebhookTestResultSchema,
 } from '@ricochet/schema';
 import { z } from 'zod';
 import {
@@ -22,6 +24,7 @@ import {
 } from '../../services/dispatches.ts';
 import { getEvent, publishEvent } from '../../services/events.ts';
 import { testWebhookDefinition } from '../../services/superoffice.ts';
+import { testWebhookDefinitionDraft } from '../../services/webhook-tests.ts';
 import { getWebhookSecrets, rotateWebhookSecret } from '../../services/webhooks.ts';
 import { publicUrl } from '../public-url.ts';
 import { defineRoute } from './route.ts';
@@ -65,6 +68,24 @@ export const deliveryRoutes = [
     success: { status: 201, data: DispatchSchema },
     handler: ({ prisma, principal, params }) =>
       testWebhook(prisma, { userId: principal.userId, webhookId: params.webhookId }),
+  }),
+  defineRoute({
+    // Its own collection, not /v2/webhooks/test: a static segment there would shadow a webhook id
+    // and turn GET /v2/webhooks/test into a 405 instead of Apify's 404 for an unknown webhook.
+    method: 'POST',
+    path: '/v2/webhook-tests',
+    summary: 'Test an unsaved webhook definition: send it the TEST event once, now; nothing is stored',
+    tags: ['Webhooks'],
+    access: 'write',
+    body: TestWebhookDefinitionInputSchema,
+    success: { status: 200, data: WebhookTestResultSchema },
+    handler: ({ services, principal, body }) =>
+      testWebhookDefinitionDraft(services.sender, {
+        userId: principal.userId,
+        definition: body,
+        timeoutMs: services.config.DELIVERY_ATTEMPT_TIMEOUT_MS,
+        requestOrigin: services.config.RICOCHET_REQUEST_ORIGIN,
+      }),
   }),
   defineRoute({
     method: 'GET',

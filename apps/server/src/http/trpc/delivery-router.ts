@@ -10,7 +10,9 @@ import {
   RotateWebhookSecretInputSchema,
   SuperOfficeWebhookResultSchema,
   SuperOfficeWebhookSchema,
+  TestWebhookDefinitionInputSchema,
   WebhookSecretsSchema,
+  WebhookTestResultSchema,
 } from '@ricochet/schema';
 import { z } from 'zod';
 import {
@@ -22,6 +24,7 @@ import {
 } from '../../services/dispatches.ts';
 import { getEvent, publishEvent } from '../../services/events.ts';
 import { testWebhookDefinition } from '../../services/superoffice.ts';
+import { testWebhookDefinitionDraft } from '../../services/webhook-tests.ts';
 import { getWebhookSecrets, rotateWebhookSecret } from '../../services/webhooks.ts';
 import { capabilityProcedure, readProcedure, router, writeProcedure } from './trpc.ts';
 
@@ -57,6 +60,18 @@ export const webhookDeliveryProcedures = {
     .output(SuperOfficeWebhookResultSchema)
     .mutation(({ ctx, input }) =>
       testWebhookDefinition(ctx.sender, {
+        userId: ctx.principal.userId,
+        definition: input,
+        timeoutMs: ctx.config.DELIVERY_ATTEMPT_TIMEOUT_MS,
+        requestOrigin: ctx.config.RICOCHET_REQUEST_ORIGIN,
+      }),
+    ),
+  /** Apify-shaped test of an unsaved definition (the dashboard's "Test" button); REST: POST /v2/webhook-tests. */
+  testUnsaved: writeProcedure
+    .input(TestWebhookDefinitionInputSchema)
+    .output(WebhookTestResultSchema)
+    .mutation(({ ctx, input }) =>
+      testWebhookDefinitionDraft(ctx.sender, {
         userId: ctx.principal.userId,
         definition: input,
         timeoutMs: ctx.config.DELIVERY_ATTEMPT_TIMEOUT_MS,

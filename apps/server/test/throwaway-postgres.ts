@@ -1,0 +1,84 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A PostgreSQL server of the test's own (initdb + pg_ctl on a free port), so a test can stop and
+ * restart it without touching the server every other test uses. PostgreSQL refuses to run as
+ * root, so as root it runs as the `postgres` OS user.
+ */
+export type ThrowawayPostgres = {
+  url: string;
+  port: number;
+  stop(): void;
+  start(): void;
+  destroy(): void;
+};
+
+/** The directory of pg_ctl and initdb, or undefined when PostgreSQL's server programs are not installed. */
+export function postgresBinDir(): string | undefined {
+  const onPath = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' }).stdout.trim();
+  if (onPath) return join(onPath, '..');
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  for (const version of versions) {
+    const dir = join(root, version, 'bin');
+    if (existsSync(join(dir, 'pg_ctl'))) return dir;
+  }
+  return undefined;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error('PostgreSQL server programs (initdb, pg_ctl) are not installed.');
+  const asRoot = process.getuid?.() === 0;
+  const dataDir = mkdtempSync(join(tmpdir(), 'ricochet-throwaway-pg-'));
+  const run = (program: string, args: string[]) => {
+    const command = asRoot
+      ? ['runuser', '-u', 'postgres', '--', join(bin, program), ...args]
+      : [join(bin, program), ...args];
+    execFileSync(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  };
+  if (asRoot) {
+    const ids = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
+    const gid = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
+    chownSync(dataDir, Number(ids), Number(gid));
+  }
+  const pgdata = join(dataDir, 'data');
+  run('initdb', ['-D', pgdata, '-U', 'postgres', '--auth=trust', '--no-sync']);
+  const port = await freePort();
+  const options = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dataDir} -c fsync=off`;
+  const start = () =>
+    run('pg_ctl', ['-D', pgdata, '-l', join(dataDir, 'log'), '-w', '-t', '120', '-o', options, 'start']);
+  const stop = () => run('pg_ctl', ['-D', pgdata, '-m', 'fast', '-w', '-t', '120', 'stop']);
+  start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    start,
+    stop,
+    destroy: () => {
+      try {
+        stop();
+      } catch {
+        // Already stopped.
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
