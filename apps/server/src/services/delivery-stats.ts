@@ -10,6 +10,7 @@ import type {
 } from '@ricochet/schema';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { recordNotFound } from './errors.ts';
+import { statsOf, webhookStats } from './webhook-stats.ts';
 import { toWebhookListItem } from './webhooks.ts';
 
 // The dashboard's read models. Every figure is computed in SQL from the dispatch rows (the hot
@@ -78,16 +79,16 @@ export async function searchWebhooks(
       take: limit,
     }),
   ]);
-  const outcomes = await outcomesByWebhook(
-    prisma,
-    rows.map((row) => row.id),
-    new Date(Date.now() - 24 * HOUR_MS),
-  );
+  const ids = rows.map((row) => row.id);
+  const [outcomes, stats] = await Promise.all([
+    outcomesByWebhook(prisma, ids, new Date(Date.now() - 24 * HOUR_MS)),
+    webhookStats(prisma, ids),
+  ]);
   const items = rows.map((row): WebhookSummary => {
     const last24h = outcomes.get(row.id) ?? { succeeded: 0, failed: 0, active: 0 };
     const finished = last24h.succeeded + last24h.failed;
     return {
-      ...toWebhookListItem(row),
+      ...toWebhookListItem(row, statsOf(stats, row.id)),
       last24h,
       successRate24h: finished === 0 ? null : last24h.succeeded / finished,
     };
