@@ -3,10 +3,8 @@
  * calls) of one user, on PGlite and (with TEST_DATABASE_URL) PostgreSQL. Each bench is one page
  * load's query: `pnpm --filter @ricochet/server bench bench/dashboard.bench.ts`.
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, bench, describe } from 'vitest';
-import { type Database, openDatabase } from '../src/db/client.ts';
+import type { Database } from '../src/db/client.ts';
 import {
   deliveryHistogram,
   installationOverview,
@@ -15,6 +13,7 @@ import {
   searchWebhooks,
 } from '../src/services/delivery-stats.ts';
 import { createUser } from '../src/services/users.ts';
+import { benchDatabase } from './bench-database.ts';
 
 const WEBHOOKS = 1_000;
 const DISPATCHES = 100_000;
@@ -22,27 +21,6 @@ const closers: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const close of closers.reverse()) await close();
 });
-
-async function open(kind: 'pglite' | 'postgres'): Promise<Database> {
-  if (kind === 'pglite') {
-    const db = await openDatabase({ dataDir: 'memory://' });
-    closers.push(() => db.close());
-    return db;
-  }
-  const serverUrl = process.env.TEST_DATABASE_URL as string;
-  const name = `ricochet_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Pool({ connectionString: serverUrl, max: 1 });
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString() });
-  closers.push(async () => {
-    await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
-  });
-  return db;
-}
 
 /** Bulk rows in SQL: spread over the last 7 days, 80 % succeeded, 15 % failed, 5 % in flight. */
 async function seed(db: Database) {
@@ -71,7 +49,7 @@ async function seed(db: Database) {
 }
 
 const kind = process.env.RICOCHET_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
-const db = await open(kind);
+const db = await benchDatabase(kind, closers);
 const { userId, webhookId } = await seed(db);
 const prisma = db.prisma;
 const options = { time: 1000, iterations: 5 };

@@ -9,12 +9,12 @@ import { toast } from 'sonner';
 import { QueryError } from '@/components/page';
 import { Pagination } from '@/components/pagination';
 import { DispatchStatusBadge } from '@/components/status';
+import { EmptyRow, LoadingRows } from '@/components/table-states';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
-import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatDateTime, formatRelative } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
@@ -147,46 +147,39 @@ export function DispatchLog({ webhookId }: { webhookId?: string }) {
                 </TableRow>
               </TableHeader>
               <TableBody>
-                {!log.data
-                  ? Array.from({ length: 5 }, (_, index) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: placeholders have no identity
-                      <TableRow key={index}>
-                        <TableCell colSpan={6}>
-                          <Skeleton className="h-6 w-full" />
-                        </TableCell>
-                      </TableRow>
-                    ))
-                  : log.data.items.map((dispatch) => (
-                      <TableRow key={dispatch.id} className="h-11" data-dispatch-status={dispatch.status}>
-                        <TableCell>
-                          <Link
-                            href={`/dispatches/${dispatch.id}`}
-                            className="rounded-md focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
-                            aria-label={`Dispatch ${dispatch.id}: ${dispatch.status}`}
-                          >
-                            <DispatchStatusBadge
-                              status={dispatch.status}
-                              retrying={dispatch.attemptCount > 0}
-                            />
-                          </Link>
-                        </TableCell>
-                        <TableCell className="font-mono text-xs">{dispatch.eventType}</TableCell>
-                        {!webhookId && (
-                          <TableCell className="max-w-[16rem] truncate">{dispatch.requestUrl}</TableCell>
-                        )}
-                        <TableCell className="tabular-nums">{dispatch.attemptCount}</TableCell>
-                        <TableCell className="tabular-nums">{dispatch.lastResponseStatus ?? '—'}</TableCell>
-                        <TableCell className="whitespace-nowrap" title={formatDateTime(dispatch.createdAt)}>
-                          {formatRelative(dispatch.createdAt)}
-                        </TableCell>
-                      </TableRow>
-                    ))}
+                {!log.data ? (
+                  <LoadingRows columns={6} rows={5} />
+                ) : (
+                  log.data.items.map((dispatch) => (
+                    <TableRow key={dispatch.id} className="h-11" data-dispatch-status={dispatch.status}>
+                      <TableCell>
+                        <Link
+                          href={`/dispatches/${dispatch.id}`}
+                          className="rounded-md focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
+                          aria-label={`Dispatch ${dispatch.id}: ${dispatch.status}`}
+                        >
+                          <DispatchStatusBadge
+                            status={dispatch.status}
+                            retrying={dispatch.attemptCount > 0}
+                          />
+                        </Link>
+                      </TableCell>
+                      <TableCell className="font-mono text-xs">{dispatch.eventType}</TableCell>
+                      {!webhookId && (
+                        <TableCell className="max-w-[16rem] truncate">{dispatch.requestUrl}</TableCell>
+                      )}
+                      <TableCell className="tabular-nums">{dispatch.attemptCount}</TableCell>
+                      <TableCell className="tabular-nums">{dispatch.lastResponseStatus ?? '—'}</TableCell>
+                      <TableCell className="whitespace-nowrap" title={formatDateTime(dispatch.createdAt)}>
+                        {formatRelative(dispatch.createdAt)}
+                      </TableCell>
+                    </TableRow>
+                  ))
+                )}
                 {log.data?.items.length === 0 && (
-                  <TableRow>
-                    <TableCell colSpan={6} className="h-20 text-center text-muted-foreground">
-                      No dispatches{status || eventType || since ? ' match these filters' : ' yet'}.
-                    </TableCell>
-                  </TableRow>
+                  <EmptyRow columns={6}>
+                    No dispatches{status || eventType || since ? ' match these filters' : ' yet'}.
+                  </EmptyRow>
                 )}
               </TableBody>
             </Table>

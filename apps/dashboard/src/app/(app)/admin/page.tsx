@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { RequireCapability } from '@/components/app-shell';
 import { PageHeader, QueryError } from '@/components/page';
+import { EmptyRow } from '@/components/table-states';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
@@ -79,11 +80,7 @@ function OverviewPage() {
                 </TableRow>
               ))}
               {data?.slowestTargets.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={4} className="h-16 text-center text-muted-foreground">
-                    No calls in the last hour.
-                  </TableCell>
-                </TableRow>
+                <EmptyRow columns={4}>No calls in the last hour.</EmptyRow>
               )}
             </TableBody>
           </Table>

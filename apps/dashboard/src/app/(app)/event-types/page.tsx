@@ -9,11 +9,11 @@ import { RequireCapability } from '@/components/app-shell';
 import { Field } from '@/components/field';
 import { PageHeader, QueryError } from '@/components/page';
 import { useSession } from '@/components/session';
+import { LoadingRows } from '@/components/table-states';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
-import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { useTRPC } from '@/lib/trpc';
 
@@ -94,11 +94,7 @@ function EventTypesPage() {
             </TableHeader>
             <TableBody>
               {!types.data ? (
-                <TableRow>
-                  <TableCell colSpan={4}>
-                    <Skeleton className="h-40 w-full" />
-                  </TableCell>
-                </TableRow>
+                <LoadingRows columns={4} rows={1} height="h-40" />
               ) : (
                 types.data.map((type) => (
                   <TableRow key={type.name} className="h-11">

@@ -12,10 +12,10 @@ import { Field } from '@/components/field';
 import { PageHeader, QueryError } from '@/components/page';
 import { Pagination } from '@/components/pagination';
 import { useSession } from '@/components/session';
+import { EmptyRow, LoadingRows } from '@/components/table-states';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { NativeSelect } from '@/components/ui/native-select';
-import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { Textarea } from '@/components/ui/textarea';
 import { formatDateTime, formatRelative } from '@/lib/format';
@@ -126,11 +126,7 @@ function EventsPage() {
             </TableHeader>
             <TableBody>
               {!events.data ? (
-                <TableRow>
-                  <TableCell colSpan={7}>
-                    <Skeleton className="h-24 w-full" />
-                  </TableCell>
-                </TableRow>
+                <LoadingRows columns={7} rows={1} height="h-24" />
               ) : (
                 events.data.items.map((event) => (
                   <TableRow key={event.id} className="h-11">
@@ -147,11 +143,7 @@ function EventsPage() {
                 ))
               )}
               {events.data?.items.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={7} className="h-20 text-center text-muted-foreground">
-                    No events yet. Publish one above or with POST /v2/events.
-                  </TableCell>
-                </TableRow>
+                <EmptyRow columns={7}>No events yet. Publish one above or with POST /v2/events.</EmptyRow>
               )}
             </TableBody>
           </Table>

@@ -10,13 +10,13 @@ import { RequireCapability } from '@/components/app-shell';
 import { CopyButton } from '@/components/copy-button';
 import { Field } from '@/components/field';
 import { PageHeader, QueryError } from '@/components/page';
+import { EmptyRow, LoadingRows } from '@/components/table-states';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '@/components/ui/dialog';
 import { Input } from '@/components/ui/input';
 import { NativeSelect } from '@/components/ui/native-select';
-import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatDateTime, formatRelative } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
@@ -104,9 +104,9 @@ function TokensPage() {
             <TableHeader>
               <TableRow>
                 <TableHead>Name</TableHead>
-                <TableHead>Token</TableHead>
+                <TableHead className="hidden sm:table-cell">Token</TableHead>
                 <TableHead>Scope</TableHead>
-                <TableHead>Created</TableHead>
+                <TableHead className="hidden sm:table-cell">Created</TableHead>
                 <TableHead>Last used</TableHead>
                 <TableHead>
                   <span className="sr-only">Actions</span>
@@ -115,22 +115,18 @@ function TokensPage() {
             </TableHeader>
             <TableBody>
               {!tokens.data ? (
-                <TableRow>
-                  <TableCell colSpan={6}>
-                    <Skeleton className="h-6 w-full" />
-                  </TableCell>
-                </TableRow>
+                <LoadingRows columns={6} />
               ) : (
                 tokens.data.map((token) => (
                   <TableRow key={token.id} className="h-12">
                     <TableCell className="font-medium">{token.name}</TableCell>
-                    <TableCell className="font-mono text-xs">{token.prefix}…</TableCell>
+                    <TableCell className="hidden font-mono text-xs sm:table-cell">{token.prefix}…</TableCell>
                     <TableCell>
                       <Badge variant={token.scope === 'FULL' ? 'secondary' : 'outline'}>
                         {token.scope === 'FULL' ? 'Full' : 'Read only'}
                       </Badge>
                     </TableCell>
-                    <TableCell title={formatDateTime(token.createdAt)}>
+                    <TableCell className="hidden sm:table-cell" title={formatDateTime(token.createdAt)}>
                       {formatRelative(token.createdAt)}
                     </TableCell>
                     <TableCell title={formatDateTime(token.lastUsedAt)}>
@@ -155,13 +151,7 @@ function TokensPage() {
                   </TableRow>
                 ))
               )}
-              {tokens.data?.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={6} className="h-20 text-center text-muted-foreground">
-                    No tokens. Create one above.
-                  </TableCell>
-                </TableRow>
-              )}
+              {tokens.data?.length === 0 && <EmptyRow columns={6}>No tokens. Create one above.</EmptyRow>}
             </TableBody>
           </Table>
         </div>

@@ -8,11 +8,11 @@ import { useState } from 'react';
 import { PageHeader, QueryError } from '@/components/page';
 import { Pagination } from '@/components/pagination';
 import { DispatchStatusBadge, WebhookStateBadge } from '@/components/status';
+import { EmptyRow, LoadingRows } from '@/components/table-states';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
-import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatPercent, formatRelative } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
@@ -124,59 +124,50 @@ export function WebhooksTable() {
               </TableRow>
             </TableHeader>
             <TableBody>
-              {!webhooks.data
-                ? Array.from({ length: 5 }, (_, index) => (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: placeholders have no identity
-                    <TableRow key={index}>
-                      <TableCell colSpan={5}>
-                        <Skeleton className="h-6 w-full" />
-                      </TableCell>
-                    </TableRow>
-                  ))
-                : webhooks.data.items.map((webhook) => (
-                    <TableRow key={webhook.id} className="h-12">
-                      <TableCell className="max-w-[12rem] sm:max-w-[22rem]">
-                        <Link
-                          href={`/webhooks/${webhook.id}`}
-                          className="block truncate font-medium underline-offset-4 hover:underline"
-                        >
-                          {webhook.requestUrl}
-                        </Link>
-                        {webhook.description && (
-                          <span className="block truncate text-xs text-muted-foreground">
-                            {webhook.description}
+              {!webhooks.data ? (
+                <LoadingRows columns={5} rows={5} />
+              ) : (
+                webhooks.data.items.map((webhook) => (
+                  <TableRow key={webhook.id} className="h-12">
+                    <TableCell className="max-w-[12rem] sm:max-w-[22rem]">
+                      <Link
+                        href={`/webhooks/${webhook.id}`}
+                        className="block truncate font-medium underline-offset-4 hover:underline"
+                      >
+                        {webhook.requestUrl}
+                      </Link>
+                      {webhook.description && (
+                        <span className="block truncate text-xs text-muted-foreground">
+                          {webhook.description}
+                        </span>
+                      )}
+                    </TableCell>
+                    <TableCell className="hidden max-w-[16rem] truncate text-muted-foreground md:table-cell">
+                      {webhook.eventTypes.join(', ')}
+                    </TableCell>
+                    <TableCell>
+                      <WebhookStateBadge state={webhook.state} />
+                    </TableCell>
+                    <TableCell className="whitespace-nowrap">
+                      {webhook.lastDispatch ? (
+                        <span className="flex items-center gap-2">
+                          <DispatchStatusBadge status={webhook.lastDispatch.status} />
+                          <span className="hidden text-xs text-muted-foreground sm:inline">
+                            {formatRelative(webhook.lastDispatch.finishedAt)}
                           </span>
-                        )}
-                      </TableCell>
-                      <TableCell className="hidden max-w-[16rem] truncate text-muted-foreground md:table-cell">
-                        {webhook.eventTypes.join(', ')}
-                      </TableCell>
-                      <TableCell>
-                        <WebhookStateBadge state={webhook.state} />
-                      </TableCell>
-                      <TableCell className="whitespace-nowrap">
-                        {webhook.lastDispatch ? (
-                          <span className="flex items-center gap-2">
-                            <DispatchStatusBadge status={webhook.lastDispatch.status} />
-                            <span className="hidden text-xs text-muted-foreground sm:inline">
-                              {formatRelative(webhook.lastDispatch.finishedAt)}
-                            </span>
-                          </span>
-                        ) : (
-                          <span className="text-muted-foreground">Never</span>
-                        )}
-                      </TableCell>
-                      <TableCell className="text-right tabular-nums">
-                        {formatPercent(webhook.successRate24h)}
-                      </TableCell>
-                    </TableRow>
-                  ))}
+                        </span>
+                      ) : (
+                        <span className="text-muted-foreground">Never</span>
+                      )}
+                    </TableCell>
+                    <TableCell className="text-right tabular-nums">
+                      {formatPercent(webhook.successRate24h)}
+                    </TableCell>
+                  </TableRow>
+                ))
+              )}
               {webhooks.data?.items.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={5} className="h-24 text-center text-muted-foreground">
-                    No webhook matches these filters.
-                  </TableCell>
-                </TableRow>
+                <EmptyRow columns={5}>No webhook matches these filters.</EmptyRow>
               )}
             </TableBody>
           </Table>

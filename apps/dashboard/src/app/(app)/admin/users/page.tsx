@@ -16,6 +16,7 @@ import { RequireCapability } from '@/components/app-shell';
 import { Field } from '@/components/field';
 import { PageHeader, QueryError } from '@/components/page';
 import { useSession } from '@/components/session';
+import { LoadingRows } from '@/components/table-states';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
@@ -23,7 +24,6 @@ import { Checkbox } from '@/components/ui/checkbox';
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '@/components/ui/dialog';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
-import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatRelative } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
@@ -166,11 +166,7 @@ function UsersPage() {
             </TableHeader>
             <TableBody>
               {!users.data ? (
-                <TableRow>
-                  <TableCell colSpan={5}>
-                    <Skeleton className="h-6 w-full" />
-                  </TableCell>
-                </TableRow>
+                <LoadingRows columns={5} />
               ) : (
                 users.data.map((user) => (
                   <TableRow key={user.id} className="h-12">

@@ -173,7 +173,7 @@ export default function DispatchDetailPage() {
                     .map(([name, value]) => `${name}: ${value}`)
                     .join('\n')}
                 </CodeBlock>
-                <CodeBlock label="Request body" className="max-h-80">
+                <CodeBlock label="Request body" className="max-h-80 break-all whitespace-pre-wrap">
                   {request.data.body}
                 </CodeBlock>
               </>
