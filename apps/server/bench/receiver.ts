@@ -35,7 +35,9 @@ const server = createServer((request, response) => {
     received++;
     if (firstAt === 0) firstAt = now;
     lastAt = now;
-    const id = String(request.headers['x-apify-webhook-dispatch-id'] ?? request.headers['x-dispatch-id'] ?? '');
+    const id = String(
+      request.headers['x-apify-webhook-dispatch-id'] ?? request.headers['x-dispatch-id'] ?? '',
+    );
     if (id) {
       if (seen.has(id)) duplicates++;
       else seen.add(id);

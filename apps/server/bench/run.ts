@@ -10,8 +10,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, freemem, platform, release, tmpdir, totalmem } from 'node:os';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { cpus, freemem, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -39,7 +39,11 @@ const log = (message: string) =>
   process.stdout.write(`[bench ${((Date.now() - STARTED) / 1000).toFixed(0).padStart(4)}s] ${message}\n`);
 
 // ---------------------------------------------------------------- processes, cleaned up on exit
-type Proc = { child: ChildProcess; lines: string[]; waitFor(pattern: RegExp, timeoutMs?: number): Promise<string> };
+type Proc = {
+  child: ChildProcess;
+  lines: string[];
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+};
 const running = new Set<ChildProcess>();
 const cleanups: Array<() => void> = [];
 
@@ -165,15 +169,29 @@ async function createDatabase(serverUrl: string, prefix: string): Promise<{ url:
   const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
   pool.on('error', () => {});
   cleanups.push(() => {
-    execFileSync('psql', [serverUrl, '-qc', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`], { stdio: 'ignore' });
+    execFileSync('psql', [serverUrl, '-qc', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`], {
+      stdio: 'ignore',
+    });
   });
   return { url: url.toString(), pool };
 }
 
 // ---------------------------------------------------------------- receiver and load
-type ReceiverStats = { received: number; duplicates: number; distinct: number; latencies: number[]; firstAt: number; lastAt: number };
+type ReceiverStats = {
+  received: number;
+  duplicates: number;
+  distinct: number;
+  latencies: number[];
+  firstAt: number;
+  lastAt: number;
+};
 
-async function startReceiver(): Promise<{ proc: Proc; url: string; stats(): Promise<ReceiverStats>; reset(): Promise<void> }> {
+async function startReceiver(): Promise<{
+  proc: Proc;
+  url: string;
+  stats(): Promise<ReceiverStats>;
+  reset(): Promise<void>;
+}> {
   const proc = startNode(['bench/receiver.ts'], {});
   const port = Number(/listening (\d+)/.exec(await proc.waitFor(/listening \d+/))?.[1]);
   const url = `http://127.0.0.1:${port}`;
@@ -181,14 +199,21 @@ async function startReceiver(): Promise<{ proc: Proc; url: string; stats(): Prom
   return {
     proc,
     url,
-    stats: async () => (await (await client.request({ method: 'GET', path: '/' })).body.json()) as ReceiverStats,
+    stats: async () =>
+      (await (await client.request({ method: 'GET', path: '/' })).body.json()) as ReceiverStats,
     reset: async () => {
       await (await client.request({ method: 'POST', path: '/reset' })).body.dump();
     },
   };
 }
 
-type LoadResult = { ok: number; errors5xx: number; otherErrors: number; latencies: number[]; elapsedMs: number };
+type LoadResult = {
+  ok: number;
+  errors5xx: number;
+  otherErrors: number;
+  latencies: number[];
+  elapsedMs: number;
+};
 
 /** `concurrency` loops calling `call` until `durationMs` or `maxCalls` is reached. */
 async function closedLoop(args: {
@@ -224,7 +249,11 @@ async function closedLoop(args: {
 }
 
 /** Calls at a fixed rate (open loop), at most 1,000 in flight. */
-async function openLoop(args: { ratePerSec: number; durationMs: number; call: () => Promise<number> }): Promise<LoadResult> {
+async function openLoop(args: {
+  ratePerSec: number;
+  durationMs: number;
+  call: () => Promise<number>;
+}): Promise<LoadResult> {
   const result: LoadResult = { ok: 0, errors5xx: 0, otherErrors: 0, latencies: [], elapsedMs: 0 };
   const start = performance.now();
   const total = Math.floor((args.ratePerSec * args.durationMs) / 1000);
@@ -268,7 +297,11 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 50): Promise<boolean> {
+async function waitUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 50,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return true;
@@ -328,7 +361,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startRicochet(flags: string[], env: Record<string, string>): Promise<{ proc: Proc; baseUrl: string }> {
+async function startRicochet(
+  flags: string[],
+  env: Record<string, string>,
+): Promise<{ proc: Proc; baseUrl: string }> {
   const port = await freePort();
   const proc = startNode(['src/main.ts', ...flags], { ...RICOCHET_ENV, PORT: String(port), ...env });
   if (flags.includes('--worker')) return { proc, baseUrl: '' };
@@ -364,7 +400,10 @@ async function waitForListeners(pool: pg.Pool, count: number): Promise<void> {
 
 /** A user with the bench token and `fanout` webhooks to the receiver, in an emptied database. */
 async function resetRicochet(pool: pg.Pool, receiverUrl: string, fanout: number): Promise<void> {
-  await truncate(pool, 'TRUNCATE "User", "Webhook", "Event", "Dispatch", "DispatchCall", "WebhookSecret", "ApiToken" CASCADE');
+  await truncate(
+    pool,
+    'TRUNCATE "User", "Webhook", "Event", "Dispatch", "DispatchCall", "WebhookSecret", "ApiToken" CASCADE',
+  );
   await pool.query(`INSERT INTO "User" ("id", "username", "isAdmin") VALUES ('benchUser', 'bench', true)`);
   await pool.query(
     `INSERT INTO "ApiToken" ("id", "userId", "name", "scope", "tokenHash", "prefix")
@@ -471,9 +510,12 @@ function record(key: string, value: number): void {
 function summary(key: string, digits = 0): string {
   const values = (results.get(key) ?? []).filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
   if (values.length === 0) return 'n/a';
-  const fmt = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const fmt = (value: number) =>
+    value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const median = values[Math.floor(values.length / 2)] as number;
-  return values.length === 1 ? fmt(median) : `${fmt(median)} (${fmt(values[0] as number)}–${fmt(values.at(-1) as number)})`;
+  return values.length === 1
+    ? fmt(median)
+    : `${fmt(median)} (${fmt(values[0] as number)}–${fmt(values.at(-1) as number)})`;
 }
 function median(key: string): number {
   const values = (results.get(key) ?? []).filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
@@ -487,7 +529,11 @@ function ratio(a: string, b: string): string {
 // ---------------------------------------------------------------- the scenarios
 async function ceilings(receiver: { url: string }, pgUrl: string, rep: number): Promise<void> {
   const sender = poster(receiver.url, 100, '/c1');
-  const c1 = await closedLoop({ concurrency: 100, durationMs: 3_000, call: () => sender.post(publishBody()) });
+  const c1 = await closedLoop({
+    concurrency: 100,
+    durationMs: 3_000,
+    call: () => sender.post(publishBody()),
+  });
   await sender.close();
   record('C1 undici POST/s', (c1.ok / c1.elapsedMs) * 1000);
 
@@ -515,16 +561,24 @@ async function ceilings(receiver: { url: string }, pgUrl: string, rep: number): 
   record('C2 PostgreSQL insert+update tx/s (10 connections)', (c2.ok / c2.elapsedMs) * 1000);
 }
 
-async function drains(pg_: { ricochet: { url: string; pool: pg.Pool }; c3: { url: string; pool: pg.Pool } }, receiverUrl: string): Promise<void> {
+async function drains(
+  pg_: { ricochet: { url: string; pool: pg.Pool }; c3: { url: string; pool: pg.Pool } },
+  receiverUrl: string,
+): Promise<void> {
   for (const workers of SIZE.workerCounts) {
     for (const system of ['ricochet', 'c3'] as const) {
       const db = pg_[system];
       const procs =
         system === 'ricochet'
           ? await Promise.all(
-              Array.from({ length: workers }, async () => (await startRicochet(['--worker'], { DATABASE_URL: db.url})).proc),
+              Array.from(
+                { length: workers },
+                async () => (await startRicochet(['--worker'], { DATABASE_URL: db.url })).proc,
+              ),
             )
-          : Array.from({ length: workers }, () => startNode(['bench/minimal-pipeline.ts', '--worker'], { DATABASE_URL: db.url }));
+          : Array.from({ length: workers }, () =>
+              startNode(['bench/minimal-pipeline.ts', '--worker'], { DATABASE_URL: db.url }),
+            );
       await waitForListeners(db.pool, workers);
       for (const fanout of [1, 10]) {
         const events = fanout === 1 ? SIZE.backlogEvents : Math.floor(SIZE.backlogEvents / 5);
@@ -558,18 +612,24 @@ async function publishing(
           })();
     const client = poster(api.baseUrl, 32, system === 'ricochet' ? '/v2/events' : '/events', TOKEN);
     const reset = (fanout: number) =>
-      system === 'ricochet' ? resetRicochet(db.pool, receiver.url, fanout) : resetC3(db.pool, receiver.url, fanout);
+      system === 'ricochet'
+        ? resetRicochet(db.pool, receiver.url, fanout)
+        : resetC3(db.pool, receiver.url, fanout);
 
     // Publishing alone, fan-out 1.
     await reset(1);
-    const alone = await closedLoop({ concurrency: 32, durationMs: SIZE.windowMs, call: () => client.post(publishBody()) });
+    const alone = await closedLoop({
+      concurrency: 32,
+      durationMs: SIZE.windowMs,
+      call: () => client.post(publishBody()),
+    });
     record(`publish alone ${system}`, (alone.ok / alone.elapsedMs) * 1000);
     record(`publish alone 5xx ${system}`, alone.errors5xx);
 
     // Publishing and delivering at once, one worker.
     const worker =
       system === 'ricochet'
-        ? (await startRicochet(['--worker'], { DATABASE_URL: db.url})).proc
+        ? (await startRicochet(['--worker'], { DATABASE_URL: db.url })).proc
         : startNode(['bench/minimal-pipeline.ts', '--worker'], { DATABASE_URL: db.url });
     await waitForListeners(db.pool, 1);
     for (const fanout of [1, 10]) {
@@ -577,9 +637,16 @@ async function publishing(
       const doneSql = system === 'ricochet' ? RICOCHET_DONE : C3_DONE;
       const before = await countRows(db.pool, doneSql);
       const t0 = performance.now();
-      const load = await closedLoop({ concurrency: 32, durationMs: SIZE.windowMs, call: () => client.post(publishBody()) });
+      const load = await closedLoop({
+        concurrency: 32,
+        durationMs: SIZE.windowMs,
+        call: () => client.post(publishBody()),
+      });
       const delivered = (await countRows(db.pool, doneSql)) - before;
-      record(`publish+deliver fo${fanout} deliveries/s ${system}`, (delivered / (performance.now() - t0)) * 1000);
+      record(
+        `publish+deliver fo${fanout} deliveries/s ${system}`,
+        (delivered / (performance.now() - t0)) * 1000,
+      );
       record(`publish+deliver fo${fanout} events/s ${system}`, (load.ok / load.elapsedMs) * 1000);
       record(`publish+deliver fo${fanout} 5xx ${system}`, load.errors5xx);
     }
@@ -587,7 +654,11 @@ async function publishing(
     // Publish -> receipt at a steady 100 events/s, fan-out 1.
     await reset(1);
     await receiver.reset();
-    const steady = await openLoop({ ratePerSec: 100, durationMs: SIZE.latencyMs, call: () => client.post(publishBody()) });
+    const steady = await openLoop({
+      ratePerSec: 100,
+      durationMs: SIZE.latencyMs,
+      call: () => client.post(publishBody()),
+    });
     await waitUntil(async () => (await receiver.stats()).received >= steady.ok, 30_000);
     const { latencies } = await receiver.stats();
     for (const p of [50, 90, 99]) record(`latency p${p} ms ${system}`, percentile(latencies, p));
@@ -613,7 +684,11 @@ async function ricochetApiFigures(db: { url: string; pool: pg.Pool }, receiverUr
 
   // GET /v2/webhooks/:id with 64 connections (the webhook has 1,000 dispatches behind its stats).
   await ricochetBacklog(db.pool, 1);
-  const get = await closedLoop({ concurrency: 64, durationMs: SIZE.windowMs, call: () => client.get('/v2/webhooks/benchWebhook1') });
+  const get = await closedLoop({
+    concurrency: 64,
+    durationMs: SIZE.windowMs,
+    call: () => client.get('/v2/webhooks/benchWebhook1'),
+  });
   record('GET webhook req/s', (get.ok / get.elapsedMs) * 1000);
   record('GET webhook p99 ms', percentile(get.latencies, 99));
   record('GET webhook non-2xx', get.errors5xx + get.otherErrors);
@@ -621,7 +696,11 @@ async function ricochetApiFigures(db: { url: string; pool: pg.Pool }, receiverUr
   await stop(api.proc);
 }
 
-async function pglite(receiver: { url: string; stats(): Promise<ReceiverStats>; reset(): Promise<void> }): Promise<void> {
+async function pglite(receiver: {
+  url: string;
+  stats(): Promise<ReceiverStats>;
+  reset(): Promise<void>;
+}): Promise<void> {
   // C2 on an in-process PGlite (one connection: transactions run one after another).
   const memory = await PGlite.create();
   await memory.exec('CREATE TABLE c2 (id bigint PRIMARY KEY, v int, at timestamptz)');
@@ -644,7 +723,7 @@ async function pglite(receiver: { url: string; stats(): Promise<ReceiverStats>; 
   // `pnpm start`: API and worker in one process on the embedded database.
   const dataDir = mkdtempSync(join(tmpdir(), 'ricochet-bench-pglite-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const server = await startRicochet([], { RICOCHET_DATA_DIR: dataDir, RICOCHET_ADMIN_TOKEN: TOKEN});
+  const server = await startRicochet([], { RICOCHET_DATA_DIR: dataDir, RICOCHET_ADMIN_TOKEN: TOKEN });
   const client = poster(server.baseUrl, 32, '/v2/events', TOKEN);
   const hook = await new HttpPool(server.baseUrl).request({
     method: 'POST',
@@ -664,21 +743,37 @@ async function pglite(receiver: { url: string; stats(): Promise<ReceiverStats>; 
   record('PGlite publish events/s (while delivering)', (load.ok / load.elapsedMs) * 1000);
   const all = await waitUntil(async () => (await receiver.stats()).received >= load.ok, 120_000);
   const stats = await receiver.stats();
-  record('PGlite deliveries/s (publish + deliver, one process)', all ? (stats.received / (stats.lastAt - t0)) * 1000 : Number.NaN);
+  record(
+    'PGlite deliveries/s (publish + deliver, one process)',
+    all ? (stats.received / (stats.lastAt - t0)) * 1000 : Number.NaN,
+  );
   await client.close();
   await stop(server.proc);
 }
 
 /** 200 publishers for a while with two workers: no 5xx, everything accepted is delivered. */
-async function crowd(db: { url: string; pool: pg.Pool }, receiver: { url: string; stats(): Promise<ReceiverStats>; reset(): Promise<void> }) {
+async function crowd(
+  db: { url: string; pool: pg.Pool },
+  receiver: { url: string; stats(): Promise<ReceiverStats>; reset(): Promise<void> },
+) {
   await resetRicochet(db.pool, receiver.url, 1);
   await receiver.reset();
   const api = await startRicochet(['--api'], { DATABASE_URL: db.url });
-  const workers = await Promise.all([0, 1].map(async () => (await startRicochet(['--worker'], { DATABASE_URL: db.url })).proc));
+  const workers = await Promise.all(
+    [0, 1].map(async () => (await startRicochet(['--worker'], { DATABASE_URL: db.url })).proc),
+  );
   await waitForListeners(db.pool, 2);
   const client = poster(api.baseUrl, 200, '/v2/events', TOKEN);
-  const load = await closedLoop({ concurrency: 200, durationMs: SIZE.crowdMs, call: () => client.post(publishBody()) });
-  const delivered = await waitUntil(async () => (await countRows(db.pool, RICOCHET_DONE)) >= load.ok, 180_000, 200);
+  const load = await closedLoop({
+    concurrency: 200,
+    durationMs: SIZE.crowdMs,
+    call: () => client.post(publishBody()),
+  });
+  const delivered = await waitUntil(
+    async () => (await countRows(db.pool, RICOCHET_DONE)) >= load.ok,
+    180_000,
+    200,
+  );
   record('crowd accepted', load.ok);
   record('crowd 5xx', load.errors5xx);
   record('crowd other errors', load.otherErrors);
@@ -689,13 +784,18 @@ async function crowd(db: { url: string; pool: pg.Pool }, receiver: { url: string
 }
 
 /** 5,000 dispatches with three workers; then again with a worker SIGKILLed every 2 s. */
-async function duplicates(db: { url: string; pool: pg.Pool }, receiver: { url: string; stats(): Promise<ReceiverStats>; reset(): Promise<void> }) {
+async function duplicates(
+  db: { url: string; pool: pg.Pool },
+  receiver: { url: string; stats(): Promise<ReceiverStats>; reset(): Promise<void> },
+) {
   for (const kill of [false, true]) {
     await resetRicochet(db.pool, receiver.url, 10);
     await receiver.reset();
     // A short lease so that a killed worker's claims come back within the run.
     const env = { DATABASE_URL: db.url, DELIVERY_LEASE_MS: '3000', DELIVERY_POLL_INTERVAL_MS: '500' };
-    const workers = await Promise.all([0, 1, 2].map(async () => (await startRicochet(['--worker'], env)).proc));
+    const workers = await Promise.all(
+      [0, 1, 2].map(async () => (await startRicochet(['--worker'], env)).proc),
+    );
     await waitForListeners(db.pool, 3);
     const total = await ricochetBacklog(db.pool, 500);
     let kills = 0;
@@ -729,7 +829,11 @@ async function rssRun(db: { url: string; pool: pg.Pool }, receiverUrl: string): 
   await waitForListeners(db.pool, 1);
   const client = poster(api.baseUrl, 64, '/v2/events', TOKEN);
   log(`RSS run: ${half} events/s for ${SIZE.rssMs / 1000} s`);
-  const load = await openLoop({ ratePerSec: half, durationMs: SIZE.rssMs, call: () => client.post(publishBody()) });
+  const load = await openLoop({
+    ratePerSec: half,
+    durationMs: SIZE.rssMs,
+    call: () => client.post(publishBody()),
+  });
   const rss = (pid: number | undefined) =>
     Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
   record('RSS run rate events/s', half);
@@ -744,7 +848,8 @@ async function rssRun(db: { url: string; pool: pg.Pool }, receiverUrl: string): 
 function versions(): Record<string, string> {
   const pkg = (name: string) => {
     try {
-      return JSON.parse(readFileSync(join(SERVER_DIR, 'node_modules', name, 'package.json'), 'utf8')).version as string;
+      return JSON.parse(readFileSync(join(SERVER_DIR, 'node_modules', name, 'package.json'), 'utf8'))
+        .version as string;
     } catch {
       return '?';
     }
@@ -792,7 +897,11 @@ function writeReport(meta: { postgres: string; command: string; busy: string; mi
     '| --- | --- | --- | --- |',
     ...SIZE.workerCounts.flatMap((workers) =>
       [1, 10].map((fanout) =>
-        row(`drain, fan-out ${fanout}, ${workers} worker${workers > 1 ? 's' : ''}`, `drain fo${fanout} w${workers} ricochet`, `drain fo${fanout} w${workers} c3`),
+        row(
+          `drain, fan-out ${fanout}, ${workers} worker${workers > 1 ? 's' : ''}`,
+          `drain fo${fanout} w${workers} ricochet`,
+          `drain fo${fanout} w${workers} c3`,
+        ),
       ),
     ),
     ...[1, 10].map((fanout) =>
@@ -814,12 +923,29 @@ function writeReport(meta: { postgres: string; command: string; busy: string; mi
     '',
     '| workload | Ricochet | C3 (bare node:http + pg) | ratio |',
     '| --- | --- | --- | --- |',
-    row('publish alone, fan-out 1, 32 concurrent publishers (events/s)', 'publish alone ricochet', 'publish alone c3'),
+    row(
+      'publish alone, fan-out 1, 32 concurrent publishers (events/s)',
+      'publish alone ricochet',
+      'publish alone c3',
+    ),
     row('… 5xx answers', 'publish alone 5xx ricochet', 'publish alone 5xx c3'),
-    row('publish + deliver fan-out 1: 5xx answers', 'publish+deliver fo1 5xx ricochet', 'publish+deliver fo1 5xx c3'),
-    row('publish + deliver fan-out 10: 5xx answers', 'publish+deliver fo10 5xx ricochet', 'publish+deliver fo10 5xx c3'),
+    row(
+      'publish + deliver fan-out 1: 5xx answers',
+      'publish+deliver fo1 5xx ricochet',
+      'publish+deliver fo1 5xx c3',
+    ),
+    row(
+      'publish + deliver fan-out 10: 5xx answers',
+      'publish+deliver fo10 5xx ricochet',
+      'publish+deliver fo10 5xx c3',
+    ),
     ...[50, 90, 99].map((p) =>
-      row(`publish → receipt at 100 events/s, fan-out 1, 1 worker: p${p} (ms)`, `latency p${p} ms ricochet`, `latency p${p} ms c3`, 1),
+      row(
+        `publish → receipt at 100 events/s, fan-out 1, 1 worker: p${p} (ms)`,
+        `latency p${p} ms ricochet`,
+        `latency p${p} ms c3`,
+        1,
+      ),
     ),
     '',
     '| Ricochet API | figure |',
@@ -861,7 +987,10 @@ function writeReport(meta: { postgres: string; command: string; busy: string; mi
     '## All figures (every repetition)',
     '',
     '```',
-    ...[...results.entries()].map(([key, values]) => `${key}: ${values.map((value) => (Number.isFinite(value) ? value.toFixed(1) : String(value))).join(', ')}`),
+    ...[...results.entries()].map(
+      ([key, values]) =>
+        `${key}: ${values.map((value) => (Number.isFinite(value) ? value.toFixed(1) : String(value))).join(', ')}`,
+    ),
     '```',
     '',
   ];
@@ -873,7 +1002,9 @@ async function main(): Promise<void> {
   const serverUrl = await ensurePostgres();
   const versionClient = new pg.Client({ connectionString: serverUrl });
   await versionClient.connect();
-  const postgres = String((await versionClient.query('SHOW server_version')).rows[0].server_version).split(' ')[0];
+  const postgres = String((await versionClient.query('SHOW server_version')).rows[0].server_version).split(
+    ' ',
+  )[0];
   await versionClient.end();
 
   const ricochet = await createDatabase(serverUrl, 'ricochet_bench');

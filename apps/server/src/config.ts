@@ -56,6 +56,14 @@ export const ConfigSchema = z.object({
   OUTBOUND_ALLOW_PRIVATE: FlagSchema.default(false),
   /** Sent as X-Apify-Request-Origin on every delivery. */
   RICOCHET_REQUEST_ORIGIN: z.string().min(1).default('RICOCHET'),
+  /** Branding of the dashboard and the customer portal (a portal session may override each field). */
+  RICOCHET_BRAND_NAME: z.string().trim().min(1).max(60).default('Ricochet'),
+  RICOCHET_BRAND_LOGO_URL: z.url({ protocol: /^https?$/ }).optional(),
+  RICOCHET_BRAND_ACCENT_COLOR: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, 'must be a hex colour like #4f46e5')
+    .optional(),
+  RICOCHET_BRAND_THEME: z.enum(['light', 'dark', 'system']).default('system'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.output<typeof ConfigSchema>;

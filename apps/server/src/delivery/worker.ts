@@ -98,7 +98,10 @@ const RECORD_RETRY_MAX_MS = 2_000;
 export class DeliveryWorker {
   readonly workerId: string;
   /** Claims sent or being recorded, by dispatch id, with the local deadline of their lease. */
-  private readonly inFlight = new Map<string, { attempt: number; leaseDeadline: number; work: Promise<void> }>();
+  private readonly inFlight = new Map<
+    string,
+    { attempt: number; leaseDeadline: number; work: Promise<void> }
+  >();
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -337,7 +340,8 @@ export class DeliveryWorker {
     const status = result.responseStatus;
     if (status !== null && status >= 200 && status < 300) return 'succeeded';
     const retriesUsed = claim.attempt - claim.roundStartAttempt - 1;
-    const giveUp = status === 410 || claim.webhook.doNotRetry || retriesUsed >= this.deps.settings.retry.maxRetries;
+    const giveUp =
+      status === 410 || claim.webhook.doNotRetry || retriesUsed >= this.deps.settings.retry.maxRetries;
     return giveUp ? 'failed' : 'retrying';
   }
 
@@ -464,7 +468,8 @@ export class DeliveryWorker {
       (entry) => movedIds.has(entry.claim.id) && entry.outcome === 'failed' && entry.claim.eventId !== null,
     );
     const gone = batch.filter(
-      (entry) => movedIds.has(entry.claim.id) && entry.outcome === 'failed' && entry.result.responseStatus === 410,
+      (entry) =>
+        movedIds.has(entry.claim.id) && entry.outcome === 'failed' && entry.result.responseStatus === 410,
     );
     if (failedHere.length > 0 || gone.length > 0) {
       await stopWebhooksAfterFailures(prisma, {

@@ -1,7 +1,7 @@
 import type { Event, PublishEventInputSchema } from '@ricochet/schema';
 import type { z } from 'zod';
-import { type Event as EventRow, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { sqlFor } from '../db/sql.ts';
+import { type Event as EventRow, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId } from './ids.ts';

@@ -7,8 +7,8 @@ import {
   type SessionInfo,
   type TokenScope,
 } from '@ricochet/schema';
-import type { ApiToken as ApiTokenRow, PrismaClient } from '../generated/prisma/client.ts';
 import { sqlFor } from '../db/sql.ts';
+import type { ApiToken as ApiTokenRow, PrismaClient } from '../generated/prisma/client.ts';
 import { recordNotFound } from './errors.ts';
 import { newApiToken, newRecordId } from './ids.ts';
 

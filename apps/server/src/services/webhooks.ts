@@ -10,8 +10,8 @@ import type {
   WebhookSecrets,
 } from '@ricochet/schema';
 import type { z } from 'zod';
-import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
 import { sqlFor } from '../db/sql.ts';
+import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
 import { recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId, newWebhookSecret } from './ids.ts';

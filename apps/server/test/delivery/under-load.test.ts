@@ -70,7 +70,8 @@ describe('recording under load', () => {
     const first = delivery.worker().runOnce();
     await receiver.waitFor(1);
     // The first worker's lease lapses (as if it stalled for longer than the lease).
-    await api.prisma.$executeRaw`UPDATE "Dispatch" SET "leaseExpiresAt" = timezone('UTC', now()) - interval '1 second'`;
+    await api.prisma
+      .$executeRaw`UPDATE "Dispatch" SET "leaseExpiresAt" = timezone('UTC', now()) - interval '1 second'`;
     expect(await delivery.worker().runOnce()).toBe(1);
     const afterSecond = await api.prisma.dispatch.findFirstOrThrow();
     expect(afterSecond).toMatchObject({ status: 'SUCCEEDED', attemptCount: 2, leasedBy: null });
@@ -103,7 +104,9 @@ describe('publishing under load', () => {
     const webhook = await delivery.webhook();
     const responses = await Promise.all(
       Array.from({ length: 200 }, (_, index) =>
-        api.request('POST', '/v2/events', { body: { ...RUN_EVENT, eventData: { ...RUN_EVENT.eventData, index } } }),
+        api.request('POST', '/v2/events', {
+          body: { ...RUN_EVENT, eventData: { ...RUN_EVENT.eventData, index } },
+        }),
       ),
     );
     expect(responses.map((response) => response.statusCode)).toEqual(Array(200).fill(201));
@@ -194,8 +197,9 @@ describe('modifiedAt', () => {
     await worker.runOnce();
     expect(await modifiedAt()).toBe(created.modifiedAt);
 
-    const put = (await api.request('PUT', `/v2/webhooks/${created.id}`, { body: { description: 'x' } })).json()
-      .data;
+    const put = (
+      await api.request('PUT', `/v2/webhooks/${created.id}`, { body: { description: 'x' } })
+    ).json().data;
     expect(put.modifiedAt > created.modifiedAt).toBe(true);
     expect(await modifiedAt()).toBe(put.modifiedAt);
 
@@ -207,8 +211,9 @@ describe('modifiedAt', () => {
     expect(stopped.state).toBe('TOO_MANY_ERRORS');
     expect(stopped.modifiedAt > put.modifiedAt).toBe(true);
 
-    const resumed = (await api.request('PUT', `/v2/webhooks/${created.id}`, { body: { state: 'ACTIVE' } })).json()
-      .data;
+    const resumed = (
+      await api.request('PUT', `/v2/webhooks/${created.id}`, { body: { state: 'ACTIVE' } })
+    ).json().data;
     expect(resumed.modifiedAt > stopped.modifiedAt).toBe(true);
     receiver.queue(respond(410));
     await delivery.publish(RUN_EVENT);
