@@ -1,12 +1,13 @@
 'use client';
 
-import { CSRF_HEADER } from '@ricochet/schema';
+import { CSRF_HEADER, SESSION_HEADER } from '@ricochet/schema';
 import type { AppRouter } from '@ricochet/server/trpc';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
+import { portalSessionToken } from './portal';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
@@ -44,7 +45,15 @@ export function TrpcReactProvider({ children }: { children: React.ReactNode }) {
   const [queryClient] = useState(makeQueryClient);
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: '/trpc', headers: () => ({ [CSRF_HEADER]: csrfToken }) })],
+      links: [
+        httpBatchLink({
+          url: '/trpc',
+          headers: () => {
+            const portalToken = portalSessionToken();
+            return { [CSRF_HEADER]: csrfToken, ...(portalToken && { [SESSION_HEADER]: portalToken }) };
+          },
+        }),
+      ],
     }),
   );
   return (
