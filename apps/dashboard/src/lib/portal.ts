@@ -11,12 +11,15 @@ function storage(): Storage | null {
   try {
     return typeof window === 'undefined' ? null : window.sessionStorage;
   } catch {
-    // Storage can be blocked outright (some privacy settings); the portal then lasts one page view.
+    // A browser that blocks third-party cookies may deny a third-party frame any storage at all
+    // (Chromium does): the session then lives in memory, through every page change made inside the
+    // portal, until the frame is reloaded (then the team's app makes a new link).
     return null;
   }
 }
 
 let memoryToken: string | null = null;
+let memoryParentOrigin: string | null = null;
 
 export function portalSessionToken(): string | null {
   return storage()?.getItem(TOKEN_KEY) ?? memoryToken;
@@ -24,6 +27,7 @@ export function portalSessionToken(): string | null {
 
 export function startPortalSession(token: string, parentOrigin: string | null) {
   memoryToken = token;
+  memoryParentOrigin = parentOrigin;
   storage()?.setItem(TOKEN_KEY, token);
   if (parentOrigin) storage()?.setItem(PARENT_KEY, parentOrigin);
 }
@@ -35,5 +39,5 @@ export function endPortalSession() {
 
 /** The embedding page's origin, as the embed script told us; heights are posted to it alone. */
 export function portalParentOrigin(): string | null {
-  return storage()?.getItem(PARENT_KEY) ?? null;
+  return storage()?.getItem(PARENT_KEY) ?? memoryParentOrigin;
 }

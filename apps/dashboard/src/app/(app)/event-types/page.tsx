@@ -6,6 +6,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { RequireCapability } from '@/components/app-shell';
+import { CodeBlock } from '@/components/code-block';
 import { Field } from '@/components/field';
 import { PageHeader, QueryError } from '@/components/page';
 import { useSession } from '@/components/session';
@@ -42,12 +43,17 @@ function EventTypesPage() {
       onError: (error) => toast.error(error.message),
     }),
   );
-  const canWrite = session.scope === 'FULL';
+  // A portal customer subscribes to the team's catalogue; the team registers the types.
+  const canWrite = session.scope === 'FULL' && session.mode === 'FULL';
   return (
     <>
       <PageHeader
         title="Event types"
-        description="Apify's catalogue is built in; add the events your own product publishes."
+        description={
+          session.mode === 'PORTAL'
+            ? 'The events you can subscribe your webhooks to, with an example of what each one sends.'
+            : "Apify's catalogue is built in; add the events your own product publishes."
+        }
       />
       {canWrite && (
         <Card className="mb-6">
@@ -85,7 +91,7 @@ function EventTypesPage() {
             <TableHeader>
               <TableRow>
                 <TableHead>Name</TableHead>
-                <TableHead>Description</TableHead>
+                <TableHead>Description and example</TableHead>
                 <TableHead>Kind</TableHead>
                 <TableHead>
                   <span className="sr-only">Actions</span>
@@ -99,7 +105,19 @@ function EventTypesPage() {
                 types.data.map((type) => (
                   <TableRow key={type.name} className="h-11">
                     <TableCell className="font-mono text-xs">{type.name}</TableCell>
-                    <TableCell className="text-muted-foreground">{type.description ?? '—'}</TableCell>
+                    <TableCell className="max-w-xl text-muted-foreground">
+                      <p className="whitespace-normal">{type.description ?? '—'}</p>
+                      {type.exampleData && (
+                        <details className="mt-1">
+                          <summary className="cursor-pointer text-xs text-foreground">
+                            Example eventData
+                          </summary>
+                          <CodeBlock label={`Example eventData of ${type.name}`} className="mt-1 max-h-64">
+                            {JSON.stringify(type.exampleData, null, 2)}
+                          </CodeBlock>
+                        </details>
+                      )}
+                    </TableCell>
                     <TableCell>
                       <Badge variant={type.builtIn ? 'secondary' : 'outline'}>
                         {type.builtIn ? 'Built in' : 'Custom'}
