@@ -42,7 +42,7 @@ const server = createServer((request, response) => {
       if (seen.has(id)) duplicates++;
       else seen.add(id);
     }
-    const match = /"sentAt":(\d+)/.exec(Buffer.concat(chunks).toString('utf8'));
+    const match = /"sentAt":\s*(\d+)/.exec(Buffer.concat(chunks).toString('utf8'));
     if (match) latencies.push(now - Number(match[1]));
     response.writeHead(204);
     response.end();

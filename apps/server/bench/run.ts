@@ -24,12 +24,12 @@ const SERVER_DIR = fileURLToPath(new URL('..', import.meta.url));
 const ROOT_DIR = join(SERVER_DIR, '..', '..');
 const REPS = QUICK ? 1 : 3;
 const SIZE = {
-  backlogEvents: QUICK ? 1_000 : 3_000,
+  backlogEvents: QUICK ? 1_000 : 2_000,
   windowMs: QUICK ? 3_000 : 5_000,
   latencyMs: QUICK ? 4_000 : 8_000,
   rssMs: QUICK ? 20_000 : 300_000,
   workerCounts: QUICK ? [2] : [1, 2, 4],
-  pgliteEvents: QUICK ? 500 : 2_000,
+  pgliteEvents: QUICK ? 500 : 1_000,
   bigFanoutPublishes: QUICK ? 15 : 40,
   crowdMs: QUICK ? 10_000 : 60_000,
 };
@@ -721,34 +721,44 @@ async function pglite(receiver: {
   record('C2 PGlite insert+update tx/s', (c2.ok / c2.elapsedMs) * 1000);
 
   // `pnpm start`: API and worker in one process on the embedded database.
-  const dataDir = mkdtempSync(join(tmpdir(), 'ricochet-bench-pglite-'));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const server = await startRicochet([], { RICOCHET_DATA_DIR: dataDir, RICOCHET_ADMIN_TOKEN: TOKEN });
-  const client = poster(server.baseUrl, 32, '/v2/events', TOKEN);
-  const hook = await new HttpPool(server.baseUrl).request({
-    method: 'POST',
-    path: '/v2/webhooks',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ eventTypes: ['ACTOR.RUN.SUCCEEDED'], requestUrl: `${receiver.url}/pglite` }),
-  });
-  await hook.body.dump();
-  await receiver.reset();
-  const t0 = Date.now();
-  const load = await closedLoop({
-    concurrency: 32,
-    durationMs: 120_000,
-    maxCalls: SIZE.pgliteEvents,
-    call: () => client.post(publishBody()),
-  });
-  record('PGlite publish events/s (while delivering)', (load.ok / load.elapsedMs) * 1000);
-  const all = await waitUntil(async () => (await receiver.stats()).received >= load.ok, 120_000);
-  const stats = await receiver.stats();
-  record(
-    'PGlite deliveries/s (publish + deliver, one process)',
-    all ? (stats.received / (stats.lastAt - t0)) * 1000 : Number.NaN,
-  );
-  await client.close();
-  await stop(server.proc);
+  for (const fanout of [1, 10]) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ricochet-bench-pglite-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const server = await startRicochet([], { RICOCHET_DATA_DIR: dataDir, RICOCHET_ADMIN_TOKEN: TOKEN });
+    const client = poster(server.baseUrl, 32, '/v2/events', TOKEN);
+    const admin = new HttpPool(server.baseUrl);
+    for (let index = 0; index < fanout; index++) {
+      const hook = await admin.request({
+        method: 'POST',
+        path: '/v2/webhooks',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          eventTypes: ['ACTOR.RUN.SUCCEEDED'],
+          requestUrl: `${receiver.url}/pglite/${index}`,
+        }),
+      });
+      await hook.body.dump();
+    }
+    await admin.close();
+    await receiver.reset();
+    const t0 = Date.now();
+    const load = await closedLoop({
+      concurrency: 32,
+      durationMs: 120_000,
+      maxCalls: Math.floor(SIZE.pgliteEvents / fanout),
+      call: () => client.post(publishBody()),
+    });
+    record(`PGlite fo${fanout} publish events/s (while delivering)`, (load.ok / load.elapsedMs) * 1000);
+    const expected = load.ok * fanout;
+    const all = await waitUntil(async () => (await receiver.stats()).received >= expected, 120_000);
+    const stats = await receiver.stats();
+    record(
+      `PGlite fo${fanout} deliveries/s (publish + deliver, one process)`,
+      all ? (stats.received / (stats.lastAt - t0)) * 1000 : Number.NaN,
+    );
+    await client.close();
+    await stop(server.proc);
+  }
 }
 
 /** 200 publishers for a while with two workers: no 5xx, everything accepted is delivered. */
@@ -960,8 +970,10 @@ function writeReport(meta: { postgres: string; command: string; busy: string; mi
     '',
     '| workload | figure |',
     '| --- | --- |',
-    `| ${SIZE.pgliteEvents.toLocaleString('en-US')} events published by 32 concurrent publishers while delivering: deliveries/s (first publish → last receipt) | ${summary('PGlite deliveries/s (publish + deliver, one process)')} |`,
-    `| … its publish rate (events/s) | ${summary('PGlite publish events/s (while delivering)')} |`,
+    ...[1, 10].flatMap((fanout) => [
+      `| fan-out ${fanout}: ${Math.floor(SIZE.pgliteEvents / fanout).toLocaleString('en-US')} events published by 32 concurrent publishers while it delivers: deliveries/s (first publish → last receipt) | ${summary(`PGlite fo${fanout} deliveries/s (publish + deliver, one process)`)} |`,
+      `| … its publish rate (events/s) | ${summary(`PGlite fo${fanout} publish events/s (while delivering)`)} |`,
+    ]),
     `| ceiling C2 on PGlite (insert + update tx/s) | ${summary('C2 PGlite insert+update tx/s')} |`,
     '',
     '## Robustness (PostgreSQL)',

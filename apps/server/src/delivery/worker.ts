@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as setImmediatePromise, setTimeout as sleep } from 'node:timers/promises';
 import type { TemplateVariables } from '@ricochet/schema';
 import type { Logger } from 'pino';
 import { type Sql, sqlFor } from '../db/sql.ts';
@@ -156,10 +156,14 @@ export class DeliveryWorker {
 
   private async run(): Promise<void> {
     const { concurrency, pollIntervalMs, batchSize } = this.deps.settings;
+    // Claims are made in batches: with a few calls in flight, a worker waits for a batch's worth
+    // of free slots instead of claiming one dispatch per finished call (one query per delivery
+    // would cost more than the delivery, and results would be recorded one at a time too).
+    const claimAtLeast = Math.max(1, Math.min(batchSize, Math.floor(concurrency / 2)));
     while (this.running) {
       let claimed = 0;
       const free = concurrency - this.inFlight.size;
-      if (free > 0) {
+      if (free >= claimAtLeast || (free > 0 && this.inFlight.size === 0)) {
         try {
           claimed = await this.claimAndStart(free);
         } catch (error) {
@@ -168,7 +172,7 @@ export class DeliveryWorker {
       }
       // A full batch means more may be due: claim again at once. Otherwise sleep until a NOTIFY,
       // a finished call (a slot frees), or the poll interval.
-      if (claimed > 0 && claimed === Math.min(free, batchSize)) continue;
+      if (claimed > 0 && claimed === Math.min(free, batchSize) && free - claimed >= claimAtLeast) continue;
       if (this.wakeRequested) {
         this.wakeRequested = false;
         continue;
@@ -358,6 +362,9 @@ export class DeliveryWorker {
     this.serially(async () => {
       try {
         while (this.pending.length > 0) {
+          // Let the calls that finish in this turn of the event loop join the batch (PGlite answers
+          // without ever leaving the microtask queue, so without this every batch would be one).
+          await setImmediatePromise();
           const batch = this.pending.splice(0, RECORD_BATCH_LIMIT);
           await this.recordWithRetries(batch);
           for (const entry of batch) entry.done();
