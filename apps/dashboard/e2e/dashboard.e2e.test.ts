@@ -233,6 +233,12 @@ describe('the dashboard in a real browser', () => {
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByRole('cell', { name: 'ACTOR.RUN.SUCCEEDED' }).first().waitFor();
     await checkPage('events');
+    // An event's fan-out: its dispatches, one per subscribed webhook.
+    await page.getByRole('link', { name: /^Dispatches of event/ }).first().click();
+    await page.waitForURL('**/dispatches?eventId=*');
+    await page.locator('[data-dispatch-status]').first().waitFor();
+    expect(await page.locator('[data-dispatch-status]').count()).toBe(1);
+    await checkPage('dispatches');
 
     await page.goto(`${stack.dashboardUrl}/admin`);
     await page.getByText('Slowest targets').waitFor();

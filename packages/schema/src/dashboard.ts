@@ -41,6 +41,7 @@ export type DeliveryHistogramBucket = z.infer<typeof DeliveryHistogramBucketSche
 
 export const DispatchLogInputSchema = z.object({
   webhookId: z.string().min(1).optional(),
+  eventId: z.string().min(1).optional(),
   status: DispatchStatusSchema.optional(),
   eventType: z.string().max(100).optional(),
   since: z.iso.datetime().optional(),

@@ -18,6 +18,7 @@ import { cn } from '@/lib/utils';
 const NAV: Array<{ href: string; label: string; capability: Capability }> = [
   { href: '/webhooks', label: 'Webhooks', capability: 'webhooks' },
   { href: '/events', label: 'Events', capability: 'events' },
+  { href: '/dispatches', label: 'Dispatches', capability: 'webhooks' },
   { href: '/event-types', label: 'Event types', capability: 'eventTypes' },
   { href: '/tokens', label: 'API tokens', capability: 'tokens' },
   { href: '/admin', label: 'Overview', capability: 'admin' },
@@ -132,6 +133,12 @@ function ShellSkeleton() {
 export function AppShell({ children }: { children: React.ReactNode }) {
   return (
     <RequireSession fallback={<ShellSkeleton />}>
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded-md focus:bg-background focus:px-3 focus:py-2 focus:ring-2 focus:ring-ring"
+      >
+        Skip to content
+      </a>
       <div id="app-content">
         <Header />
         <main id="main" className="mx-auto max-w-7xl px-4 py-6">

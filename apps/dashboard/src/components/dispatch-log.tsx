@@ -24,7 +24,7 @@ const WINDOWS = { '1h': 3600_000, '24h': 24 * 3600_000, '7d': 7 * 24 * 3600_000,
 type Window = keyof typeof WINDOWS;
 
 /** A webhook's (or all) dispatches, newest first, filtered on the server, with bulk redelivery. */
-export function DispatchLog({ webhookId }: { webhookId?: string }) {
+export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventId?: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<DispatchStatus | ''>('');
@@ -39,6 +39,7 @@ export function DispatchLog({ webhookId }: { webhookId?: string }) {
         offset,
         limit: PAGE_SIZE,
         ...(webhookId && { webhookId }),
+        ...(eventId && { eventId }),
         ...(status && { status }),
         ...(eventType.trim() && { eventType: eventType.trim() }),
         ...(since && { since }),

@@ -4,6 +4,7 @@ import type { SessionInfo } from '@ricochet/schema';
 import { useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter } from 'next/navigation';
 import { createContext, useContext, useEffect } from 'react';
+import { QueryError } from '@/components/page';
 import { endPortalSession, portalSessionToken } from '@/lib/portal';
 import { setCsrfToken, useTRPC } from '@/lib/trpc';
 
@@ -38,6 +39,13 @@ export function RequireSession({
       } else router.replace(`/sign-in?next=${encodeURIComponent(pathname)}`);
     }
   }, [session.data, router, pathname]);
+  if (session.error) {
+    return (
+      <main className="mx-auto max-w-md p-6">
+        <QueryError error={session.error} retry={() => session.refetch()} what="session" />
+      </main>
+    );
+  }
   if (!session.data) return fallback;
   return <SessionContext.Provider value={session.data}>{children}</SessionContext.Provider>;
 }

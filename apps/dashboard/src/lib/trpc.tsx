@@ -2,7 +2,7 @@
 
 import { CSRF_HEADER, SESSION_HEADER } from '@ricochet/schema';
 import type { AppRouter } from '@ricochet/server/trpc';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
@@ -26,8 +26,18 @@ export function errorTypeOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/** A session that ended (expired, signed out elsewhere, user disabled) sends the person to sign in again. */
+function onApiError(error: unknown) {
+  if (errorTypeOf(error) !== 'token-not-valid') return;
+  const { pathname } = window.location;
+  if (pathname === '/sign-in' || pathname === '/setup') return;
+  window.location.assign(`/sign-in?next=${encodeURIComponent(pathname)}`);
+}
+
 function makeQueryClient() {
   return new QueryClient({
+    queryCache: new QueryCache({ onError: onApiError }),
+    mutationCache: new MutationCache({ onError: onApiError }),
     defaultOptions: {
       queries: {
         staleTime: 5_000,

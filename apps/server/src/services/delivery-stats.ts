@@ -138,7 +138,7 @@ export async function listDispatchLog(
   prisma: PrismaClient,
   args: { userId: string; query: DispatchLogInput & { offset: number; limit: number } },
 ): Promise<List<DispatchLogItem>> {
-  const { webhookId, status, eventType, since, until, offset, limit } = args.query;
+  const { webhookId, eventId, status, eventType, since, until, offset, limit } = args.query;
   if (webhookId) {
     const owned = await prisma.webhook.count({ where: { id: webhookId, userId: args.userId } });
     if (owned === 0) throw recordNotFound('Webhook', webhookId);
@@ -146,6 +146,7 @@ export async function listDispatchLog(
   const where: Prisma.DispatchWhereInput = {
     userId: args.userId,
     ...(webhookId && { webhookId }),
+    ...(eventId && { eventId }),
     ...(status && { status }),
     ...(eventType && { eventType }),
     ...((since || until) && {

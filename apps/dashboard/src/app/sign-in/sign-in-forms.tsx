@@ -7,9 +7,9 @@ import {
   type SignInWithTokenInput,
   SignInWithTokenInputSchema,
 } from '@ricochet/schema';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Field } from '@/components/field';
 import { Alert } from '@/components/ui/alert';
@@ -28,6 +28,11 @@ export function SignInForms() {
   const queryClient = useQueryClient();
   const next = safeNext(useSearchParams().get('next'));
   const [withToken, setWithToken] = useState(false);
+  // Already signed in: straight on.
+  const current = useQuery(trpc.auth.session.queryOptions());
+  useEffect(() => {
+    if (current.data) router.replace(next);
+  }, [current.data, router, next]);
   const onSuccess = (session: { csrfToken: string }) => {
     setCsrfToken(session.csrfToken);
     queryClient.setQueryData(trpc.auth.session.queryKey(), session as never);

@@ -3,6 +3,7 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { EventTypeNameSchema, PublishEventInputSchema } from '@ricochet/schema';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { toast } from 'sonner';
@@ -131,7 +132,15 @@ function EventsPage() {
                 events.data.items.map((event) => (
                   <TableRow key={event.id} className="h-11">
                     <TableCell className="font-mono text-xs">{event.eventType}</TableCell>
-                    <TableCell className="font-mono text-xs text-muted-foreground">{event.id}</TableCell>
+                    <TableCell className="font-mono text-xs">
+                      <Link
+                        href={`/dispatches?eventId=${event.id}`}
+                        className="underline-offset-4 hover:underline"
+                        aria-label={`Dispatches of event ${event.id}`}
+                      >
+                        {event.id}
+                      </Link>
+                    </TableCell>
                     <TableCell className="text-right tabular-nums">{event.dispatchCount}</TableCell>
                     <TableCell className="text-right text-success tabular-nums">{event.succeeded}</TableCell>
                     <TableCell className="text-right text-destructive tabular-nums">{event.failed}</TableCell>

@@ -7,6 +7,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { PageHeader, QueryError } from '@/components/page';
 import { Pagination } from '@/components/pagination';
+import { useSession } from '@/components/session';
 import { DispatchStatusBadge, WebhookStateBadge } from '@/components/status';
 import { EmptyRow, LoadingRows } from '@/components/table-states';
 import { Button } from '@/components/ui/button';
@@ -22,6 +23,7 @@ const PAGE_SIZE = 25;
 
 export function WebhooksTable() {
   const trpc = useTRPC();
+  const session = useSession();
   const [search, setSearch] = useState('');
   const [state, setState] = useState<WebhookState | ''>('');
   const [eventType, setEventType] = useState('');
@@ -48,11 +50,13 @@ export function WebhooksTable() {
         title="Webhooks"
         description="Each webhook receives a signed POST for every matching event."
         actions={
-          <Button asChild>
-            <Link href="/webhooks/new">
-              <PlusIcon aria-hidden="true" /> New webhook
-            </Link>
-          </Button>
+          session.scope === 'FULL' && (
+            <Button asChild>
+              <Link href="/webhooks/new">
+                <PlusIcon aria-hidden="true" /> New webhook
+              </Link>
+            </Button>
+          )
         }
       />
       <search className="mb-4 grid gap-3 sm:grid-cols-[1fr_12rem_14rem]">

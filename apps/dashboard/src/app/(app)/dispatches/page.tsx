@@ -1,0 +1,29 @@
+'use client';
+
+import { useSearchParams } from 'next/navigation';
+import { Suspense } from 'react';
+import { DispatchLog } from '@/components/dispatch-log';
+import { PageHeader } from '@/components/page';
+
+function Dispatches() {
+  const eventId = useSearchParams().get('eventId') ?? undefined;
+  return (
+    <>
+      <PageHeader
+        title="Dispatches"
+        description={
+          eventId ? `The deliveries of event ${eventId}.` : 'Every delivery to every webhook, newest first.'
+        }
+      />
+      <DispatchLog {...(eventId && { eventId })} />
+    </>
+  );
+}
+
+export default function DispatchesPage() {
+  return (
+    <Suspense>
+      <Dispatches />
+    </Suspense>
+  );
+}
