@@ -12,11 +12,12 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Builds dist/ once per run: the Chromium test loads the browser build, the pack test the tarballs.
     globalSetup: ['test/build-global-setup.ts'],
-    // Each file starts its own Ricochet process(es); two at a time suits a 2-core machine.
-    maxWorkers: 2,
+    // Each file starts its own Ricochet process(es), while `pnpm test` runs the server's suite beside
+    // this one: one file at a time keeps a 2-core machine from starving the processes under test.
+    maxWorkers: 1,
     // Generous: these tests start real processes, wait out real Retry-After windows and run npm and tsc,
     // on a 2-core machine that is often busy with other suites.
-    testTimeout: 180_000,
-    hookTimeout: 240_000,
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
   },
 });

@@ -22,12 +22,13 @@ if (existsSync(source)) {
 }
 
 if (tsx) {
+  // In the server package's folder, as `pnpm start` runs: the same default RICOCHET_DATA_DIR (and
+  // relative paths) name the same embedded database.
+  const serverDir = fileURLToPath(new URL('..', import.meta.url));
   const child = spawn(
     process.execPath,
     ['--no-warnings', '--import', tsx, source, ...process.argv.slice(2)],
-    {
-      stdio: 'inherit',
-    },
+    { stdio: 'inherit', cwd: serverDir },
   );
   for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

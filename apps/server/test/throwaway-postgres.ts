@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 /**
  * A PostgreSQL server of the test's own (initdb + pg_ctl on a free port), so a test can stop and
@@ -10,10 +11,14 @@ import { join } from 'node:path';
  * root, so as root it runs as the `postgres` OS user.
  */
 export type ThrowawayPostgres = {
+  /** The server's `postgres` database. */
   url: string;
+  /** A new, empty database on the server. */
+  createDatabase(name: string): Promise<string>;
   port: number;
   stop(): void;
   start(): void;
+  running(): boolean;
   destroy(): void;
 };
 
@@ -63,15 +68,33 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   run('initdb', ['-D', pgdata, '-U', 'postgres', '--auth=trust', '--no-sync']);
   const port = await freePort();
   const options = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dataDir} -c fsync=off`;
-  const start = () =>
+  let running = false;
+  const start = () => {
     run('pg_ctl', ['-D', pgdata, '-l', join(dataDir, 'log'), '-w', '-t', '120', '-o', options, 'start']);
-  const stop = () => run('pg_ctl', ['-D', pgdata, '-m', 'fast', '-w', '-t', '120', 'stop']);
+    running = true;
+  };
+  const stop = () => {
+    run('pg_ctl', ['-D', pgdata, '-m', 'fast', '-w', '-t', '120', 'stop']);
+    running = false;
+  };
   start();
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url,
     port,
     start,
     stop,
+    running: () => running,
+    createDatabase: async (name) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE "${name}"`);
+      } finally {
+        await client.end();
+      }
+      return url.replace(/\/postgres$/, `/${name}`);
+    },
     destroy: () => {
       try {
         stop();

@@ -186,7 +186,9 @@ export async function verifyWebhook<Payload = unknown>(options: VerifyWebhookOpt
     .map((entry) => decodeBase64(entry.slice(3)))
     .filter((decoded): decoded is Uint8Array<ArrayBuffer> => decoded !== undefined);
   const content = concat(encoder.encode(`${messageId}.${timestampText}.`), body);
-  if (!(await anySignatureMatches(secrets.map(standardSecretKeyBytes), signatures, content))) {
+  // Copied into fresh ArrayBuffer-backed arrays, the only kind Web Crypto's types accept.
+  const keys = secrets.map((secret) => new Uint8Array(standardSecretKeyBytes(secret)));
+  if (!(await anySignatureMatches(keys, signatures, content))) {
     throw new WebhookVerificationError(
       'no-matching-signature',
       'No webhook-signature matches the body under the given secret(s).',

@@ -9,7 +9,7 @@ import {
   type RicochetClient,
   RicochetError,
 } from '../src/index.ts';
-import { recordingFetch, waitUntil } from './helpers.ts';
+import { forwardRequest, recordingFetch, waitUntil } from './helpers.ts';
 import { type RunningRicochet, startServer } from './ricochet-server.ts';
 
 let server: RunningRicochet;
@@ -256,24 +256,14 @@ describe('publishing through a dropped connection', () => {
     let dropRequest: string | null = 'POST /v2/events';
     let dropped = 0;
     const proxy = createServer(async (request, response) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const upstream = await fetch(`${server.baseUrl}${request.url}`, {
-        method: request.method ?? 'GET',
-        headers: {
-          authorization: request.headers.authorization ?? '',
-          ...(request.headers['content-type'] && { 'content-type': request.headers['content-type'] }),
-        },
-        ...(chunks.length > 0 && { body: Buffer.concat(chunks) }),
-      });
-      const body = await upstream.text();
+      const upstream = await forwardRequest(server.baseUrl, request);
       if (`${request.method} ${request.url}` === dropRequest) {
         dropRequest = null;
         dropped++;
         request.socket.destroy();
         return;
       }
-      response.writeHead(upstream.status, { 'content-type': 'application/json' }).end(body);
+      response.writeHead(upstream.status, { 'content-type': 'application/json' }).end(upstream.body);
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {

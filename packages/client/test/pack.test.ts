@@ -61,7 +61,7 @@ beforeAll(async () => {
     },
   );
   server = await serverStarted;
-}, 240_000);
+}, 360_000);
 
 afterAll(async () => {
   await server?.stop();

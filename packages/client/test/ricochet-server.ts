@@ -25,10 +25,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     ...env,
   });
   try {
-    const listening = await process.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/, 90_000);
+    const listening = await process.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/, 180_000);
     const baseUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(listening)?.[1] as string;
     // The admin (and so the token) may be created after the port is bound: wait for it too.
-    await process.waitForLine(/created the first admin user/, 30_000);
+    await process.waitForLine(/created the first admin user/, 180_000);
     return { baseUrl, token, process, stop: () => ensureStopped([process]) };
   } catch (error) {
     await ensureStopped([process]);

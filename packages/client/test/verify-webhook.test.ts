@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isWebhookVerificationError, verifyWebhook } from '../src/webhooks.ts';
+import { launchChromium } from './helpers.ts';
 import { type VerifyCase, verifyCases } from './verify-cases.ts';
 
 type Outcome = { payload: unknown } | { reason: string };
@@ -83,19 +83,7 @@ describe('verifyWebhook in Chromium (the browser build)', () => {
 
   test('the same cases give the same outcomes', async () => {
     const cases = await verifyCases();
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(baseUrl);

@@ -16,7 +16,7 @@ const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
  * secret, and a `whsec_` prefix followed by something that is not base64 is such a choice) is its
  * UTF-8 bytes. The signer (the server's worker) and the verifier (the SDK) both use this one rule.
  */
-export function standardSecretKeyBytes(secret: string): Uint8Array<ArrayBuffer> {
+export function standardSecretKeyBytes(secret: string): Uint8Array {
   if (secret.startsWith(STANDARD_SECRET_PREFIX)) {
     const encoded = secret.slice(STANDARD_SECRET_PREFIX.length);
     if (encoded.length > 0 && STRICT_BASE64.test(encoded)) {
