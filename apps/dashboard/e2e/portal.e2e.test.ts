@@ -182,7 +182,7 @@ describe('the customer portal in a real browser', () => {
     expect(await page.getByText('globex hook').count()).toBe(0);
     // Only the portal's pages: no tokens, no users, no admin overview, no publishing.
     const nav = page.getByRole('navigation', { name: 'Main' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Webhooks', 'Event types']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Webhooks', 'Dispatches', 'Event types']);
     expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     // Branding: the session's name, accent and dark theme.
     expect(await page.getByTestId('brand-name').textContent()).toBe('Acme Portal');
