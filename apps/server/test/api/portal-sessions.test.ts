@@ -52,8 +52,8 @@ describe('portal sessions', () => {
       openPortal(api, link.url),
     ]);
     expect(opened.map((response) => response.statusCode).sort()).toEqual([200, 401, 401]);
-    const { session, sessionToken } = opened.find((response) => response.statusCode === 200)?.json()
-      .result.data;
+    const winner = opened.find((response) => response.statusCode === 200);
+    const { session, sessionToken } = winner?.json().result.data ?? {};
     expect(session).toMatchObject({
       mode: 'PORTAL',
       scope: 'FULL',
