@@ -7,7 +7,7 @@ import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
-import { portalSessionToken } from './portal';
+import { endPortalSession, portalSessionToken } from './portal';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
@@ -30,7 +30,13 @@ export function errorTypeOf(error: unknown): string | undefined {
 function onApiError(error: unknown) {
   if (errorTypeOf(error) !== 'token-not-valid') return;
   const { pathname } = window.location;
-  if (pathname === '/sign-in' || pathname === '/setup') return;
+  if (pathname === '/sign-in' || pathname === '/setup' || pathname === '/portal') return;
+  // A portal session has no sign-in page: the portal page says the session ended.
+  if (portalSessionToken()) {
+    endPortalSession();
+    window.location.assign('/portal');
+    return;
+  }
   window.location.assign(`/sign-in?next=${encodeURIComponent(pathname)}`);
 }
 
