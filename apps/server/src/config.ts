@@ -1,3 +1,4 @@
+import { AccentColorSchema, BrandThemeSchema, LogoUrlSchema } from '@ricochet/schema';
 import { z } from 'zod';
 
 const PortSchema = z.coerce.number().int().min(0).max(65535);
@@ -58,12 +59,9 @@ export const ConfigSchema = z.object({
   RICOCHET_REQUEST_ORIGIN: z.string().min(1).default('RICOCHET'),
   /** Branding of the dashboard and the customer portal (a portal session may override each field). */
   RICOCHET_BRAND_NAME: z.string().trim().min(1).max(60).default('Ricochet'),
-  RICOCHET_BRAND_LOGO_URL: z.url({ protocol: /^https?$/ }).optional(),
-  RICOCHET_BRAND_ACCENT_COLOR: z
-    .string()
-    .regex(/^#[0-9a-fA-F]{6}$/, 'must be a hex colour like #4f46e5')
-    .optional(),
-  RICOCHET_BRAND_THEME: z.enum(['light', 'dark', 'system']).default('system'),
+  RICOCHET_BRAND_LOGO_URL: LogoUrlSchema.optional(),
+  RICOCHET_BRAND_ACCENT_COLOR: AccentColorSchema.optional(),
+  RICOCHET_BRAND_THEME: BrandThemeSchema.default('system'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.output<typeof ConfigSchema>;

@@ -3,20 +3,17 @@ import { z } from 'zod';
 /** Light, dark, or the viewer's system setting. */
 export const BrandThemeSchema = z.enum(['light', 'dark', 'system']).meta({ id: 'BrandTheme' });
 
+/** CSS hex colour of buttons, links and focus rings. */
+export const AccentColorSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a hex colour like #4f46e5');
+/** An http(s) URL of an image shown beside the product name. */
+export const LogoUrlSchema = z.url({ protocol: /^https?$/ }).max(2000);
+
 /** How the dashboard (and above all the customer portal) looks: set per installation, overridable per portal session. */
 export const BrandingSchema = z
   .object({
     productName: z.string().trim().min(1).max(60),
-    /** An https (or, for local use, http) URL of an image shown beside the product name. */
-    logoUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(2000)
-      .nullable(),
-    /** CSS hex colour of buttons, links and focus rings. */
-    accentColor: z
-      .string()
-      .regex(/^#[0-9a-fA-F]{6}$/, 'must be a hex colour like #4f46e5')
-      .nullable(),
+    logoUrl: LogoUrlSchema.nullable(),
+    accentColor: AccentColorSchema.nullable(),
     theme: BrandThemeSchema,
   })
   .meta({ id: 'Branding' });
