@@ -1,4 +1,4 @@
-import { PORTAL_RESIZE_MESSAGE } from '@ricochet/schema';
+import { PORTAL_RESIZE_MESSAGE } from '@ricochet/schema/embed';
 
 export type EmbedPortalOptions = {
   /** The single-use URL of `users.createPortalSession` (made by your backend with an admin token). */

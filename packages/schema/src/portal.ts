@@ -43,10 +43,4 @@ export type OpenedPortal = z.infer<typeof OpenedPortalSchema>;
 /** The header that carries a portal session's token to /trpc. */
 export const SESSION_HEADER = 'x-ricochet-session';
 
-/** The message the portal posts to its parent window when its content changes height. */
-export const PORTAL_RESIZE_MESSAGE = 'ricochet:portal-resize';
-export const PortalResizeMessageSchema = z.object({
-  type: z.literal(PORTAL_RESIZE_MESSAGE),
-  height: z.number().nonnegative().max(1_000_000),
-});
-export type PortalResizeMessage = z.infer<typeof PortalResizeMessageSchema>;
+export { PORTAL_RESIZE_MESSAGE, type PortalResizeMessage } from './embed.ts';
