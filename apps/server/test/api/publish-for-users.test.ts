@@ -205,3 +205,30 @@ describe('publishing on behalf of customers', () => {
     expect(refused.statusCode).toBe(403);
   });
 });
+
+describe('the event type catalogue', () => {
+  test('event types carry a description and an example payload (built-in ones too)', async ({ api }) => {
+    const created = await api.request('POST', '/v2/event-types', {
+      body: {
+        name: 'invoice.paid',
+        description: 'An invoice was paid.',
+        exampleData: { invoiceId: 'in_1', amount: 4200 },
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const types = (await api.request('GET', '/v2/event-types')).json().data as Array<Record<string, unknown>>;
+    expect(types.find((type) => type.name === 'invoice.paid')).toMatchObject({
+      description: 'An invoice was paid.',
+      exampleData: { invoiceId: 'in_1', amount: 4200 },
+      builtIn: false,
+    });
+    for (const builtIn of types.filter((type) => type.builtIn)) {
+      expect(builtIn.description, String(builtIn.name)).toEqual(expect.any(String));
+      expect(builtIn.exampleData, String(builtIn.name)).toEqual(expect.any(Object));
+    }
+    const tooBig = await api.request('POST', '/v2/event-types', {
+      body: { name: 'big.one', exampleData: { blob: 'x'.repeat(20_000) } },
+    });
+    expect(tooBig.statusCode).toBe(400);
+  });
+});
