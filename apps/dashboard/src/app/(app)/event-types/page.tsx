@@ -1,10 +1,11 @@
 'use client';
 
 import { zodResolver } from '@hookform/resolvers/zod';
-import { type CreateEventTypeInput, CreateEventTypeInputSchema } from '@ricochet/schema';
+import { CreateEventTypeInputSchema } from '@ricochet/schema';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useForm } from 'react-hook-form';
 import { toast } from 'sonner';
+import type { z } from 'zod';
 import { RequireCapability } from '@/components/app-shell';
 import { CodeBlock } from '@/components/code-block';
 import { Field } from '@/components/field';
@@ -16,16 +17,23 @@ import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { Textarea } from '@/components/ui/textarea';
+import { jsonText } from '@/lib/json-text';
 import { useTRPC } from '@/lib/trpc';
+
+/** The API's input, with the example payload as JSON text (blank: none). */
+const EventTypeFormSchema = CreateEventTypeInputSchema.omit({ exampleData: true }).extend({
+  exampleText: jsonText(CreateEventTypeInputSchema.shape.exampleData, 'null'),
+});
 
 function EventTypesPage() {
   const trpc = useTRPC();
   const session = useSession();
   const queryClient = useQueryClient();
   const types = useQuery(trpc.eventTypes.list.queryOptions());
-  const form = useForm<CreateEventTypeInput>({
-    resolver: zodResolver(CreateEventTypeInputSchema),
-    defaultValues: { name: '', description: '' },
+  const form = useForm<z.input<typeof EventTypeFormSchema>, unknown, z.output<typeof EventTypeFormSchema>>({
+    resolver: zodResolver(EventTypeFormSchema),
+    defaultValues: { name: '', description: '', exampleText: '' },
   });
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.eventTypes.list.queryKey() });
   const create = useMutation(
@@ -64,8 +72,12 @@ function EventTypesPage() {
             <form
               noValidate
               className="grid items-start gap-3 sm:grid-cols-[1fr_2fr_auto]"
-              onSubmit={form.handleSubmit((values) =>
-                create.mutate({ ...values, description: values.description || null }),
+              onSubmit={form.handleSubmit(({ exampleText, ...values }) =>
+                create.mutate({
+                  ...values,
+                  description: values.description || null,
+                  exampleData: exampleText,
+                }),
               )}
             >
               <Field label="Name" error={form.formState.errors.name?.message ?? create.error?.message}>
@@ -76,7 +88,26 @@ function EventTypesPage() {
                   <Input placeholder="A contact was created" {...props} {...form.register('description')} />
                 )}
               </Field>
-              <Button type="submit" className="sm:mt-5.5" disabled={create.isPending}>
+              <Field
+                label="Example eventData (JSON, optional)"
+                error={form.formState.errors.exampleText?.message}
+                className="sm:col-span-3"
+              >
+                {(props) => (
+                  <Textarea
+                    rows={3}
+                    className="font-mono text-xs"
+                    placeholder='{ "contactId": "c_123", "email": "ada@example.com" }'
+                    {...props}
+                    {...form.register('exampleText')}
+                  />
+                )}
+              </Field>
+              <Button
+                type="submit"
+                className="sm:col-start-3 sm:justify-self-end"
+                disabled={create.isPending}
+              >
                 Add
               </Button>
             </form>
