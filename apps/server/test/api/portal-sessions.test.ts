@@ -1,5 +1,11 @@
+import { HttpSender } from '../../src/delivery/http-sender.ts';
+import { appRouter } from '../../src/http/trpc/router.ts';
+import { createCallerFactory } from '../../src/http/trpc/trpc.ts';
+import { authenticateToken } from '../../src/services/tokens.ts';
 import type { TestApi } from '../app-fixtures.ts';
 import { describe, expect, test } from '../app-fixtures.ts';
+
+const createCaller = createCallerFactory(appRouter);
 
 /** A tRPC call over HTTP with the portal's session header (what the dashboard's proxy forwards). */
 function trpc(
@@ -134,5 +140,48 @@ describe('portal sessions', () => {
       accentColor: null,
       theme: 'system',
     });
+  });
+});
+
+describe('tRPC, the same service functions as REST', () => {
+  test('users.ensureByExternalId, events.publishBatch/broadcast, users.createPortalSession, auth.openPortal', async ({
+    api,
+  }) => {
+    const sender = new HttpSender({
+      policy: { allowLoopback: true, allowPrivate: false },
+      userAgent: 'test',
+    });
+    const admin = createCaller({
+      prisma: api.prisma,
+      sender,
+      config: api.config,
+      principal: await authenticateToken(api.prisma, api.admin.token),
+    });
+    const ensured = await admin.users.ensureByExternalId({ externalId: 'crm-1' });
+    expect(ensured.created).toBe(true);
+    const viaRest = (
+      await api.request('POST', '/v2/users/by-external-id', { body: { externalId: 'crm-1' } })
+    ).json().data;
+    expect(viaRest).toEqual({ user: ensured.user, created: false });
+    expect(await admin.users.byExternalId({ externalId: 'crm-1' })).toEqual(ensured.user);
+
+    const batch = await admin.events.publishBatch({
+      events: [
+        { userId: ensured.user.id, eventType: 'TEST', idempotencyKey: 'a' },
+        { eventType: 'TEST', idempotencyKey: 'a' },
+      ],
+    });
+    expect(batch.events.map((event) => event.userId)).toEqual([ensured.user.id, api.admin.id]);
+    expect(await admin.events.broadcast({ eventType: 'TEST' })).toEqual({ events: [], dispatchCount: 0 });
+
+    const link = await admin.users.createPortalSession({ userId: ensured.user.id, data: { readOnly: true } });
+    const anonymous = createCaller({ prisma: api.prisma, sender, config: api.config, principal: null });
+    const opened = await anonymous.auth.openPortal({ token: new URL(link.url).hash.replace('#token=', '') });
+    expect(opened.session).toMatchObject({
+      mode: 'PORTAL',
+      scope: 'READ_ONLY',
+      user: { id: ensured.user.id },
+    });
+    await sender.close();
   });
 });
