@@ -1,4 +1,4 @@
-import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 // Every test that asks for the `db` fixture runs on the backend of its project: `pglite` always,
 // `postgres` as well when TEST_DATABASE_URL names a server
@@ -6,8 +6,17 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 const projects: TestProjectInlineConfiguration[] = [
   { extends: true, test: { name: 'pglite', env: { RICOCHET_TEST_DB: 'pglite' } } },
 ];
+// Files named *.once.test.ts do not depend on the test database (configuration, the CLI, whole
+// processes on a database of their own): they run once, in the pglite project.
 if (process.env.TEST_DATABASE_URL) {
-  projects.push({ extends: true, test: { name: 'postgres', env: { RICOCHET_TEST_DB: 'postgres' } } });
+  projects.push({
+    extends: true,
+    test: {
+      name: 'postgres',
+      env: { RICOCHET_TEST_DB: 'postgres' },
+      exclude: [...configDefaults.exclude, 'test/**/*.once.test.ts'],
+    },
+  });
 }
 
 export default defineConfig({
@@ -23,8 +32,10 @@ export default defineConfig({
     maxWorkers: 2,
     // No execArgv: src/db/migrate.ts instantiates the schema engine's WebAssembly itself, so it
     // needs no --experimental-wasm-modules, in the workers or in globalSetup (the main process).
-    testTimeout: 20_000,
-    hookTimeout: 60_000,
+    // Budgets for a loaded 2-core machine, not speed checks (speed is `pnpm bench`'s business):
+    // tests wait on conditions, and only a hang should ever reach these.
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
     projects,
   },
 });

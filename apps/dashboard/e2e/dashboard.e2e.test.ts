@@ -234,7 +234,10 @@ describe('the dashboard in a real browser', () => {
     await page.getByRole('cell', { name: 'ACTOR.RUN.SUCCEEDED' }).first().waitFor();
     await checkPage('events');
     // An event's fan-out: its dispatches, one per subscribed webhook.
-    await page.getByRole('link', { name: /^Dispatches of event/ }).first().click();
+    await page
+      .getByRole('link', { name: /^Dispatches of event/ })
+      .first()
+      .click();
     await page.waitForURL('**/dispatches?eventId=*');
     await page.locator('[data-dispatch-status]').first().waitFor();
     expect(await page.locator('[data-dispatch-status]').count()).toBe(1);
@@ -292,6 +295,22 @@ describe('the dashboard in a real browser', () => {
       }
       await other.close();
     }
+  });
+
+  test('keyboard: skip link, then the navigation, reachable with Tab', async () => {
+    await page.goto(`${stack.dashboardUrl}/webhooks`);
+    await page.locator('main h1').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(new URL(page.url()).hash).toBe('#main');
+    await page.goto(`${stack.dashboardUrl}/webhooks`);
+    await page.locator('main h1').waitFor();
+    // Skip link, brand, then the first navigation entry.
+    for (let index = 0; index < 3; index++) await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Webhooks');
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/webhooks');
   });
 
   test('sign out ends the session', async () => {

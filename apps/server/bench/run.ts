@@ -7,7 +7,7 @@
 //       bare node:http endpoint
 // Every loop is bounded by count and time; every process started is stopped at the end (also on
 // Ctrl-C). PostgreSQL: BENCH_DATABASE_URL, else 127.0.0.1:5432, else a throwaway cluster started here.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
@@ -18,6 +18,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { applyMigrationsToPostgres } from '../src/db/migrate.ts';
+import { type RicochetProcess, startServerScript } from '../test/processes.ts';
 
 const QUICK = process.argv.includes('--quick');
 const SERVER_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -39,60 +40,15 @@ const log = (message: string) =>
   process.stdout.write(`[bench ${((Date.now() - STARTED) / 1000).toFixed(0).padStart(4)}s] ${message}\n`);
 
 // ---------------------------------------------------------------- processes, cleaned up on exit
-type Proc = {
-  child: ChildProcess;
-  lines: string[];
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
-};
+type Proc = RicochetProcess;
 const running = new Set<ChildProcess>();
 const cleanups: Array<() => void> = [];
 
 function startNode(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: SERVER_DIR,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  child.on('exit', () => running.delete(child));
-  const lines: string[] = [];
-  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
-  let buffered = '';
-  const onData = (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const line of parts) {
-      if (lines.length < 2_000) lines.push(line);
-      for (const waiter of waiters.filter((w) => w.pattern.test(line))) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(line);
-      }
-    }
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  return {
-    child,
-    lines,
-    waitFor(pattern, timeoutMs = 60_000) {
-      const found = lines.find((line) => pattern.test(line));
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${lines.slice(-10).join('\n')}`)),
-          timeoutMs,
-        );
-        waiters.push({
-          pattern,
-          resolve: (line) => {
-            clearTimeout(timer);
-            resolve(line);
-          },
-        });
-      });
-    },
-  };
+  const proc = startServerScript(args, env);
+  running.add(proc.child);
+  proc.child.on('exit', () => running.delete(proc.child));
+  return proc;
 }
 
 async function stop(...procs: Proc[]): Promise<void> {
@@ -193,7 +149,7 @@ async function startReceiver(): Promise<{
   reset(): Promise<void>;
 }> {
   const proc = startNode(['bench/receiver.ts'], {});
-  const port = Number(/listening (\d+)/.exec(await proc.waitFor(/listening \d+/))?.[1]);
+  const port = Number(/listening (\d+)/.exec(await proc.waitForLine(/listening \d+/))?.[1]);
   const url = `http://127.0.0.1:${port}`;
   const client = new HttpPool(url, { connections: 2 });
   return {
@@ -607,7 +563,7 @@ async function publishing(
         ? await startRicochet(['--api'], { DATABASE_URL: db.url })
         : await (async () => {
             const proc = startNode(['bench/minimal-pipeline.ts', '--api'], { DATABASE_URL: db.url });
-            const port = /listening (\d+)/.exec(await proc.waitFor(/listening \d+/))?.[1];
+            const port = /listening (\d+)/.exec(await proc.waitForLine(/listening \d+/))?.[1];
             return { proc, baseUrl: `http://127.0.0.1:${port}` };
           })();
     const client = poster(api.baseUrl, 32, system === 'ricochet' ? '/v2/events' : '/events', TOKEN);
@@ -995,6 +951,30 @@ function writeReport(meta: { postgres: string; command: string; busy: string; mi
     `| API | ${summary('RSS API MiB')} |`,
     `| worker | ${summary('RSS worker MiB')} |`,
     `| 5xx answers during the run | ${summary('RSS run 5xx')} |`,
+    '',
+    '## Targets (issue 8)',
+    '',
+    '| target | measured (median) | met |',
+    '| --- | --- | --- |',
+    ...SIZE.workerCounts.flatMap((workers) =>
+      [1, 10].map((fanout) => {
+        const value =
+          median(`drain fo${fanout} w${workers} ricochet`) / median(`drain fo${fanout} w${workers} c3`);
+        return `| drain, fan-out ${fanout}, ${workers} worker(s): ≥ 0.8 × C3 | ${value.toFixed(2)} × C3 | ${value >= 0.8 ? 'yes' : 'no'} |`;
+      }),
+    ),
+    ...[1, 10].map((fanout) => {
+      const value =
+        median(`publish+deliver fo${fanout} deliveries/s ricochet`) /
+        median(`publish+deliver fo${fanout} deliveries/s c3`);
+      return `| publish + deliver, fan-out ${fanout}: ≥ 0.8 × C3 | ${value.toFixed(2)} × C3 | ${value >= 0.8 ? 'yes' : 'no'} |`;
+    }),
+    `| publish → receipt at 100 events/s: p50 ≤ 5 ms, p99 ≤ 25 ms | p50 ${median('latency p50 ms ricochet').toFixed(1)} ms, p99 ${median('latency p99 ms ricochet').toFixed(1)} ms (C3: ${median('latency p50 ms c3').toFixed(1)} / ${median('latency p99 ms c3').toFixed(1)} ms) | ${median('latency p50 ms ricochet') <= 5 && median('latency p99 ms ricochet') <= 25 ? 'yes' : 'no'} |`,
+    `| one event to 1,000 webhooks: publish p99 ≤ 60 ms | ${median('publish to 1,000 webhooks p99 ms').toFixed(1)} ms | ${median('publish to 1,000 webhooks p99 ms') <= 60 ? 'yes' : 'no'} |`,
+    `| 200 concurrent publishers for ${SIZE.crowdMs / 1000} s: zero 5xx, every accepted event delivered | ${median('crowd 5xx')} 5xx, all delivered: ${median('crowd all delivered (1 = yes)') === 1 ? 'yes' : 'no'} | ${median('crowd 5xx') === 0 && median('crowd all delivered (1 = yes)') === 1 ? 'yes' : 'no'} |`,
+    `| 5,000 dispatches, 3 workers, no kills: zero duplicates | ${median('5,000 dispatches, 3 workers, no kills: duplicate deliveries')} | ${median('5,000 dispatches, 3 workers, no kills: duplicate deliveries') === 0 ? 'yes' : 'no'} |`,
+    `| … a worker SIGKILLed every 2 s: zero lost (duplicates counted) | ${median('5,000 dispatches, 3 workers, SIGKILL every 2 s: lost')} lost, ${median('5,000 dispatches, 3 workers, SIGKILL every 2 s: duplicate deliveries')} duplicates | ${median('5,000 dispatches, 3 workers, SIGKILL every 2 s: lost') === 0 ? 'yes' : 'no'} |`,
+    `| \`pnpm start\` on PGlite: ≥ 500 deliveries/s | fan-out 1: ${median('PGlite fo1 deliveries/s (publish + deliver, one process)').toFixed(0)}/s, fan-out 10: ${median('PGlite fo10 deliveries/s (publish + deliver, one process)').toFixed(0)}/s | ${Math.max(median('PGlite fo1 deliveries/s (publish + deliver, one process)'), median('PGlite fo10 deliveries/s (publish + deliver, one process)')) >= 500 ? 'yes' : 'no'} |`,
     '',
     '## All figures (every repetition)',
     '',

@@ -1,9 +1,10 @@
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { CreateUserInputSchema, PasswordSchema } from '@ricochet/schema';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
+import { OperatorError, startupFailureMessage } from './operator-error.ts';
 import { AppError, parseOrThrow } from './services/errors.ts';
 import { setPassword } from './services/sessions.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from './services/tokens.ts';
@@ -28,7 +29,7 @@ database in RICOCHET_DATA_DIR), so stop an embedded-database server first.
 async function userIdOf(prisma: PrismaClient, username: string | undefined): Promise<string> {
   if (!username) throw new AppError('invalid-input', 'Name the user: <username>.');
   const user = await prisma.user.findUnique({ where: { username } });
-  if (!user) throw new AppError('record-not-found', `There is no user named ${username}.`);
+  if (!user) throw new OperatorError(`There is no user named ${username}.`);
   return user.id;
 }
 
@@ -103,13 +104,7 @@ run(process.argv.slice(2)).then(
     if (result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   },
   (error: unknown) => {
-    const message =
-      error instanceof AppError || error instanceof ConfigError
-        ? error.message
-        : error instanceof Error
-          ? (error.stack ?? error.message)
-          : String(error);
-    process.stderr.write(`${message}\n`);
+    process.stderr.write(`${startupFailureMessage(error, 'ricochet')}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,11 +1,68 @@
 import { pino } from 'pino';
 import type { Config } from './config.ts';
 
-/** Structured JSON logs (one line per entry), with ids as fields so they can be searched. */
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>) {
-  return pino({
-    level: config.LOG_LEVEL,
-    base: { service: 'ricochet' },
-    redact: { paths: ['req.headers.authorization', 'req.query.token'], censor: '[redacted]' },
-  });
+/** Query parameters whose values are credentials (Apify takes `?token=`; the others by habit). */
+const SECRET_QUERY_NAMES = /token|secret|key|password|auth|signature|sig$/i;
+
+/** A URL with the value of every credential-like query parameter replaced, so it can be logged. */
+export function redactUrl(url: string): string {
+  const queryAt = url.indexOf('?');
+  if (queryAt === -1) return url;
+  const query = url
+    .slice(queryAt + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const rawName = equals === -1 ? pair : pair.slice(0, equals);
+      let name = rawName;
+      try {
+        name = decodeURIComponent(rawName.replaceAll('+', ' '));
+      } catch {
+        // A name that does not decode is checked as it is.
+      }
+      return equals !== -1 && SECRET_QUERY_NAMES.test(name) ? `${rawName}=[redacted]` : pair;
+    });
+  return `${url.slice(0, queryAt)}?${query.join('&')}`;
+}
+
+// Ricochet's own credentials have recognisable shapes; any that still reaches a log line (inside an
+// error's message, say) is cut out of the line itself.
+const TOKEN_SHAPES = /ricochet_api_[A-Za-z0-9]+|whsec_[A-Za-z0-9+/=]+/g;
+
+/**
+ * Structured JSON logs (one line per entry), with ids as fields so they can be searched. No
+ * credential reaches a line: the request URL's query, the Authorization and Cookie headers, every
+ * field named like a secret or token, and anything shaped like a Ricochet token or secret.
+ */
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: pino.DestinationStream) {
+  return pino(
+    {
+      level: config.LOG_LEVEL,
+      base: { service: 'ricochet' },
+      redact: {
+        paths: [
+          'req.url',
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-superoffice-signature"]',
+          'req.query',
+          'req.body',
+          '*.secret',
+          '*.secrets',
+          '*.Secret',
+          '*.token',
+          '*.authorization',
+          '*.Authorization',
+          '*.headers.authorization',
+        ],
+        // The URL is kept (it is what one searches logs by), only its credentials go.
+        censor: (value, path) =>
+          path.at(-1) === 'url' && typeof value === 'string' ? redactUrl(value) : '[redacted]',
+      },
+      hooks: {
+        streamWrite: (line) => line.replace(TOKEN_SHAPES, '[redacted]'),
+      },
+    },
+    destination,
+  );
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ensureAdmin, printSetupLink } from './bootstrap.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { HttpSender } from './delivery/http-sender.ts';
 import { Metrics } from './delivery/metrics.ts';
@@ -9,6 +9,7 @@ import { outboundPolicyFrom, workerSettingsFrom } from './delivery/settings.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
 import { buildApp } from './http/app.ts';
 import { createLogger } from './logger.ts';
+import { OperatorError, startupFailureMessage } from './operator-error.ts';
 
 const USAGE = `Usage: ricochet-server [--api] [--worker]
 
@@ -45,7 +46,6 @@ async function main(): Promise<void> {
     poolSize: config.DATABASE_POOL_SIZE,
   });
   logger.info({ database: db.kind, api: runApi, worker: runWorker }, 'database ready, migrations applied');
-  await ensureAdmin(db.prisma, config, logger);
 
   const sender = new HttpSender({
     policy: outboundPolicyFrom(config),
@@ -54,6 +54,31 @@ async function main(): Promise<void> {
   });
   const metrics = new Metrics(db.prisma);
 
+  // The port is bound before anything with a lasting effect happens (the first admin and its
+  // one-time token, deliveries): a port in use stops the start with nothing done.
+  const app = runApi ? await buildApp({ prisma: db.prisma, config, logger, sender, metrics }) : undefined;
+  try {
+    await app?.listen({ port: config.PORT, host: config.HOST });
+  } catch (error) {
+    await app?.close();
+    await sender.close();
+    await db.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new OperatorError(
+        `Ricochet cannot listen on ${config.HOST}:${config.PORT}: ${
+          code === 'EADDRINUSE'
+            ? 'the port is already in use'
+            : code === 'EACCES'
+              ? 'permission denied'
+              : 'the address is not on this machine'
+        } (set PORT or HOST).`,
+      );
+    }
+    throw error;
+  }
+
+  await ensureAdmin(db.prisma, config, logger);
   const worker = runWorker
     ? new DeliveryWorker({
         prisma: db.prisma,
@@ -66,8 +91,7 @@ async function main(): Promise<void> {
     : undefined;
   await worker?.start();
 
-  const app = runApi ? await buildApp({ prisma: db.prisma, config, logger, sender, metrics }) : undefined;
-  await app?.listen({ port: config.PORT, host: config.HOST });
+  // The one URL to open: the first admin's single-use setup link, or the dashboard's address.
   if (app) await printSetupLink(db.prisma, config);
 
   let stopping = false;
@@ -87,12 +111,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(
-      `Ricochet failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-  }
+  process.stderr.write(`${startupFailureMessage(error, 'Ricochet failed to start')}\n`);
   process.exit(1);
 });

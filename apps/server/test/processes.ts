@@ -14,9 +14,14 @@ export type RicochetProcess = {
 
 /** Starts `src/main.ts` as its own process, as an operator would run it, with the given env and flags. */
 export function startRicochet(flags: string[], env: Record<string, string>): RicochetProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...flags], {
+  return startServerScript(['src/main.ts', ...flags], { LOG_LEVEL: 'info', ...env });
+}
+
+/** Runs a TypeScript file of apps/server (through tsx) as its own process, collecting its output lines. */
+export function startServerScript(args: string[], env: Record<string, string>): RicochetProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: SERVER_DIR,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

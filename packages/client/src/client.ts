@@ -1,36 +1,4 @@
-import type {
-  ApiToken,
-  BroadcastEventInput,
-  BroadcastEventResult,
-  BulkRedeliverInput,
-  BulkRedeliverResult,
-  CreateApiTokenInput,
-  CreatedApiToken,
-  CreatedUser,
-  CreateEventTypeInput,
-  CreatePortalSessionInput,
-  CreateUserInput,
-  CreateWebhookInput,
-  Dispatch,
-  DispatchListQuery,
-  EnsuredUser,
-  EnsureUserInput,
-  Event,
-  EventType,
-  List,
-  PortalSession,
-  PublishEventBatchInput,
-  PublishEventBatchResult,
-  PublishEventInput,
-  RotateWebhookSecretInput,
-  TestWebhookDefinitionInput,
-  UpdateWebhookInput,
-  User,
-  Webhook,
-  WebhookListItem,
-  WebhookSecrets,
-  WebhookTestResult,
-} from '@ricochet/schema';
+import type * as Schema from '@ricochet/schema';
 import { type PageQuery, PageRequest } from './pagination.ts';
 import { type ApiCall, type CallOptions, createTransport, type TransportOptions } from './transport.ts';
 
@@ -38,7 +6,7 @@ export type RicochetClientOptions = TransportOptions;
 
 /** Filters of the webhook list: its condition's actor or task (Apify's nested list endpoints). */
 export type WebhookListQuery = PageQuery & { actorId?: string; actorTaskId?: string };
-export type DispatchQuery = Partial<DispatchListQuery>;
+export type DispatchQuery = Partial<Schema.DispatchListQuery>;
 
 const id = encodeURIComponent;
 
@@ -80,12 +48,12 @@ export function createRicochetClient(options: RicochetClientOptions) {
   const remove = (path: string, call?: CallOptions) =>
     transport.call<void>({ method: 'DELETE', path, repeatable: true, ...call });
   const pages = <Item, Query extends PageQuery>(path: string, query: Query | undefined, call?: CallOptions) =>
-    new PageRequest<Item>((page) => get<List<Item>>(path, { ...query, ...page }, call), query);
+    new PageRequest<Item>((page) => get<Schema.List<Item>>(path, { ...query, ...page }, call), query);
 
   const webhooks = {
     /** Creates a webhook; a repeat with the same idempotencyKey returns the first one. */
-    create: (input: CreateWebhookInput, call?: CallOptions) =>
-      send<Webhook>('POST', '/v2/webhooks', withIdempotencyKey(input), true, call),
+    create: (input: Schema.CreateWebhookInput, call?: CallOptions) =>
+      send<Schema.Webhook>('POST', '/v2/webhooks', withIdempotencyKey(input), true, call),
     /** One page (`await`) or every webhook (`for await`), oldest first unless `desc`. */
     list: (query?: WebhookListQuery, call?: CallOptions) => {
       const { actorId, actorTaskId, ...page } = query ?? {};
@@ -95,32 +63,32 @@ export function createRicochetClient(options: RicochetClientOptions) {
           : actorTaskId !== undefined
             ? `/v2/actor-tasks/${id(actorTaskId)}/webhooks`
             : '/v2/webhooks';
-      return pages<WebhookListItem, PageQuery>(path, page, call);
+      return pages<Schema.WebhookListItem, PageQuery>(path, page, call);
     },
     get: (webhookId: string, call?: CallOptions) =>
-      get<Webhook>(`/v2/webhooks/${id(webhookId)}`, undefined, call),
+      get<Schema.Webhook>(`/v2/webhooks/${id(webhookId)}`, undefined, call),
     /** Changes only the fields given; a field set to null goes back to its default. */
-    update: (webhookId: string, input: UpdateWebhookInput, call?: CallOptions) =>
-      send<Webhook>('PUT', `/v2/webhooks/${id(webhookId)}`, input, true, call),
+    update: (webhookId: string, input: Schema.UpdateWebhookInput, call?: CallOptions) =>
+      send<Schema.Webhook>('PUT', `/v2/webhooks/${id(webhookId)}`, input, true, call),
     delete: (webhookId: string, call?: CallOptions) => remove(`/v2/webhooks/${id(webhookId)}`, call),
     /** Queues a dispatch of Apify's TEST event to the webhook; returns the dispatch. */
     test: (webhookId: string, call?: CallOptions) =>
-      send<Dispatch>('POST', `/v2/webhooks/${id(webhookId)}/test`, undefined, false, call),
+      send<Schema.Dispatch>('POST', `/v2/webhooks/${id(webhookId)}/test`, undefined, false, call),
     /** Sends the TEST event to a definition that is not saved, once, now; nothing is stored. */
-    testUnsaved: (definition: TestWebhookDefinitionInput, call?: CallOptions) =>
-      send<WebhookTestResult>('POST', '/v2/webhook-tests', definition, false, call),
+    testUnsaved: (definition: Schema.TestWebhookDefinitionInput, call?: CallOptions) =>
+      send<Schema.WebhookTestResult>('POST', '/v2/webhook-tests', definition, false, call),
     /** The live signing secrets, newest first. */
     secrets: (webhookId: string, call?: CallOptions) =>
-      get<WebhookSecrets>(`/v2/webhooks/${id(webhookId)}/secret`, undefined, call),
+      get<Schema.WebhookSecrets>(`/v2/webhooks/${id(webhookId)}/secret`, undefined, call),
     /** A new secret; the old ones keep signing for gracePeriodSeconds (default a day). */
-    rotateSecret: (webhookId: string, input: RotateWebhookSecretInput = {}, call?: CallOptions) =>
-      send<WebhookSecrets>('POST', `/v2/webhooks/${id(webhookId)}/secret/rotate`, input, false, call),
+    rotateSecret: (webhookId: string, input: Schema.RotateWebhookSecretInput = {}, call?: CallOptions) =>
+      send<Schema.WebhookSecrets>('POST', `/v2/webhooks/${id(webhookId)}/secret/rotate`, input, false, call),
     /** The webhook's dispatches: one page or all of them. */
     dispatches: (webhookId: string, query?: DispatchQuery, call?: CallOptions) =>
-      pages<Dispatch, DispatchQuery>(`/v2/webhooks/${id(webhookId)}/dispatches`, query, call),
+      pages<Schema.Dispatch, DispatchQuery>(`/v2/webhooks/${id(webhookId)}/dispatches`, query, call),
     /** Redelivers the webhook's FAILED dispatches created in [since, until]. */
-    redeliverFailed: (webhookId: string, input: BulkRedeliverInput, call?: CallOptions) =>
-      send<BulkRedeliverResult>(
+    redeliverFailed: (webhookId: string, input: Schema.BulkRedeliverInput, call?: CallOptions) =>
+      send<Schema.BulkRedeliverResult>(
         'POST',
         `/v2/webhooks/${id(webhookId)}/dispatches/redeliver`,
         input,
@@ -131,12 +99,18 @@ export function createRicochetClient(options: RicochetClientOptions) {
 
   const dispatches = {
     list: (query?: DispatchQuery, call?: CallOptions) =>
-      pages<Dispatch, DispatchQuery>('/v2/webhook-dispatches', query, call),
+      pages<Schema.Dispatch, DispatchQuery>('/v2/webhook-dispatches', query, call),
     get: (dispatchId: string, call?: CallOptions) =>
-      get<Dispatch>(`/v2/webhook-dispatches/${id(dispatchId)}`, undefined, call),
+      get<Schema.Dispatch>(`/v2/webhook-dispatches/${id(dispatchId)}`, undefined, call),
     /** Queues a finished dispatch again (same id, fresh retry schedule). */
     redeliver: (dispatchId: string, call?: CallOptions) =>
-      send<Dispatch>('POST', `/v2/webhook-dispatches/${id(dispatchId)}/redeliver`, undefined, false, call),
+      send<Schema.Dispatch>(
+        'POST',
+        `/v2/webhook-dispatches/${id(dispatchId)}/redeliver`,
+        undefined,
+        false,
+        call,
+      ),
   };
 
   const events = {
@@ -144,16 +118,17 @@ export function createRicochetClient(options: RicochetClientOptions) {
      * Publishes an event. It carries an idempotency key (yours, or one made here), so a retry after a
      * lost answer returns the event the first attempt stored instead of publishing it twice.
      */
-    publish: (input: PublishEventInput, call?: CallOptions) =>
-      send<Event>('POST', '/v2/events', withIdempotencyKey(input), true, call),
-    get: (eventId: string, call?: CallOptions) => get<Event>(`/v2/events/${id(eventId)}`, undefined, call),
+    publish: (input: Schema.PublishEventInput, call?: CallOptions) =>
+      send<Schema.Event>('POST', '/v2/events', withIdempotencyKey(input), true, call),
+    get: (eventId: string, call?: CallOptions) =>
+      get<Schema.Event>(`/v2/events/${id(eventId)}`, undefined, call),
     /**
      * Publishes up to 1,000 events in one request and one transaction: all of them or none. Each
      * event carries its own idempotency key (yours, or one made here), so retrying a batch whose
      * answer was lost stores nothing twice. `userId` on an event (admins): publish it for that user.
      */
-    publishBatch: (input: PublishEventBatchInput, call?: CallOptions) =>
-      send<PublishEventBatchResult>(
+    publishBatch: (input: Schema.PublishEventBatchInput, call?: CallOptions) =>
+      send<Schema.PublishEventBatchResult>(
         'POST',
         '/v2/events/batch',
         { ...input, events: input.events.map(withIdempotencyKey) },
@@ -164,49 +139,56 @@ export function createRicochetClient(options: RicochetClientOptions) {
      * (Administrators) One event for every user with an active webhook subscribed to the type. With
      * the idempotency key (yours, or one made here) a repeat reaches no user twice.
      */
-    broadcast: (input: BroadcastEventInput, call?: CallOptions) =>
-      send<BroadcastEventResult>('POST', '/v2/events/broadcast', withIdempotencyKey(input), true, call),
+    broadcast: (input: Schema.BroadcastEventInput, call?: CallOptions) =>
+      send<Schema.BroadcastEventResult>(
+        'POST',
+        '/v2/events/broadcast',
+        withIdempotencyKey(input),
+        true,
+        call,
+      ),
   };
 
   const eventTypes = {
     /** Apify's catalogue and your own event types. */
-    list: (call?: CallOptions) => get<EventType[]>('/v2/event-types', undefined, call),
-    create: (input: CreateEventTypeInput, call?: CallOptions) =>
-      send<EventType>('POST', '/v2/event-types', input, false, call),
+    list: (call?: CallOptions) => get<Schema.EventType[]>('/v2/event-types', undefined, call),
+    create: (input: Schema.CreateEventTypeInput, call?: CallOptions) =>
+      send<Schema.EventType>('POST', '/v2/event-types', input, false, call),
     delete: (name: string, call?: CallOptions) => remove(`/v2/event-types/${id(name)}`, call),
   };
 
   const users = {
     /** The user the token belongs to. */
-    me: (call?: CallOptions) => get<User>('/v2/users/me', undefined, call),
+    me: (call?: CallOptions) => get<Schema.User>('/v2/users/me', undefined, call),
     /** Every user (administrators only). */
-    list: (call?: CallOptions) => get<User[]>('/v2/users', undefined, call),
+    list: (call?: CallOptions) => get<Schema.User[]>('/v2/users', undefined, call),
     /** Creates a user and its first token (administrators only). */
-    create: (input: CreateUserInput, call?: CallOptions) =>
-      send<CreatedUser>('POST', '/v2/users', input, false, call),
+    create: (input: Schema.CreateUserInput, call?: CallOptions) =>
+      send<Schema.CreatedUser>('POST', '/v2/users', input, false, call),
+
     /**
      * (Administrators) The user with your own id for it, created when there is none: safe to call on
      * every request of your backend, concurrently, and to retry.
      */
-    ensure: (input: EnsureUserInput, call?: CallOptions) =>
-      send<EnsuredUser>('POST', '/v2/users/by-external-id', input, true, call),
+    ensure: (input: Schema.EnsureUserInput, call?: CallOptions) =>
+      send<Schema.EnsuredUser>('POST', '/v2/users/by-external-id', input, true, call),
     /** (Administrators) The user with this externalId. */
     getByExternalId: (externalId: string, call?: CallOptions) =>
-      get<User>(`/v2/users/by-external-id/${id(externalId)}`, undefined, call),
+      get<Schema.User>(`/v2/users/by-external-id/${id(externalId)}`, undefined, call),
     /**
      * (Administrators) A single-use link that opens the customer portal for the user; hand `url` to
      * the customer, or embed it (`@ricochet/client/embed`). Not repeatable: each call makes a link.
      */
-    createPortalSession: (userId: string, input: CreatePortalSessionInput = {}, call?: CallOptions) =>
-      send<PortalSession>('POST', `/v2/users/${id(userId)}/portal-sessions`, input, false, call),
+    createPortalSession: (userId: string, input: Schema.CreatePortalSessionInput = {}, call?: CallOptions) =>
+      send<Schema.PortalSession>('POST', `/v2/users/${id(userId)}/portal-sessions`, input, false, call),
   };
 
   const tokens = {
     /** The user's API tokens (never their values). */
-    list: (call?: CallOptions) => get<ApiToken[]>('/v2/users/me/tokens', undefined, call),
+    list: (call?: CallOptions) => get<Schema.ApiToken[]>('/v2/users/me/tokens', undefined, call),
     /** A new token; its value is in the answer this once. */
-    create: (input: CreateApiTokenInput, call?: CallOptions) =>
-      send<CreatedApiToken>('POST', '/v2/users/me/tokens', input, false, call),
+    create: (input: Schema.CreateApiTokenInput, call?: CallOptions) =>
+      send<Schema.CreatedApiToken>('POST', '/v2/users/me/tokens', input, false, call),
     revoke: (tokenId: string, call?: CallOptions) => remove(`/v2/users/me/tokens/${id(tokenId)}`, call),
   };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EventTypeNameSchema } from './event-types.ts';
 import { PaginationQuerySchema } from './pagination.ts';
-import { DispatchStatusSchema } from './webhook.ts';
+import { DispatchStatusSchema, WEBHOOK_ACTION_TYPE, WebhookConditionSchema } from './webhook.ts';
 
 /** Responses are kept up to this many characters; the rest is cut (the call says so). */
 export const RESPONSE_BODY_LIMIT = 10_000;
@@ -18,9 +18,14 @@ export const DispatchCallSchema = z
   .meta({ id: 'WebhookDispatchCall' });
 export type DispatchCall = z.infer<typeof DispatchCallSchema>;
 
-/** The webhook a dispatch went to, as Apify summarises it. */
+/** The webhook a dispatch went to, as Apify summarises it (WebhookDispatchWebhookSummary). */
 export const DispatchWebhookSummarySchema = z
-  .object({ requestUrl: z.string(), isAdHoc: z.boolean() })
+  .object({
+    actionType: z.literal(WEBHOOK_ACTION_TYPE),
+    condition: WebhookConditionSchema,
+    requestUrl: z.string(),
+    isAdHoc: z.boolean(),
+  })
   .meta({ id: 'WebhookDispatchWebhook' });
 
 /** A webhook dispatch: one event delivered (or being delivered) to one webhook, with its calls. */

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Error types, as listed by Apify's API reference (ErrorType), plus `internal-server-error` for
- * the failures a client cannot fix. Clients such as apify-client branch on these strings
+ * Error types, as listed by Apify's API reference (ErrorType), plus the HTTP layer's own refusals
+ * (a path or headers too long), `service-unavailable` (the database cannot be reached right now:
+ * retry after `Retry-After`) and `internal-server-error` for the failures a client cannot fix. Clients such as apify-client branch on these strings
  * (e.g. `record-not-found` makes `get()` resolve to undefined), so they are part of the wire.
  */
 export const ERROR_TYPES = [
@@ -22,6 +23,9 @@ export const ERROR_TYPES = [
   'token-not-valid',
   'unknown-build-tag',
   'unsupported-content-encoding',
+  'request-uri-too-long',
+  'request-header-fields-too-large',
+  'service-unavailable',
   'internal-server-error',
 ] as const;
 
@@ -44,9 +48,12 @@ export const ERROR_HTTP_STATUS: Record<ErrorType, number> = {
   'run-timeout-exceeded': 408,
   'record-not-unique': 409,
   'request-too-large': 413,
+  'request-uri-too-long': 414,
   'unsupported-content-encoding': 415,
   'rate-limit-exceeded': 429,
+  'request-header-fields-too-large': 431,
   'internal-server-error': 500,
+  'service-unavailable': 503,
 };
 
 export const ErrorBodySchema = z

@@ -9,4 +9,8 @@ export const DELIVERY_HEADERS = {
   standardTimestamp: 'webhook-timestamp',
   standardSignature: 'webhook-signature',
   superOfficeSignature: 'X-SuperOffice-Signature',
+  // On SuperOffice's Webhook/Test call, as SuperOffice sends them.
+  superOfficeEvent: 'X-SuperOffice-Event',
+  superOfficeEventId: 'X-SuperOffice-EventId',
+  hookTest: 'X-Hook-Test',
 } as const;

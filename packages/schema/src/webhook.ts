@@ -23,17 +23,21 @@ export type WebhookState = z.infer<typeof WebhookStateSchema>;
 /** A person can only switch a webhook on or off; TOO_MANY_ERRORS is set by the delivery engine. */
 const SettableWebhookStateSchema = z.enum(['ACTIVE', 'STOPPED']);
 
-const conditionValue = z.string().min(1).max(WEBHOOK_LIMITS.conditionValue).nullish();
+// Apify's WebhookCondition allows "" as well as null; both mean "not part of the condition".
+const conditionValue = z.string().max(WEBHOOK_LIMITS.conditionValue).nullish();
 export const WebhookConditionInputSchema = z
   .object({ actorId: conditionValue, actorTaskId: conditionValue, actorRunId: conditionValue })
   .meta({ id: 'WebhookConditionInput' });
 
-/** Only the fields that are set: an event matches when each of them equals eventData's field. */
+/**
+ * As Apify shows it, every field present; null ones are not part of the condition. An event
+ * matches when each field that is set equals eventData's field of the same name.
+ */
 export const WebhookConditionSchema = z
   .object({
-    actorId: z.string().optional(),
-    actorTaskId: z.string().optional(),
-    actorRunId: z.string().optional(),
+    actorId: z.string().nullable(),
+    actorTaskId: z.string().nullable(),
+    actorRunId: z.string().nullable(),
   })
   .meta({ id: 'WebhookCondition' });
 export type WebhookCondition = z.infer<typeof WebhookConditionSchema>;
@@ -90,19 +94,25 @@ export const StaticPropertiesSchema = z
  * (SuperOffice lets people pick theirs; its UTF-8 bytes are then the HMAC key).
  */
 export const WebhookSecretSchema = z.string().min(8).max(WEBHOOK_LIMITS.secret);
+/** Any secret at all, as SuperOffice's Webhook/Test takes it (nothing is stored). */
+export const AnyWebhookSecretSchema = z.string().max(WEBHOOK_LIMITS.secret);
 
 const optionalFlag = z.boolean().nullish();
 
-/** Body of `POST /v2/webhooks`, exactly Apify's fields plus Ricochet's own (state, headers, properties, secret). */
+const EventTypesInputSchema = z.array(EventTypeNameSchema).max(WEBHOOK_LIMITS.eventTypes);
+
+/**
+ * Body of `POST /v2/webhooks`: every input Apify's WebhookCreate accepts, with its meaning, plus
+ * Ricochet's own fields (state, headers, properties, secret). An empty eventTypes list is accepted as
+ * Apify's schema does; such a webhook matches no event until it is given some.
+ */
 export const CreateWebhookInputSchema = z
   .object({
     isAdHoc: optionalFlag,
-    eventTypes: z
-      .array(EventTypeNameSchema)
-      .min(1, 'must list at least one event type')
-      .max(WEBHOOK_LIMITS.eventTypes),
+    eventTypes: EventTypesInputSchema,
     condition: WebhookConditionInputSchema.nullish(),
-    idempotencyKey: z.string().min(1).max(WEBHOOK_LIMITS.idempotencyKey).nullish(),
+    // "" is no key at all, as null is.
+    idempotencyKey: z.string().max(WEBHOOK_LIMITS.idempotencyKey).nullish(),
     ignoreSslErrors: optionalFlag,
     doNotRetry: optionalFlag,
     requestUrl: RequestUrlSchema,
@@ -119,8 +129,13 @@ export const CreateWebhookInputSchema = z
 export type CreateWebhookInput = z.input<typeof CreateWebhookInputSchema>;
 export type CreateWebhookData = z.output<typeof CreateWebhookInputSchema>;
 
-/** Body of `PUT /v2/webhooks/:webhookId`: a partial update; a field set to null goes back to its default. */
+/**
+ * Body of `PUT /v2/webhooks/:webhookId` (Apify's WebhookUpdate, every field nullable): a partial
+ * update. An optional field set to null goes back to its default; null for a field every webhook
+ * needs (eventTypes, requestUrl) leaves it as it is.
+ */
 export const UpdateWebhookInputSchema = CreateWebhookInputSchema.omit({ idempotencyKey: true, secret: true })
+  .extend({ eventTypes: EventTypesInputSchema.nullish(), requestUrl: RequestUrlSchema.nullish() })
   .partial()
   .meta({ id: 'UpdateWebhookInput' });
 export type UpdateWebhookInput = z.input<typeof UpdateWebhookInputSchema>;
@@ -130,15 +145,26 @@ export const DISPATCH_STATUSES = ['ACTIVE', 'SUCCEEDED', 'FAILED'] as const;
 export const DispatchStatusSchema = z.enum(DISPATCH_STATUSES).meta({ id: 'WebhookDispatchStatus' });
 export type DispatchStatus = z.infer<typeof DispatchStatusSchema>;
 
+/** Apify's ExampleWebhookDispatch. Ricochet keeps every dispatch, so removedAt is always null. */
 export const WebhookLastDispatchSchema = z
-  .object({ status: DispatchStatusSchema, finishedAt: z.iso.datetime().nullable() })
+  .object({
+    status: DispatchStatusSchema,
+    finishedAt: z.iso.datetime().nullable(),
+    removedAt: z.iso.datetime().nullable(),
+  })
   .meta({ id: 'WebhookLastDispatch' });
+
+/** Apify's webhook action types; Ricochet's webhooks all send HTTP requests. */
+export const WEBHOOK_ACTION_TYPE = 'HTTP_REQUEST';
 
 export const WebhookStatsSchema = z
   .object({ totalDispatches: z.number().int() })
   .meta({ id: 'WebhookStats' });
 
-/** A webhook as a list shows it (Apify's WebhookShort, plus state and description). */
+/**
+ * A webhook as a list shows it: Apify's WebhookShort (isApifyIntegration is always false here;
+ * isEnabled says whether it is ACTIVE), plus state and description.
+ */
 export const WebhookListItemSchema = z
   .object({
     id: z.string(),
@@ -146,6 +172,9 @@ export const WebhookListItemSchema = z
     modifiedAt: z.iso.datetime(),
     userId: z.string(),
     isAdHoc: z.boolean(),
+    isApifyIntegration: z.boolean(),
+    isEnabled: z.boolean(),
+    actionType: z.literal(WEBHOOK_ACTION_TYPE),
     shouldInterpolateStrings: z.boolean(),
     eventTypes: z.array(z.string()),
     condition: WebhookConditionSchema,

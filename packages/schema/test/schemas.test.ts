@@ -31,7 +31,7 @@ describe('CreateWebhookInputSchema', () => {
   test.each([
     [{ ...valid, requestUrl: 'ftp://example.com' }, 'requestUrl'],
     [{ ...valid, requestUrl: '/relative' }, 'requestUrl'],
-    [{ ...valid, eventTypes: [] }, 'eventTypes'],
+    [{ ...valid, eventTypes: ['not an event type!'] }, 'eventTypes'],
     [{ ...valid, payloadTemplate: '{"a": }' }, 'payloadTemplate'],
     [{ ...valid, headersTemplate: '"x"' }, 'headersTemplate'],
     [{ ...valid, description: 'x'.repeat(2001) }, 'description'],
@@ -44,6 +44,11 @@ describe('CreateWebhookInputSchema', () => {
 
   test('update input is partial but keeps the rules of each field', () => {
     expect(UpdateWebhookInputSchema.parse({ description: 'x' })).toEqual({ description: 'x' });
-    expect(UpdateWebhookInputSchema.safeParse({ eventTypes: [] }).success).toBe(false);
+    expect(UpdateWebhookInputSchema.safeParse({ requestUrl: 'ftp://example.com' }).success).toBe(false);
+    // Apify's WebhookUpdate takes null for every field, eventTypes and requestUrl included.
+    expect(UpdateWebhookInputSchema.parse({ eventTypes: null, requestUrl: null })).toEqual({
+      eventTypes: null,
+      requestUrl: null,
+    });
   });
 });

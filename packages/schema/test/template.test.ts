@@ -47,8 +47,33 @@ describe('parseTemplate', () => {
     expect(renderTemplate(node, variables, { interpolateStrings: false })).toEqual({
       text: 'Run {{resource.id}} of {{eventData}} is {{resource.status}}',
     });
+    // Apify's engine embeds a value's JavaScript string form: an object reads "[object Object]".
     expect(renderTemplate(node, variables, { interpolateStrings: true })).toEqual({
-      text: 'Run JgwXN9BdwxGcu9MMF of {"actorId":"vvE7iMKuMc5qTHHsR","actorRunId":"JgwXN9BdwxGcu9MMF"} is SUCCEEDED',
+      text: 'Run JgwXN9BdwxGcu9MMF of [object Object] is SUCCEEDED',
+    });
+  });
+
+  test('a string that is exactly one variable becomes its value when interpolating', () => {
+    const node = parseTemplate('{"data": "{{eventData}}", "ms": "{{resource.stats.durationMillis}}"}');
+    expect(renderTemplate(node, variables, { interpolateStrings: true })).toEqual({
+      data: variables.eventData,
+      ms: 1200,
+    });
+  });
+
+  test("renders 0, false and empty strings as null, as Apify's engine does", () => {
+    const node = parseTemplate(
+      '[{{eventData.zero}}, {{eventData.no}}, {{eventData.empty}}, {{eventData.one}}]',
+    );
+    const data = { ...variables, eventData: { zero: 0, no: false, empty: '', one: 1 } };
+    expect(renderTemplate(node, data, { interpolateStrings: false })).toEqual([null, null, null, 1]);
+  });
+
+  test('knows globals: the date of the event as ISO 8601 and as Unix seconds', () => {
+    const node = parseTemplate('{"iso": {{globals.dateISO}}, "unix": {{globals.dateUnix}}}');
+    expect(renderTemplate(node, variables, { interpolateStrings: false })).toEqual({
+      iso: '2026-11-25T10:00:00.000Z',
+      unix: 1795600800,
     });
   });
 
@@ -57,8 +82,9 @@ describe('parseTemplate', () => {
     ['{\n  "a": 1\n  "b": 2\n}', 'Unexpected character "\\"", expected "," or "}" at line 3, column 3'],
     [
       '{"a": {{nobody}}}',
-      'Unknown variable "nobody" (known: userId, createdAt, eventType, eventData, resource) at line 1, column 7',
+      'Unknown variable "{{nobody}}" (known: userId, createdAt, eventType, eventData, resource, globals) at line 1, column 7',
     ],
+    ['{\n  "a":  {{ resource }}}', 'Variable "{{ resource }}" must not contain spaces at line 2, column 9'],
     ['{"a": {{resource.id}', 'Unclosed variable, expected }} at line 1, column 7'],
     ['{"a": "open', 'Unterminated string at line 1, column 7'],
     ['{"a": tru}', 'Unexpected character "t", expected a value at line 1, column 7'],

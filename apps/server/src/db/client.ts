@@ -1,10 +1,10 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { applyMigrations, applyMigrationsToPostgres, pgliteMigrationAdapter } from './migrate.ts';
 import { attachSql, pgliteSql, postgresSql } from './sql.ts';
 
@@ -45,14 +45,19 @@ export type OpenDatabaseOptions = {
   loadDataDir?: Blob;
   /** PostgreSQL only: connections in Prisma's pool (pg's default is 10). */
   poolSize?: number;
+  /** PostgreSQL only: how long a query waits for a pooled connection (POOL_CONNECTION_TIMEOUT_MS). */
+  connectionTimeoutMs?: number;
 };
 
 export const DEFAULT_DATA_DIR = '.ricochet-data';
 
+/** How long a query may wait for a pooled PostgreSQL connection before it fails (and is a 503). */
+export const POOL_CONNECTION_TIMEOUT_MS = 30_000;
+
 /** Opens PostgreSQL when databaseUrl is set, otherwise the embedded PGlite database. */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const db = options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize)
+    ? openPostgres(options.databaseUrl, options.poolSize, options.connectionTimeoutMs)
     : await openPGlite(options.dataDir ?? DEFAULT_DATA_DIR, options.loadDataDir);
   if (options.migrate ?? true) {
     try {
@@ -65,8 +70,19 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   return db;
 }
 
-function openPostgres(url: string, poolSize: number | undefined): Database {
-  const pool = new pg.Pool({ connectionString: url, ...(poolSize !== undefined && { max: poolSize }) });
+function openPostgres(
+  url: string,
+  poolSize: number | undefined,
+  connectionTimeoutMs = POOL_CONNECTION_TIMEOUT_MS,
+): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    ...(poolSize !== undefined && { max: poolSize }),
+    // Without a bound, a request waits forever for a connection to a server that does not answer;
+    // with it, the request fails and is answered 503 + Retry-After (http/errors.ts). Generous, so
+    // a busy pool on a loaded machine is not mistaken for an outage.
+    connectionTimeoutMillis: connectionTimeoutMs,
+  });
   // pg emits 'error' on the pool when an idle connection dies (server restart, dropped test
   // database); unhandled, that event would crash the process. The next query reconnects.
   pool.on('error', () => {});
@@ -95,12 +111,12 @@ function openPostgres(url: string, poolSize: number | undefined): Database {
 async function openPGlite(dataDir: string, loadDataDir: Blob | undefined): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   const directory = inMemory ? dataDir : resolve(dataDir);
-  const releaseLock = inMemory ? () => {} : lockDataDir(directory);
+  const releaseLock = inMemory ? async () => {} : await lockDataDir(directory);
   let pglite: PGlite;
   try {
     pglite = await PGlite.create(directory, loadDataDir ? { loadDataDir } : {});
   } catch (error) {
-    releaseLock();
+    await releaseLock();
     throw error;
   }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
@@ -120,57 +136,12 @@ async function openPGlite(dataDir: string, loadDataDir: Blob | undefined): Promi
           await prisma.$disconnect();
           await pglite.close();
         } finally {
-          releaseLock();
+          await releaseLock();
         }
       })();
       return closing;
     },
   };
-}
-
-/**
- * PGlite has no postmaster.pid: a second process opening the same folder runs its own copy of
- * PostgreSQL on the same files and the two silently corrupt each other (checked with 0.4.3).
- * A lock file with the owner's pid refuses the second opener; one left by a dead process is taken over.
- */
-function lockDataDir(directory: string): () => void {
-  mkdirSync(directory, { recursive: true });
-  const lockPath = join(directory, 'ricochet.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(lockPath, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      // No pid yet: another process is between creating the file and writing to it.
-      if (Number.isNaN(owner) || isAlive(owner)) {
-        const who =
-          owner === process.pid
-            ? 'this process'
-            : Number.isNaN(owner)
-              ? 'another process'
-              : `process ${owner}`;
-        throw new Error(
-          `The embedded database in ${directory} is already open in ${who} (${lockPath}). It belongs to one ` +
-            'process: stop that one, or use PostgreSQL (DATABASE_URL) to share a database.',
-        );
-      }
-      rmSync(lockPath, { force: true });
-    }
-  }
-  throw new Error(`Could not lock the embedded database in ${directory}.`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function quoteIdentifier(name: string): string {

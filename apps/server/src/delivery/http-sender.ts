@@ -28,6 +28,8 @@ export type SendRequest = {
   /** Covers connecting, waiting for the headers and reading the body; not the wait for a slot. */
   timeoutMs: number;
   ignoreSslErrors: boolean;
+  /** Replaces the sender's User-Agent for this call (SuperOffice's test call has its own form). */
+  userAgent?: string;
 };
 
 export type SendResult = {
@@ -299,7 +301,7 @@ export class HttpSender {
     await Promise.all([this.agent.close(), this.insecureAgent.close()]);
   }
 
-  private requestHeaders(url: URL, given: Record<string, string>): Record<string, string> {
+  private requestHeaders(url: URL, given: Record<string, string>, userAgent: string): Record<string, string> {
     const headers: Record<string, string> = {};
     let hasAuthorization = false;
     for (const [name, value] of Object.entries(given)) {
@@ -309,7 +311,7 @@ export class HttpSender {
       if (lower === 'authorization') hasAuthorization = true;
       headers[name] = value;
     }
-    headers['user-agent'] = this.userAgent;
+    headers['user-agent'] = userAgent;
     // undici drops URL credentials silently; send them the way curl and browsers do.
     if (!hasAuthorization && (url.username !== '' || url.password !== '')) {
       const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
@@ -339,7 +341,7 @@ export class HttpSender {
       const response = await request(target, {
         dispatcher: call.ignoreSslErrors ? this.insecureAgent : this.agent,
         method: 'POST',
-        headers: this.requestHeaders(url, call.headers),
+        headers: this.requestHeaders(url, call.headers, call.userAgent ?? this.userAgent),
         body: call.body,
         signal: controller.signal,
       });

@@ -75,7 +75,8 @@ export function withProperties(payload: unknown, properties: Record<string, unkn
   if (properties && payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
     return JSON.stringify({ ...(payload as Record<string, unknown>), ...properties });
   }
-  return JSON.stringify(payload);
+  // A template that is one interpolated variable with no value renders to nothing: send null.
+  return JSON.stringify(payload) ?? 'null';
 }
 
 /**

@@ -4,15 +4,17 @@ import { CSRF_HEADER } from '@ricochet/schema';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import secureJson from 'secure-json-parse';
 import type { Config } from '../config.ts';
 import type { HttpSender } from '../delivery/http-sender.ts';
 import type { Metrics } from '../delivery/metrics.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { AppError } from '../services/errors.ts';
+import { MAX_INPUT_DEPTH, nestsDeeperThan } from '../services/storable-input.ts';
 import type { Principal } from '../services/tokens.ts';
 import { authenticate } from './auth.ts';
 import { decompressRequestBody } from './decompress.ts';
-import { invalidJsonBody, sendError } from './errors.ts';
+import { answerClientError, errorAnswer, invalidJsonBody, sendError, toAppError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { registerRoutes } from './rest/route.ts';
 import { restRoutes } from './rest/routes.ts';
@@ -53,6 +55,10 @@ export async function buildApp({
     bodyLimit: config.BODY_LIMIT_BYTES,
     // Long tRPC batch URLs and Apify's ids fit easily; anything longer is abuse.
     routerOptions: { maxParamLength: 500 },
+    // Requests refused before routing (bad percent-encoding, an over-long id, headers too large)
+    // get the same envelope as every other error.
+    frameworkErrors: (error, _request, reply) => sendError(reply, error),
+    clientErrorHandler: answerClientError,
   });
   app.decorate('ricochetConfig', config);
   app.decorateRequest('principal', null);
@@ -70,15 +76,31 @@ export async function buildApp({
 
   app.addHook('preParsing', decompressRequestBody);
   // Bodies are JSON whatever they are labelled (SuperOffice clients send text/json and friends;
-  // apify-client labels bodiless POSTs as form data). Routes without a body ignore it.
+  // apify-client labels bodiless POSTs as form data), and an empty body is no body, even when
+  // labelled application/json (a DELETE with that header still deletes). Routes without a body
+  // ignore it. Fastify's own parsers would refuse both, so this one replaces them; like them, it
+  // refuses `__proto__` and `constructor.prototype` keys.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     const text = (body as string).trim();
     if (text === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
     } catch (error) {
-      done(invalidJsonBody((error as Error).message));
+      return done(invalidJsonBody((error as Error).message));
     }
+    // Deeper input is refused here, before anything recursive (tRPC's adapter re-serialises the
+    // body with JSON.stringify) can overflow the stack on it.
+    if (nestsDeeperThan(parsed, MAX_INPUT_DEPTH)) {
+      return done(
+        new AppError(
+          'invalid-input',
+          `Invalid input: the request body is nested deeper than ${MAX_INPUT_DEPTH} levels.`,
+        ),
+      );
+    }
+    done(null, parsed);
   });
   await app.register(cookie);
   // Who is asking is resolved once per request; each route then says what it requires. An invalid
@@ -111,7 +133,8 @@ export async function buildApp({
       await prisma.$queryRaw`SELECT 1`;
       return { status: 'ready' };
     } catch {
-      return reply.code(503).send({ status: 'database unavailable' });
+      const { status, envelope } = errorAnswer('service-unavailable', 'The database is not reachable.');
+      return reply.code(status).send(envelope);
     }
   });
 
@@ -136,6 +159,13 @@ export async function buildApp({
         principal: req.principal,
         http: sessionCookieJar(req, res, req.headers[CSRF_HEADER]),
       }),
+      // tRPC answers with its own status; a 503 (or 429) still tells the client when to retry.
+      responseMeta: ({ errors }) => {
+        const retryAfter = errors
+          .map((error) => toAppError(error.cause)?.extra.retryAfterSeconds)
+          .find((seconds) => seconds !== undefined);
+        return retryAfter === undefined ? {} : { headers: { 'retry-after': String(retryAfter) } };
+      },
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           logger.error({ err: error.cause ?? error, path }, 'tRPC error');

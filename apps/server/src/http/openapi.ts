@@ -1,4 +1,4 @@
-import { dataOf, ErrorEnvelopeSchema } from '@ricochet/schema';
+import { dataOf, ErrorEnvelopeSchema, SuperOfficeErrorSchema } from '@ricochet/schema';
 import { z } from 'zod';
 import type { RouteDefinition } from './rest/route.ts';
 
@@ -59,15 +59,20 @@ export function buildOpenApiDocument(routes: RouteDefinition[], info: { version:
     }));
   };
 
-  const errorResponse = (description: string) => ({
+  const errorResponseIn = (schemaId: string) => (description: string) => ({
     description,
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
+    content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaId}` } } },
   });
   toSchema(ErrorEnvelopeSchema, 'output');
+  toSchema(SuperOfficeErrorSchema, 'output');
 
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const openApiPath = route.path.replace(/:(\w+)/g, '{$1}');
+    // SuperOffice's paths answer errors in SuperOffice's shape (see http/errors.ts).
+    const errorResponse = errorResponseIn(
+      route.path.startsWith('/api/') ? 'SuperOfficeError' : 'ErrorEnvelope',
+    );
     const responses: Record<string, unknown> = {
       [route.success.status]: route.success.data
         ? {

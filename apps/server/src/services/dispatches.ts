@@ -1,19 +1,29 @@
-import type {
-  BulkRedeliverInputSchema,
-  Dispatch,
-  DispatchListQuery,
-  DispatchStatus,
-  List,
+import {
+  type BulkRedeliverInputSchema,
+  type Dispatch,
+  type DispatchListQuery,
+  type DispatchStatus,
+  type List,
+  WEBHOOK_ACTION_TYPE,
 } from '@ricochet/schema';
 import type { z } from 'zod';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { DISPATCH_CHANNEL, enqueueDispatches } from './events.ts';
 import { creationOrder, toList } from './pagination.ts';
+import { conditionOf } from './webhooks.ts';
 
 const withCallsAndWebhook = {
   calls: { orderBy: { attempt: 'asc' } },
-  webhook: { select: { requestUrl: true, isAdHoc: true } },
+  webhook: {
+    select: {
+      requestUrl: true,
+      isAdHoc: true,
+      conditionActorId: true,
+      conditionActorTaskId: true,
+      conditionActorRunId: true,
+    },
+  },
 } as const satisfies Prisma.DispatchInclude;
 type DispatchRow = Prisma.DispatchGetPayload<{ include: typeof withCallsAndWebhook }>;
 
@@ -26,7 +36,12 @@ export function toDispatch(row: DispatchRow): Dispatch {
     status: row.status,
     eventType: row.eventType,
     eventData: (row.eventData as Record<string, unknown> | null) ?? null,
-    webhook: { requestUrl: row.webhook.requestUrl, isAdHoc: row.webhook.isAdHoc },
+    webhook: {
+      actionType: WEBHOOK_ACTION_TYPE,
+      condition: conditionOf(row.webhook),
+      requestUrl: row.webhook.requestUrl,
+      isAdHoc: row.webhook.isAdHoc,
+    },
     calls: row.calls.map((call) => ({
       startedAt: call.startedAt.toISOString(),
       finishedAt: call.finishedAt?.toISOString() ?? null,

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { SuperOfficeWebhookResult, SuperOfficeWebhookSchema } from '@ricochet/schema';
+import {
+  DELIVERY_HEADERS,
+  type SuperOfficeWebhookResult,
+  type SuperOfficeWebhookSchema,
+} from '@ricochet/schema';
 import type { z } from 'zod';
 import type { HttpSender, SendResult } from '../delivery/http-sender.ts';
 import { deliveryHeaders, withProperties } from '../delivery/payload.ts';
+
+/** SuperOffice's webhooks identify themselves as `NetServer-Webhook/<version>`; receivers may check it. */
+export const SUPEROFFICE_USER_AGENT = 'NetServer-Webhook/0.1 (compatible; Ricochet-Webhooks/0.1)';
 
 /** Formats a response the way SuperOffice's Message does: status line, headers, blank line, body. */
 function describeResponse(result: SendResult): string {
@@ -39,19 +46,26 @@ export async function testWebhookDefinition(
     WebhookName: definition.Name ?? null,
   };
   const body = withProperties(payload, definition.Properties ?? null);
-  const headers = deliveryHeaders({
-    webhookId:
-      definition.WebhookId !== null && definition.WebhookId !== undefined
-        ? String(definition.WebhookId)
-        : 'test',
-    dispatchId: eventId,
-    body,
-    secrets: definition.Secret ? [definition.Secret] : [],
-    customHeaders: [definition.Headers ?? {}],
-    now: new Date(),
-    requestOrigin: args.requestOrigin,
-  });
+  const headers = {
+    ...deliveryHeaders({
+      webhookId:
+        definition.WebhookId !== null && definition.WebhookId !== undefined
+          ? String(definition.WebhookId)
+          : 'test',
+      dispatchId: eventId,
+      body,
+      secrets: definition.Secret ? [definition.Secret] : [],
+      customHeaders: [definition.Headers ?? {}],
+      now: new Date(),
+      requestOrigin: args.requestOrigin,
+    }),
+    // SuperOffice's own headers on its test call: receivers route on the event name and id.
+    [DELIVERY_HEADERS.superOfficeEvent]: 'test',
+    [DELIVERY_HEADERS.superOfficeEventId]: eventId,
+    [DELIVERY_HEADERS.hookTest]: 'true',
+  };
   const result = await sender.send({
+    userAgent: SUPEROFFICE_USER_AGENT,
     url: definition.TargetUrl,
     headers,
     body,

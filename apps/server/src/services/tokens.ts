@@ -98,6 +98,7 @@ export async function authenticateToken(prisma: PrismaClient, token: string): Pr
      FROM "ApiToken" t JOIN "User" u ON u."id" = t."userId" WHERE t."tokenHash" = $1`,
     [hashToken(token)],
   );
+  // A disabled user's tokens stop working at once, like their sessions.
   if (!row || row.revokedAt || row.disabledAt) return null;
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {

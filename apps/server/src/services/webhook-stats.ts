@@ -11,7 +11,8 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
  */
 export type WebhookStats = {
   totalDispatches: number;
-  lastDispatch: { status: DispatchStatus; finishedAt: string | null } | null;
+  /** Apify's `lastDispatch`; `removedAt` is always null, as Ricochet removes no dispatch. */
+  lastDispatch: { status: DispatchStatus; finishedAt: string | null; removedAt: null } | null;
 };
 
 const NO_DISPATCHES: WebhookStats = { totalDispatches: 0, lastDispatch: null };
@@ -43,7 +44,7 @@ export async function webhookStats(
     stats.set(row.id, {
       totalDispatches: row.total,
       lastDispatch: row.status
-        ? { status: row.status, finishedAt: row.finishedAt?.toISOString() ?? null }
+        ? { status: row.status, finishedAt: row.finishedAt?.toISOString() ?? null, removedAt: null }
         : null,
     });
   }

@@ -1,13 +1,14 @@
-import type {
-  CreateWebhookData,
-  List,
-  PaginationQuery,
-  RotateWebhookSecretInputSchema,
-  UpdateWebhookData,
-  Webhook,
-  WebhookCondition,
-  WebhookListItem,
-  WebhookSecrets,
+import {
+  type CreateWebhookData,
+  type List,
+  type PaginationQuery,
+  type RotateWebhookSecretInputSchema,
+  type UpdateWebhookData,
+  WEBHOOK_ACTION_TYPE,
+  type Webhook,
+  type WebhookCondition,
+  type WebhookListItem,
+  type WebhookSecrets,
 } from '@ricochet/schema';
 import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
@@ -18,12 +19,14 @@ import { newRecordId, newWebhookSecret } from './ids.ts';
 import { creationOrder, toList } from './pagination.ts';
 import { statsOf, type WebhookStats, webhookStats } from './webhook-stats.ts';
 
-function conditionOf(row: WebhookRow): WebhookCondition {
-  const condition: WebhookCondition = {};
-  if (row.conditionActorId !== null) condition.actorId = row.conditionActorId;
-  if (row.conditionActorTaskId !== null) condition.actorTaskId = row.conditionActorTaskId;
-  if (row.conditionActorRunId !== null) condition.actorRunId = row.conditionActorRunId;
-  return condition;
+type ConditionColumns = Pick<WebhookRow, 'conditionActorId' | 'conditionActorTaskId' | 'conditionActorRunId'>;
+
+export function conditionOf(row: ConditionColumns): WebhookCondition {
+  return {
+    actorId: row.conditionActorId,
+    actorTaskId: row.conditionActorTaskId,
+    actorRunId: row.conditionActorRunId,
+  };
 }
 
 export function toWebhookListItem(row: WebhookRow, stats: WebhookStats): WebhookListItem {
@@ -33,6 +36,9 @@ export function toWebhookListItem(row: WebhookRow, stats: WebhookStats): Webhook
     modifiedAt: row.modifiedAt.toISOString(),
     userId: row.userId,
     isAdHoc: row.isAdHoc,
+    isApifyIntegration: false,
+    isEnabled: row.state === 'ACTIVE',
+    actionType: WEBHOOK_ACTION_TYPE,
     shouldInterpolateStrings: row.shouldInterpolateStrings,
     eventTypes: row.eventTypes,
     condition: conditionOf(row),
@@ -68,15 +74,19 @@ function jsonOrNull(value: Record<string, unknown> | null | undefined) {
 function columnsFrom(input: UpdateWebhookData) {
   const columns: Prisma.WebhookUncheckedUpdateInput = {};
   if (input.isAdHoc !== undefined) columns.isAdHoc = input.isAdHoc ?? false;
-  if (input.eventTypes !== undefined) columns.eventTypes = [...new Set(input.eventTypes)];
+  // null for a field every webhook needs leaves it as it is (Apify's WebhookUpdate allows null).
+  if (input.eventTypes !== undefined && input.eventTypes !== null) {
+    columns.eventTypes = [...new Set(input.eventTypes)];
+  }
   if (input.condition !== undefined) {
-    columns.conditionActorId = input.condition?.actorId ?? null;
-    columns.conditionActorTaskId = input.condition?.actorTaskId ?? null;
-    columns.conditionActorRunId = input.condition?.actorRunId ?? null;
+    // "" and null both leave a field out of the condition, as in Apify's WebhookCondition.
+    columns.conditionActorId = input.condition?.actorId || null;
+    columns.conditionActorTaskId = input.condition?.actorTaskId || null;
+    columns.conditionActorRunId = input.condition?.actorRunId || null;
   }
   if (input.ignoreSslErrors !== undefined) columns.ignoreSslErrors = input.ignoreSslErrors ?? false;
   if (input.doNotRetry !== undefined) columns.doNotRetry = input.doNotRetry ?? false;
-  if (input.requestUrl !== undefined) columns.requestUrl = input.requestUrl;
+  if (input.requestUrl !== undefined && input.requestUrl !== null) columns.requestUrl = input.requestUrl;
   // An empty template means "none" (Apify's own examples send ""), so the default payload is used.
   if (input.payloadTemplate !== undefined) columns.payloadTemplate = input.payloadTemplate || null;
   if (input.headersTemplate !== undefined) columns.headersTemplate = input.headersTemplate || null;
@@ -109,7 +119,8 @@ export async function createWebhook(
   args: { userId: string; input: CreateWebhookData },
 ): Promise<CreateWebhookResult> {
   const { userId, input } = args;
-  const idempotencyKey = input.idempotencyKey ?? null;
+  // An empty key is no key, as Apify's schema allows "".
+  const idempotencyKey = input.idempotencyKey || null;
   const findByKey = async () =>
     idempotencyKey
       ? prisma.webhook.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } })
@@ -153,6 +164,31 @@ export async function listWebhooks(
   prisma: PrismaClient,
   args: { userId: string; page: PaginationQuery; filter?: WebhookFilter },
 ): Promise<List<WebhookListItem>> {
+  const { total, rows, stats } = await findWebhookPage(prisma, args);
+  return toList(
+    args.page,
+    total,
+    rows.map((row) => toWebhookListItem(row, statsOf(stats, row.id))),
+  );
+}
+
+/** The same list with whole webhooks, templates included (Apify's list of a task's webhooks). */
+export async function listFullWebhooks(
+  prisma: PrismaClient,
+  args: { userId: string; page: PaginationQuery; filter?: WebhookFilter },
+): Promise<List<Webhook>> {
+  const { total, rows, stats } = await findWebhookPage(prisma, args);
+  return toList(
+    args.page,
+    total,
+    rows.map((row) => toWebhook(row, statsOf(stats, row.id))),
+  );
+}
+
+async function findWebhookPage(
+  prisma: PrismaClient,
+  args: { userId: string; page: PaginationQuery; filter?: WebhookFilter },
+): Promise<{ total: number; rows: WebhookRow[]; stats: Map<string, WebhookStats> }> {
   const { userId, page, filter = {} } = args;
   const where: Prisma.WebhookWhereInput = {
     userId,
@@ -167,11 +203,7 @@ export async function listWebhooks(
     prisma,
     rows.map((row) => row.id),
   );
-  return toList(
-    page,
-    total,
-    rows.map((row) => toWebhookListItem(row, statsOf(stats, row.id))),
-  );
+  return { total, rows, stats };
 }
 
 /** Another user's webhook is answered exactly like a missing one: ids do not leak across tenants. */

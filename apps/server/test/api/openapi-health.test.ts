@@ -22,6 +22,13 @@ describe('OpenAPI, health', () => {
       'limit',
       'desc',
     ]);
+    // SuperOffice's path documents SuperOffice's error shape, the Apify paths Apify's envelope.
+    expect(
+      document.paths['/api/v1/Webhook/Test'].post.responses['400'].content['application/json'].schema.$ref,
+    ).toBe('#/components/schemas/SuperOfficeError');
+    expect(create.responses['400'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/ErrorEnvelope',
+    );
     // Every $ref points at a component that exists.
     const refs = JSON.stringify(document).match(/#\/components\/schemas\/[A-Za-z0-9.]+/g) ?? [];
     for (const ref of new Set(refs)) {

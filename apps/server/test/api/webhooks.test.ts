@@ -69,7 +69,7 @@ describe('POST /v2/webhooks', () => {
     ['requestUrl', { requestUrl: 'not a url' }, /requestUrl: must be an absolute http/],
     ['requestUrl scheme', { requestUrl: 'ftp://example.com/x' }, /requestUrl/],
     ['missing requestUrl', { requestUrl: undefined }, /requestUrl/],
-    ['eventTypes empty', { eventTypes: [] }, /eventTypes: must list at least one event type/],
+    ['eventTypes not a list', { eventTypes: 'ACTOR.RUN.SUCCEEDED' }, /eventTypes/],
     [
       'eventTypes unknown',
       { eventTypes: ['ACTOR.RUN.EXPLODED'] },
@@ -83,7 +83,7 @@ describe('POST /v2/webhooks', () => {
     [
       'payloadTemplate unknown variable',
       { payloadTemplate: '{"a": {{secretStuff}}}' },
-      /payloadTemplate: Unknown variable "secretStuff"/,
+      /payloadTemplate: Unknown variable "\{\{secretStuff\}\}"/,
     ],
     [
       'headersTemplate not an object',
@@ -220,14 +220,99 @@ describe('GET /v2/webhooks', () => {
     await api.request('POST', '/v2/webhooks', { body: webhookInput({ condition: { actorTaskId: 'T1' } }) });
     const ofActor = (await api.request('GET', '/v2/actors/A2/webhooks')).json().data;
     expect(ofActor.total).toBe(1);
-    expect(ofActor.items[0].condition).toEqual({ actorId: 'A2', actorTaskId: 'T1' });
+    expect(ofActor.items[0].condition).toEqual({ actorId: 'A2', actorTaskId: 'T1', actorRunId: null });
+    // Apify's documented path (the one its Python client calls) answers the same.
+    expect((await api.request('GET', '/v2/acts/A2/webhooks')).json().data).toEqual(ofActor);
     const ofTask = (await api.request('GET', '/v2/actor-tasks/T1/webhooks?desc=1')).json().data;
     expect(ofTask.total).toBe(2);
-    expect(ofTask.items[0].condition).toEqual({ actorTaskId: 'T1' });
+    expect(ofTask.items[0].condition).toEqual({ actorId: null, actorTaskId: 'T1', actorRunId: null });
+  });
+
+  test("a task's webhooks are whole webhooks, templates included, as Apify documents", async ({ api }) => {
+    const created = (
+      await api.request('POST', '/v2/webhooks', {
+        body: webhookInput({
+          condition: { actorTaskId: 'T9' },
+          payloadTemplate: '{"run": {{resource.id}}}',
+          headersTemplate: '{"X-Run": {{resource.id}}}',
+        }),
+      })
+    ).json().data;
+    const items = (await api.request('GET', '/v2/actor-tasks/T9/webhooks')).json().data.items;
+    expect(items).toEqual([created]);
+    expect(items[0].payloadTemplate).toBe('{"run": {{resource.id}}}');
+  });
+
+  test("list items carry WebhookShort's isApifyIntegration, isEnabled and actionType", async ({ api }) => {
+    const created = (await api.request('POST', '/v2/webhooks', { body: webhookInput() })).json().data;
+    await api.request('POST', '/v2/webhooks', { body: webhookInput({ state: 'STOPPED' }) });
+    const items = (await api.request('GET', '/v2/webhooks')).json().data.items;
+    expect(
+      items.map((item: Record<string, unknown>) => [
+        item.isApifyIntegration,
+        item.isEnabled,
+        item.actionType,
+      ]),
+    ).toEqual([
+      [false, true, 'HTTP_REQUEST'],
+      [false, false, 'HTTP_REQUEST'],
+    ]);
+    expect(created.condition).toEqual({ actorId: 'hksJZtadYvn4mBuin', actorTaskId: null, actorRunId: null });
   });
 });
 
 describe('GET, PUT, DELETE /v2/webhooks/:webhookId', () => {
+  test("PUT takes null for every field of Apify's WebhookUpdate: required ones stay, the rest reset", async ({
+    api,
+  }) => {
+    const created = (
+      await api.request('POST', '/v2/webhooks', {
+        body: webhookInput({
+          isAdHoc: true,
+          condition: { actorId: 'A1' },
+          ignoreSslErrors: true,
+          doNotRetry: true,
+          payloadTemplate: '{"a": {{resource}}}',
+          headersTemplate: '{"X-A": "b"}',
+          description: 'before',
+          shouldInterpolateStrings: true,
+        }),
+      })
+    ).json().data;
+    const everyFieldNull = {
+      isAdHoc: null,
+      eventTypes: null,
+      condition: null,
+      ignoreSslErrors: null,
+      doNotRetry: null,
+      requestUrl: null,
+      payloadTemplate: null,
+      headersTemplate: null,
+      description: null,
+      shouldInterpolateStrings: null,
+    };
+    const response = await api.request('PUT', `/v2/webhooks/${created.id}`, { body: everyFieldNull });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().data).toMatchObject({
+      eventTypes: created.eventTypes,
+      requestUrl: created.requestUrl,
+      isAdHoc: false,
+      condition: { actorId: null, actorTaskId: null, actorRunId: null },
+      ignoreSslErrors: false,
+      doNotRetry: false,
+      payloadTemplate: null,
+      headersTemplate: null,
+      description: null,
+      shouldInterpolateStrings: false,
+    });
+    // "" in a condition field or as idempotencyKey is accepted as Apify's schema allows, meaning unset.
+    const blanks = await api.request('POST', '/v2/webhooks', {
+      body: webhookInput({ condition: { actorId: '', actorTaskId: 'T1' }, idempotencyKey: '' }),
+    });
+    expect(blanks.statusCode).toBe(201);
+    expect(blanks.json().data.condition).toEqual({ actorId: null, actorTaskId: 'T1', actorRunId: null });
+  });
+
   test('get returns the whole webhook; put changes only the given fields; delete answers 204', async ({
     api,
   }) => {
@@ -259,7 +344,10 @@ describe('GET, PUT, DELETE /v2/webhooks/:webhookId', () => {
     const cleared = await api.request('PUT', `/v2/webhooks/${created.id}`, {
       body: { payloadTemplate: null, condition: null },
     });
-    expect(cleared.json().data).toMatchObject({ payloadTemplate: null, condition: {} });
+    expect(cleared.json().data).toMatchObject({
+      payloadTemplate: null,
+      condition: { actorId: null, actorTaskId: null, actorRunId: null },
+    });
 
     const badUpdate = await api.request('PUT', `/v2/webhooks/${created.id}`, {
       body: { requestUrl: 'nope' },

@@ -192,7 +192,7 @@ describe('SuperOffice Webhook/Test', () => {
     expect(failed.Message).toMatch(/^HTTP 500/);
     const invalid = await api.request('POST', '/api/v1/Webhook/Test', { body: { Name: 'no url' } });
     expect(invalid.statusCode).toBe(400);
-    expect(invalid.json().error.message).toMatch(/TargetUrl/);
+    expect(invalid.json().Message).toMatch(/TargetUrl/);
   });
 });
 

@@ -50,7 +50,7 @@ describe('recording under load', () => {
     expect(receiver.received).toHaveLength(1);
     // Nothing is left to send.
     expect(await delivery.worker().runOnce()).toBe(0);
-  });
+  }, 90_000);
 
   test('a worker whose lease lapsed mid-call does not record over the worker that took the dispatch over', async ({
     api,
@@ -93,7 +93,7 @@ describe('recording under load', () => {
       [1, 500, null],
       [2, 200, 'succeeded'],
     ]);
-  });
+  }, 60_000);
 });
 
 describe('publishing under load', () => {
@@ -114,7 +114,7 @@ describe('publishing under load', () => {
     expect(await api.prisma.dispatch.count({ where: { webhookId: webhook.id } })).toBe(200);
     const stats = (await api.request('GET', `/v2/webhooks/${webhook.id}`)).json().data;
     expect(stats).toMatchObject({ stats: { totalDispatches: 200 }, lastDispatch: { status: 'ACTIVE' } });
-  });
+  }, 120_000);
 
   test('webhook statistics stay right while events are published and delivered at the same time', async ({
     api,
@@ -172,7 +172,7 @@ describe('publishing under load', () => {
       expect(totals).toEqual(outcomes);
     }
     expect(receiver.received).toHaveLength(2 * events);
-  });
+  }, 120_000);
 });
 
 describe('modifiedAt', () => {
@@ -221,5 +221,5 @@ describe('modifiedAt', () => {
     const gone = (await api.request('GET', `/v2/webhooks/${created.id}`)).json().data;
     expect(gone.state).toBe('STOPPED');
     expect(gone.modifiedAt > resumed.modifiedAt).toBe(true);
-  });
+  }, 60_000);
 });

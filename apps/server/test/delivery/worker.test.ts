@@ -25,7 +25,7 @@ describe('fan-out', () => {
     expect(dispatches.map((d) => d.webhookId).sort()).toEqual([matching.id, noCondition.id].sort());
     const webhook = (await api.request('GET', `/v2/webhooks/${matching.id}`)).json().data;
     expect(webhook.stats.totalDispatches).toBe(1);
-    expect(webhook.lastDispatch).toEqual({ status: 'ACTIVE', finishedAt: null });
+    expect(webhook.lastDispatch).toEqual({ status: 'ACTIVE', finishedAt: null, removedAt: null });
   });
 
   test('the same idempotencyKey returns the first event and creates no dispatches', async ({
@@ -126,7 +126,11 @@ describe('delivery', () => {
       Date.parse(stored.calls[0].startedAt),
     );
     const after = (await api.request('GET', `/v2/webhooks/${webhook.id}`)).json().data;
-    expect(after.lastDispatch).toEqual({ status: 'SUCCEEDED', finishedAt: stored.calls[0].finishedAt });
+    expect(after.lastDispatch).toEqual({
+      status: 'SUCCEEDED',
+      finishedAt: stored.calls[0].finishedAt,
+      removedAt: null,
+    });
   });
 
   test('renders payload and headers templates, merges properties and static headers, keeps reserved headers', async ({

@@ -4,6 +4,7 @@ import type { Config } from '../../config.ts';
 import type { HttpSender } from '../../delivery/http-sender.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { AppError, parseOrThrow } from '../../services/errors.ts';
+import { assertStorableIds, assertStorableInput } from '../../services/storable-input.ts';
 import type { Principal } from '../../services/tokens.ts';
 import { type Access, authorize } from '../auth.ts';
 
@@ -79,6 +80,9 @@ export function registerRoutes(
       url: route.path,
       handler: async (request, reply) => {
         const principal = authorize(request.principal, route.access) as Principal;
+        assertStorableIds(request.params as Record<string, unknown>);
+        assertStorableInput(request.query);
+        assertStorableInput(request.body);
         const params = route.params ? parseOrThrow(route.params, request.params) : {};
         const query = route.query ? parseOrThrow(route.query, request.query ?? {}) : {};
         // Apify clients send no body on some POSTs (e.g. test): treat that as an empty object.

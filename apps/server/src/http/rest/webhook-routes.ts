@@ -12,6 +12,7 @@ import {
   createWebhook,
   deleteWebhook,
   getWebhook,
+  listFullWebhooks,
   listWebhooks,
   updateWebhook,
 } from '../../services/webhooks.ts';
@@ -81,29 +82,33 @@ export const webhookRoutes = [
     handler: ({ prisma, principal, params }) =>
       deleteWebhook(prisma, { userId: principal.userId, webhookId: params.webhookId }),
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/v2/actors/:actorId/webhooks',
-    summary: "Get list of an actor's webhooks (condition.actorId)",
-    tags,
-    access: 'read',
-    params: z.object({ actorId: RecordIdSchema }),
-    query: PaginationQuerySchema,
-    success: { status: 200, data: listOf(WebhookListItemSchema) },
-    handler: ({ prisma, principal, params, query }) =>
-      listWebhooks(prisma, { userId: principal.userId, page: query, filter: { actorId: params.actorId } }),
-  }),
+  // `/v2/acts/...` is the path Apify documents (and its Python client calls); `/v2/actors/...` is
+  // the form apify-client for JavaScript uses. Both answer the same.
+  ...['/v2/acts/:actorId/webhooks', '/v2/actors/:actorId/webhooks'].map((path) =>
+    defineRoute({
+      method: 'GET',
+      path,
+      summary: "Get list of an actor's webhooks (condition.actorId)",
+      tags,
+      access: 'read',
+      params: z.object({ actorId: RecordIdSchema }),
+      query: PaginationQuerySchema,
+      success: { status: 200, data: listOf(WebhookListItemSchema) },
+      handler: ({ prisma, principal, params, query }) =>
+        listWebhooks(prisma, { userId: principal.userId, page: query, filter: { actorId: params.actorId } }),
+    }),
+  ),
   defineRoute({
     method: 'GET',
     path: '/v2/actor-tasks/:actorTaskId/webhooks',
-    summary: "Get list of a task's webhooks (condition.actorTaskId)",
+    summary: "Get list of a task's webhooks (condition.actorTaskId), whole webhooks as Apify documents",
     tags,
     access: 'read',
     params: z.object({ actorTaskId: RecordIdSchema }),
     query: PaginationQuerySchema,
-    success: { status: 200, data: listOf(WebhookListItemSchema) },
+    success: { status: 200, data: listOf(WebhookSchema) },
     handler: ({ prisma, principal, params, query }) =>
-      listWebhooks(prisma, {
+      listFullWebhooks(prisma, {
         userId: principal.userId,
         page: query,
         filter: { actorTaskId: params.actorTaskId },

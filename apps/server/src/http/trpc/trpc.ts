@@ -6,8 +6,10 @@ import type { Config } from '../../config.ts';
 import type { HttpSender } from '../../delivery/http-sender.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { AppError, describeZodError } from '../../services/errors.ts';
+import { assertStorableInput } from '../../services/storable-input.ts';
 import type { Principal } from '../../services/tokens.ts';
 import { type Access, authorize } from '../auth.ts';
+import { toAppError } from '../errors.ts';
 import type { HttpExchange } from '../session-cookie.ts';
 
 /** What every procedure sees: the database and who is asking. Built without a request in tests. */
@@ -34,6 +36,7 @@ const CODE_BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'TOO_MANY_REQUESTS',
   500: 'INTERNAL_SERVER_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
 };
 const TYPE_BY_CODE: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorType>> = {
   BAD_REQUEST: 'invalid-input',
@@ -46,6 +49,7 @@ const TYPE_BY_CODE: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorType>> = {
   UNSUPPORTED_MEDIA_TYPE: 'unsupported-content-encoding',
   TOO_MANY_REQUESTS: 'rate-limit-exceeded',
   CONFLICT: 'record-not-unique',
+  SERVICE_UNAVAILABLE: 'service-unavailable',
 };
 
 export function toTrpcError(error: AppError): TRPCError {
@@ -65,30 +69,32 @@ const t = initTRPC.context<TrpcContext>().create({
     // Like the REST API, never hand a caller the internals of a failure it cannot fix.
     if (type === 'internal-server-error') message = 'Internal server error. The problem has been logged.';
     const { stack: _stack, ...data } = shape.data;
-    return { ...shape, message, data: { ...data, type } };
+    // `type` and `message` at the top too, as in the REST envelope's `error`.
+    return { ...shape, message, type, data: { ...data, type } };
   },
 });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Domain errors become tRPC errors with the matching code; everything else stays internal. */
+/**
+ * Domain errors (and a database that cannot be reached: 503) become tRPC errors with the
+ * matching code, through the same mapping as REST; everything else stays internal.
+ */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) throw toTrpcError(result.error.cause);
+  if (!result.ok) {
+    const known = toAppError(result.error.cause);
+    if (known) throw toTrpcError(known);
+  }
   return result;
 });
 
-function withAccess(access: Access, capability?: Capability) {
-  return publicProcedure.use(({ ctx, next }) => {
-    try {
-      const principal = authorize(ctx.principal, access, capability);
-      return next({ ctx: { ...ctx, principal: principal as Principal } });
-    } catch (error) {
-      throw error instanceof AppError ? toTrpcError(error) : error;
-    }
-  });
-}
+/** Strings PostgreSQL cannot store are refused with the field's name before any procedure runs. */
+const storableInput = t.middleware(async ({ getRawInput, next }) => {
+  assertStorableInput(await getRawInput());
+  return next();
+});
 
 /**
  * CSRF defence for the dashboard: a change made with a session cookie must carry the session's
@@ -103,7 +109,23 @@ const csrfGuard = t.middleware(({ ctx, type, next }) => {
   return next();
 });
 
-export const publicProcedure = t.procedure.use(mapErrors).use(csrfGuard);
+// Who may call is settled before the input is looked at: an unauthenticated call is a 401 whatever it sent.
+function withAccess(access: Access, capability?: Capability) {
+  return t.procedure
+    .use(mapErrors)
+    .use(({ ctx, next }) => {
+      try {
+        const principal = authorize(ctx.principal, access, capability);
+        return next({ ctx: { ...ctx, principal: principal as Principal } });
+      } catch (error) {
+        throw error instanceof AppError ? toTrpcError(error) : error;
+      }
+    })
+    .use(csrfGuard)
+    .use(storableInput);
+}
+
+export const publicProcedure = t.procedure.use(mapErrors).use(csrfGuard).use(storableInput);
 /** Any valid token. */
 export const readProcedure = withAccess('read');
 /** A FULL-scope token: read-only tokens get FORBIDDEN / permission-denied. */

@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { TEST_DB_BACKEND } from '../db-fixtures.ts';
+import { type FuzzServer, fuzz, startFuzzServer, trpcTargets } from './fuzz-harness.ts';
+
+// A bounded number of cases in `pnpm test`; `pnpm fuzz` runs many more (FUZZ_RUNS). A new seed
+// every run, printed, so a failure can be replayed with FUZZ_SEED.
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+describe(`fuzzing a real server process on ${TEST_DB_BACKEND}`, () => {
+  let server: FuzzServer;
+  beforeAll(async () => {
+    server = await startFuzzServer(TEST_DB_BACKEND);
+  }, 300_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test('covers every REST operation, SuperOffice and every tRPC procedure', () => {
+    const paths = server.targets.map((target) => `${target.method} ${target.path}`);
+    expect(paths).toContain('POST /api/v1/Webhook/Test');
+    expect(paths).toContain('DELETE /v2/webhooks/{webhookId}');
+    for (const procedure of trpcTargets()) expect(paths).toContain(`${procedure.method} ${procedure.path}`);
+    expect(trpcTargets().length).toBeGreaterThan(20);
+  });
+
+  test(
+    `${RUNS} hostile requests: alive, no 5xx, the envelope, nothing written when refused (seed ${SEED})`,
+    async () => {
+      console.log(`fuzz seed ${SEED} (${TEST_DB_BACKEND}, ${RUNS} runs; replay with FUZZ_SEED=${SEED})`);
+      const result = await fuzz(server, { runs: RUNS, seed: SEED });
+      console.log(
+        `fuzz ${TEST_DB_BACKEND}: ${result.requests} requests, statuses ${JSON.stringify(result.statuses)}`,
+      );
+      expect(result.requests).toBe(RUNS);
+    },
+    600_000 + RUNS * 5_000,
+  );
+});
