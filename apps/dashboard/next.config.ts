@@ -14,8 +14,8 @@ const config: NextConfig = {
         headers: [
           { key: 'X-Content-Type-Options', value: 'nosniff' },
           { key: 'Referrer-Policy', value: 'no-referrer' },
-          // Until portal mode allows chosen parents (issue 11), the dashboard is never framed.
-          { key: 'Content-Security-Policy', value: "frame-ancestors 'none'" },
+          // Content-Security-Policy (frame-ancestors) is set per request by src/proxy.ts, from
+          // RICOCHET_PORTAL_FRAME_ANCESTORS, a runtime setting.
         ],
       },
     ];

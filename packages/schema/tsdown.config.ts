@@ -1,8 +1,9 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  // `delivery` is its own entry so receivers (the SDK's verifyWebhook) can import it without zod.
-  entry: { index: 'src/index.ts', delivery: 'src/delivery.ts' },
+  // `delivery` and `embed` are entries of their own so the SDK's verifyWebhook and portal embed script
+  // can import them without zod.
+  entry: { index: 'src/index.ts', delivery: 'src/delivery.ts', embed: 'src/embed.ts' },
   format: ['esm', 'cjs'],
   platform: 'neutral',
   target: 'es2022',

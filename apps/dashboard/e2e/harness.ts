@@ -24,7 +24,7 @@ const CHROMIUM_ARGS = [
 ];
 
 /** A free loopback port (the OS picks it; the window until it is used again is tiny). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -113,7 +113,10 @@ export type Stack = {
  * dashboard under `next start`, and Chromium. Needs `next build` to have run (turbo's test task
  * depends on the build).
  */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  dashboardEnv: Record<string, string> = {},
+): Promise<Stack> {
   if (!existsSync(join(dashboardDir, '.next', 'BUILD_ID'))) {
     throw new Error('The dashboard is not built: run `pnpm --filter @ricochet/dashboard build` first.');
   }
@@ -135,7 +138,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       '127.0.0.1',
     ],
     dashboardDir,
-    { RICOCHET_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
+    { RICOCHET_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1', ...dashboardEnv },
   );
   const api = startProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], serverDir, {
     PORT: String(apiPort),

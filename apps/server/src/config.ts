@@ -1,3 +1,4 @@
+import { AccentColorSchema, BrandThemeSchema, LogoUrlSchema } from '@ricochet/schema';
 import { z } from 'zod';
 
 const PortSchema = z.coerce.number().int().min(0).max(65535);
@@ -56,6 +57,11 @@ export const ConfigSchema = z.object({
   OUTBOUND_ALLOW_PRIVATE: FlagSchema.default(false),
   /** Sent as X-Apify-Request-Origin on every delivery. */
   RICOCHET_REQUEST_ORIGIN: z.string().min(1).default('RICOCHET'),
+  /** Branding of the dashboard and the customer portal (a portal session may override each field). */
+  RICOCHET_BRAND_NAME: z.string().trim().min(1).max(60).default('Ricochet'),
+  RICOCHET_BRAND_LOGO_URL: LogoUrlSchema.optional(),
+  RICOCHET_BRAND_ACCENT_COLOR: AccentColorSchema.optional(),
+  RICOCHET_BRAND_THEME: BrandThemeSchema.default('system'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.output<typeof ConfigSchema>;

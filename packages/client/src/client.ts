@@ -122,6 +122,31 @@ export function createRicochetClient(options: RicochetClientOptions) {
       send<Schema.Event>('POST', '/v2/events', withIdempotencyKey(input), true, call),
     get: (eventId: string, call?: CallOptions) =>
       get<Schema.Event>(`/v2/events/${id(eventId)}`, undefined, call),
+    /**
+     * Publishes up to 1,000 events in one request and one transaction: all of them or none. Each
+     * event carries its own idempotency key (yours, or one made here), so retrying a batch whose
+     * answer was lost stores nothing twice. `userId` on an event (admins): publish it for that user.
+     */
+    publishBatch: (input: Schema.PublishEventBatchInput, call?: CallOptions) =>
+      send<Schema.PublishEventBatchResult>(
+        'POST',
+        '/v2/events/batch',
+        { ...input, events: input.events.map(withIdempotencyKey) },
+        true,
+        call,
+      ),
+    /**
+     * (Administrators) One event for every user with an active webhook subscribed to the type. With
+     * the idempotency key (yours, or one made here) a repeat reaches no user twice.
+     */
+    broadcast: (input: Schema.BroadcastEventInput, call?: CallOptions) =>
+      send<Schema.BroadcastEventResult>(
+        'POST',
+        '/v2/events/broadcast',
+        withIdempotencyKey(input),
+        true,
+        call,
+      ),
   };
 
   const eventTypes = {
@@ -140,6 +165,22 @@ export function createRicochetClient(options: RicochetClientOptions) {
     /** Creates a user and its first token (administrators only). */
     create: (input: Schema.CreateUserInput, call?: CallOptions) =>
       send<Schema.CreatedUser>('POST', '/v2/users', input, false, call),
+
+    /**
+     * (Administrators) The user with your own id for it, created when there is none: safe to call on
+     * every request of your backend, concurrently, and to retry.
+     */
+    ensure: (input: Schema.EnsureUserInput, call?: CallOptions) =>
+      send<Schema.EnsuredUser>('POST', '/v2/users/by-external-id', input, true, call),
+    /** (Administrators) The user with this externalId. */
+    getByExternalId: (externalId: string, call?: CallOptions) =>
+      get<Schema.User>(`/v2/users/by-external-id/${id(externalId)}`, undefined, call),
+    /**
+     * (Administrators) A single-use link that opens the customer portal for the user; hand `url` to
+     * the customer, or embed it (`@ricochet/client/embed`). Not repeatable: each call makes a link.
+     */
+    createPortalSession: (userId: string, input: Schema.CreatePortalSessionInput = {}, call?: CallOptions) =>
+      send<Schema.PortalSession>('POST', `/v2/users/${id(userId)}/portal-sessions`, input, false, call),
   };
 
   const tokens = {

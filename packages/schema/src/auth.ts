@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BrandingOverrideSchema } from './branding.ts';
 import { TokenScopeSchema, UsernameSchema, UserSchema } from './user.ts';
 
 /** Long enough to resist guessing; the upper bound keeps hashing cheap to refuse. */
@@ -63,6 +64,8 @@ export const SessionInfoSchema = z
     capabilities: z.array(CapabilitySchema),
     csrfToken: z.string(),
     expiresAt: z.iso.datetime(),
+    /** A portal session's own branding (replacing the installation's field by field); null otherwise. */
+    branding: BrandingOverrideSchema.nullable().default(null),
   })
   .meta({ id: 'SessionInfo' });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;

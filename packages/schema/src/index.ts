@@ -1,4 +1,5 @@
 export * from './auth.ts';
+export * from './branding.ts';
 export * from './dashboard.ts';
 export * from './delivery.ts';
 export * from './dispatch.ts';
@@ -7,6 +8,7 @@ export * from './event.ts';
 export * from './event-types.ts';
 export * from './ids.ts';
 export * from './pagination.ts';
+export * from './portal.ts';
 export * from './superoffice.ts';
 export * from './template.ts';
 export * from './user.ts';

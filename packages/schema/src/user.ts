@@ -6,8 +6,17 @@ export const UsernameSchema = z
   .max(50)
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lowercase letters, digits and . _ -');
 
+/** The product team's own id for a user (its customer's id), so the team never stores Ricochet's ids. */
+export const ExternalIdSchema = z.string().min(1).max(200);
+
 export const UserSchema = z
-  .object({ id: z.string(), username: z.string(), isAdmin: z.boolean(), createdAt: z.iso.datetime() })
+  .object({
+    id: z.string(),
+    username: z.string(),
+    isAdmin: z.boolean(),
+    externalId: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+  })
   .meta({ id: 'User' });
 export type User = z.infer<typeof UserSchema>;
 
@@ -48,3 +57,17 @@ export const CreatedUserSchema = z
   .object({ user: UserSchema, token: CreatedApiTokenSchema })
   .meta({ id: 'CreatedUser' });
 export type CreatedUser = z.infer<typeof CreatedUserSchema>;
+
+/**
+ * Body of `POST /v2/users/by-external-id` (admins only): the user with this externalId, created when
+ * there is none. A username is made from a random id when none is given.
+ */
+export const EnsureUserInputSchema = z
+  .object({ externalId: ExternalIdSchema, username: UsernameSchema.optional() })
+  .meta({ id: 'EnsureUserInput' });
+export type EnsureUserInput = z.input<typeof EnsureUserInputSchema>;
+
+export const EnsuredUserSchema = z
+  .object({ user: UserSchema, created: z.boolean() })
+  .meta({ id: 'EnsuredUser' });
+export type EnsuredUser = z.infer<typeof EnsuredUserSchema>;

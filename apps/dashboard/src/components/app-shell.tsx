@@ -2,10 +2,11 @@
 
 import type { Capability } from '@ricochet/schema';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { LogOutIcon, MenuIcon, ZapIcon } from 'lucide-react';
+import { LogOutIcon, MenuIcon } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { BrandMark, BrandStyle, ReportHeightToParent, useBranding } from '@/components/branding';
 import { RequireSession, useSession } from '@/components/session';
 import { ThemeToggle } from '@/components/theme-toggle';
 import { Button } from '@/components/ui/button';
@@ -74,13 +75,15 @@ function SignOutButton() {
 
 function Header() {
   const session = useSession();
+  const portal = session.mode === 'PORTAL';
+  const branding = useBranding(session.branding);
   const [open, setOpen] = useState(false);
   return (
     <header className="sticky top-0 z-40 border-b bg-background/95 backdrop-blur">
+      <BrandStyle branding={branding} applyTheme={portal} />
       <div className="mx-auto flex h-14 max-w-7xl items-center gap-4 px-4">
         <Link href="/webhooks" className="flex items-center gap-2 font-semibold">
-          <ZapIcon className="size-5 text-primary" aria-hidden="true" />
-          Ricochet
+          <BrandMark branding={branding} />
         </Link>
         <nav aria-label="Main" className="hidden flex-1 md:block">
           <Nav />
@@ -90,8 +93,9 @@ function Header() {
             {session.user.username}
             {session.scope === 'READ_ONLY' && ' (read-only)'}
           </span>
-          <ThemeToggle />
-          <SignOutButton />
+          {/* The portal's look is the team's brand, and its session is the team's app's to end. */}
+          {!(portal && branding.theme !== 'system') && <ThemeToggle />}
+          {!portal && <SignOutButton />}
           <Button
             variant="ghost"
             size="icon"
@@ -135,12 +139,21 @@ export function AppShell({ children }: { children: React.ReactNode }) {
       >
         Skip to content
       </a>
-      <Header />
-      <main id="main" className="mx-auto max-w-7xl px-4 py-6">
-        {children}
-      </main>
+      <div id="app-content">
+        <Header />
+        <main id="main" className="mx-auto max-w-7xl px-4 py-6">
+          {children}
+        </main>
+      </div>
+      <PortalFrame />
     </RequireSession>
   );
+}
+
+/** In portal mode inside an iframe, keeps the embedding page informed of the content's height. */
+function PortalFrame() {
+  const session = useSession();
+  return session.mode === 'PORTAL' ? <ReportHeightToParent targetId="app-content" /> : null;
 }
 
 /** Shows its children only when the session has the capability; the server refuses the calls anyway. */

@@ -5,6 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter } from 'next/navigation';
 import { createContext, useContext, useEffect } from 'react';
 import { QueryError } from '@/components/page';
+import { endPortalSession, portalSessionToken } from '@/lib/portal';
 import { setCsrfToken, useTRPC } from '@/lib/trpc';
 
 const SessionContext = createContext<SessionInfo | null>(null);
@@ -30,7 +31,13 @@ export function RequireSession({
   const session = useQuery(trpc.auth.session.queryOptions(undefined, { staleTime: 60_000 }));
   useEffect(() => {
     if (session.data) setCsrfToken(session.data.csrfToken);
-    if (session.data === null) router.replace(`/sign-in?next=${encodeURIComponent(pathname)}`);
+    if (session.data === null) {
+      // A portal session that ended (expired, or its user disabled) has no sign-in page to go to.
+      if (portalSessionToken()) {
+        endPortalSession();
+        router.replace('/portal');
+      } else router.replace(`/sign-in?next=${encodeURIComponent(pathname)}`);
+    }
   }, [session.data, router, pathname]);
   if (session.error) {
     return (

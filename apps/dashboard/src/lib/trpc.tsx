@@ -1,12 +1,13 @@
 'use client';
 
-import { CSRF_HEADER } from '@ricochet/schema';
+import { CSRF_HEADER, SESSION_HEADER } from '@ricochet/schema';
 import type { AppRouter } from '@ricochet/server/trpc';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
+import { endPortalSession, portalSessionToken } from './portal';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
@@ -29,7 +30,13 @@ export function errorTypeOf(error: unknown): string | undefined {
 function onApiError(error: unknown) {
   if (errorTypeOf(error) !== 'token-not-valid') return;
   const { pathname } = window.location;
-  if (pathname === '/sign-in' || pathname === '/setup') return;
+  if (pathname === '/sign-in' || pathname === '/setup' || pathname === '/portal') return;
+  // A portal session has no sign-in page: the portal page says the session ended.
+  if (portalSessionToken()) {
+    endPortalSession();
+    window.location.assign('/portal');
+    return;
+  }
   window.location.assign(`/sign-in?next=${encodeURIComponent(pathname)}`);
 }
 
@@ -54,7 +61,15 @@ export function TrpcReactProvider({ children }: { children: React.ReactNode }) {
   const [queryClient] = useState(makeQueryClient);
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: '/trpc', headers: () => ({ [CSRF_HEADER]: csrfToken }) })],
+      links: [
+        httpBatchLink({
+          url: '/trpc',
+          headers: () => {
+            const portalToken = portalSessionToken();
+            return { [CSRF_HEADER]: csrfToken, ...(portalToken && { [SESSION_HEADER]: portalToken }) };
+          },
+        }),
+      ],
     }),
   );
   return (

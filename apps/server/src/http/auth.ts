@@ -1,5 +1,5 @@
 import type {} from '@fastify/cookie';
-import { type Capability, SESSION_COOKIE } from '@ricochet/schema';
+import { type Capability, SESSION_COOKIE, SESSION_HEADER } from '@ricochet/schema';
 import type { FastifyRequest } from 'fastify';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { AppError } from '../services/errors.ts';
@@ -24,11 +24,16 @@ function tokenOf(request: FastifyRequest): string | undefined {
  * The principal of a request's token; null without a token or with an unknown or revoked one.
  * The dashboard's session cookie counts only on /trpc (where mutations demand its CSRF token);
  * the REST API stays token-only, so no cookie can make a cross-site REST call act for anyone.
+ * A portal session may come in the SESSION_HEADER instead of the cookie: a third-party iframe gets
+ * no SameSite=Lax cookie, and a custom header cannot be sent cross-site, so it needs no CSRF defence.
  */
 export async function authenticate(prisma: PrismaClient, request: FastifyRequest): Promise<Principal | null> {
   const token = tokenOf(request);
   if (token) return authenticateToken(prisma, token);
-  const sessionToken = request.cookies?.[SESSION_COOKIE];
+  const sessionHeader = request.headers[SESSION_HEADER];
+  const sessionToken =
+    (typeof sessionHeader === 'string' && sessionHeader !== '' ? sessionHeader : undefined) ??
+    request.cookies?.[SESSION_COOKIE];
   if (sessionToken && request.url.startsWith('/trpc/')) return authenticateSession(prisma, sessionToken);
   return null;
 }

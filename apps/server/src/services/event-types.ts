@@ -1,17 +1,18 @@
 import {
   APIFY_EVENT_TYPES,
+  BUILT_IN_EVENT_TYPE_DOCS,
   type CreateEventTypeInputSchema,
   type EventType,
   isBuiltInEventType,
 } from '@ricochet/schema';
 import type { z } from 'zod';
-import type { EventType as EventTypeRow, PrismaClient } from '../generated/prisma/client.ts';
+import { type EventType as EventTypeRow, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { newRecordId } from './ids.ts';
 
 const BUILT_IN: EventType[] = APIFY_EVENT_TYPES.map((name) => ({
   name,
-  description: null,
+  ...BUILT_IN_EVENT_TYPE_DOCS[name],
   builtIn: true,
   createdAt: null,
 }));
@@ -20,6 +21,7 @@ function toEventType(row: EventTypeRow): EventType {
   return {
     name: row.name,
     description: row.description,
+    exampleData: (row.exampleData as Record<string, unknown> | null) ?? null,
     builtIn: false,
     createdAt: row.createdAt.toISOString(),
   };
@@ -35,14 +37,20 @@ export async function createEventType(
   prisma: PrismaClient,
   args: { userId: string; input: z.output<typeof CreateEventTypeInputSchema> },
 ): Promise<EventType> {
-  const { name, description } = args.input;
+  const { name, description, exampleData } = args.input;
   if (isBuiltInEventType(name)) throw new AppError('record-not-unique', `Event type ${name} is built in.`);
   const existing = await prisma.eventType.findUnique({
     where: { userId_name: { userId: args.userId, name } },
   });
   if (existing) throw new AppError('record-not-unique', `Event type ${name} already exists.`);
   const row = await prisma.eventType.create({
-    data: { id: newRecordId(), userId: args.userId, name, description: description ?? null },
+    data: {
+      id: newRecordId(),
+      userId: args.userId,
+      name,
+      description: description ?? null,
+      exampleData: exampleData ? (exampleData as Prisma.InputJsonObject) : Prisma.DbNull,
+    },
   });
   return toEventType(row);
 }

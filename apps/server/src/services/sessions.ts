@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  type BrandingOverride,
   capabilitiesFor,
   type SessionInfo,
   type SessionMode,
@@ -21,15 +22,21 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export type NewSession = { token: string; expiresAt: Date; info: SessionInfo };
 
-function secret(): string {
+export function secret(): string {
   return randomBytes(32).toString('base64url');
 }
 
 const invalidCredentials = () => new AppError('token-not-valid', 'The username or password is not right.');
 
-async function createSession(
+export async function createSession(
   prisma: PrismaClient,
-  args: { userId: string; scope?: TokenScope; mode?: SessionMode },
+  args: {
+    userId: string;
+    scope?: TokenScope;
+    mode?: SessionMode;
+    expiresAt?: Date;
+    branding?: BrandingOverride | null;
+  },
 ): Promise<NewSession> {
   const token = secret();
   const row = await prisma.session.create({
@@ -40,7 +47,8 @@ async function createSession(
       csrfToken: secret(),
       scope: args.scope ?? 'FULL',
       mode: args.mode ?? 'FULL',
-      expiresAt: new Date(Date.now() + SESSION_TTL_MS),
+      expiresAt: args.expiresAt ?? new Date(Date.now() + SESSION_TTL_MS),
+      ...(args.branding && { branding: args.branding }),
     },
     include: { user: true },
   });
@@ -57,6 +65,7 @@ function sessionInfoOf(row: SessionRow): SessionInfo {
     capabilities: capabilitiesFor({ mode: row.mode, isAdmin: row.user.isAdmin }),
     csrfToken: row.csrfToken,
     expiresAt: row.expiresAt.toISOString(),
+    branding: (row.branding as BrandingOverride | null) ?? null,
   };
 }
 

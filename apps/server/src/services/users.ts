@@ -5,7 +5,13 @@ import { newRecordId } from './ids.ts';
 import { createApiToken } from './tokens.ts';
 
 export function toUser(row: UserRow): User {
-  return { id: row.id, username: row.username, isAdmin: row.isAdmin, createdAt: row.createdAt.toISOString() };
+  return {
+    id: row.id,
+    username: row.username,
+    isAdmin: row.isAdmin,
+    externalId: row.externalId,
+    createdAt: row.createdAt.toISOString(),
+  };
 }
 
 export async function getUser(prisma: PrismaClient, args: { userId: string }): Promise<User> {

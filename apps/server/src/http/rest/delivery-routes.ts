@@ -22,7 +22,8 @@ import {
   redeliverFailedDispatches,
   testWebhook,
 } from '../../services/dispatches.ts';
-import { getEvent, publishEvent } from '../../services/events.ts';
+import { getEvent } from '../../services/events.ts';
+import { publishEventFor } from '../../services/publish-for-users.ts';
 import { testWebhookDefinition } from '../../services/superoffice.ts';
 import { testWebhookDefinitionDraft } from '../../services/webhook-tests.ts';
 import { getWebhookSecrets, rotateWebhookSecret } from '../../services/webhooks.ts';
@@ -42,7 +43,7 @@ export const deliveryRoutes = [
     body: PublishEventInputSchema,
     success: { status: 201, data: EventSchema },
     handler: async ({ prisma, principal, body, request, reply }) => {
-      const { event } = await publishEvent(prisma, { userId: principal.userId, input: body });
+      const { event } = await publishEventFor(prisma, { publisher: principal, input: body });
       reply.header('location', publicUrl(request, `/v2/events/${event.id}`));
       return event;
     },

@@ -1,3 +1,4 @@
+import { customerRoutes } from './customer-routes.ts';
 import { deliveryRoutes, superOfficeRoutes } from './delivery-routes.ts';
 import type { RouteDefinition } from './route.ts';
 import { userRoutes } from './user-routes.ts';
@@ -9,4 +10,5 @@ export const restRoutes: RouteDefinition[] = [
   ...deliveryRoutes,
   ...superOfficeRoutes,
   ...userRoutes,
+  ...customerRoutes,
 ];

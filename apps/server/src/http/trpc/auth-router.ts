@@ -14,6 +14,7 @@ import {
   signInWithToken,
   signOut,
 } from '../../services/sessions.ts';
+import { portalAuthProcedures } from './customers-router.ts';
 import { publicProcedure, router, type TrpcContext, toTrpcError } from './trpc.ts';
 
 /**
@@ -33,6 +34,7 @@ function startSession(ctx: TrpcContext, session: NewSession) {
 }
 
 export const authRouter = router({
+  ...portalAuthProcedures,
   /** Who is signed in, or null. */
   session: publicProcedure
     .output(SessionInfoSchema.nullable())

@@ -22,22 +22,25 @@ import {
   redeliverFailedDispatches,
   testWebhook,
 } from '../../services/dispatches.ts';
-import { getEvent, publishEvent } from '../../services/events.ts';
+import { getEvent } from '../../services/events.ts';
+import { publishEventFor } from '../../services/publish-for-users.ts';
 import { testWebhookDefinition } from '../../services/superoffice.ts';
 import { testWebhookDefinitionDraft } from '../../services/webhook-tests.ts';
 import { getWebhookSecrets, rotateWebhookSecret } from '../../services/webhooks.ts';
+import { customerEventProcedures } from './customers-router.ts';
 import { capabilityProcedure, readProcedure, router, writeProcedure } from './trpc.ts';
 
 const WebhookIdInput = z.object({ webhookId: RecordIdSchema });
 const DispatchIdInput = z.object({ dispatchId: RecordIdSchema });
 
 export const eventsRouter = router({
+  ...customerEventProcedures,
   publish: capabilityProcedure('write', 'events')
     .input(PublishEventInputSchema)
     .output(EventSchema)
     .mutation(
       async ({ ctx, input }) =>
-        (await publishEvent(ctx.prisma, { userId: ctx.principal.userId, input })).event,
+        (await publishEventFor(ctx.prisma, { publisher: ctx.principal, input })).event,
     ),
   get: readProcedure
     .input(z.object({ eventId: RecordIdSchema }))

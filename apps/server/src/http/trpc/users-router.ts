@@ -14,9 +14,11 @@ import { z } from 'zod';
 import { createEventType, deleteEventType, listEventTypes } from '../../services/event-types.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../services/tokens.ts';
 import { createUser, getUser, listUsers } from '../../services/users.ts';
+import { customerUserProcedures } from './customers-router.ts';
 import { adminProcedure, capabilityProcedure, readProcedure, router, writeProcedure } from './trpc.ts';
 
 export const usersRouter = router({
+  ...customerUserProcedures,
   me: readProcedure
     .output(UserSchema)
     .query(({ ctx }) => getUser(ctx.prisma, { userId: ctx.principal.userId })),

@@ -20,6 +20,7 @@ import { NativeSelect } from '@/components/ui/native-select';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { Textarea } from '@/components/ui/textarea';
 import { formatDateTime, formatRelative } from '@/lib/format';
+import { jsonText } from '@/lib/json-text';
 import { useTRPC } from '@/lib/trpc';
 
 const PAGE_SIZE = 20;
@@ -27,17 +28,7 @@ const PAGE_SIZE = 20;
 /** The publish form: the event type, and eventData as JSON text checked by the API's own schema. */
 const PublishFormSchema = z.object({
   eventType: EventTypeNameSchema,
-  eventDataText: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text || '{}') as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-        return z.NEVER;
-      }
-    })
-    .pipe(PublishEventInputSchema.shape.eventData),
+  eventDataText: jsonText(PublishEventInputSchema.shape.eventData, '{}'),
 });
 
 function EventsPage() {

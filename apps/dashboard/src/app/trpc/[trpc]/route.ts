@@ -9,6 +9,8 @@ const FORWARDED_REQUEST_HEADERS = [
   'content-type',
   'cookie',
   'x-csrf-token',
+  // A portal session's token (see lib/portal.ts).
+  'x-ricochet-session',
   'accept',
   'trpc-accept',
   'user-agent',
