@@ -18,9 +18,10 @@ function section(title: string): string {
   return README.slice(start, end === -1 ? undefined : end);
 }
 
-// The server's settings, plus those read by the dashboard's process (apps/dashboard/src/lib/api-url.ts)
-// and by `pnpm start` (scripts/start.mjs), which the README's table lists too.
-const DASHBOARD_SETTINGS = ['DASHBOARD_PORT', 'RICOCHET_API_URL'];
+// The server's settings, plus those read by the dashboard's process (apps/dashboard/src/lib/api-url.ts
+// and apps/dashboard/src/proxy.ts) and by `pnpm start` (scripts/start.mjs), which the README's table
+// lists too.
+const DASHBOARD_SETTINGS = ['DASHBOARD_PORT', 'RICOCHET_API_URL', 'RICOCHET_PORTAL_FRAME_ANCESTORS'];
 const SETTINGS = [...Object.keys(ConfigSchema.shape), ...DASHBOARD_SETTINGS].sort();
 
 describe('the README tells the truth', () => {
