@@ -74,6 +74,15 @@ describe('portal sessions', () => {
     expect(me.json().result.data.user.id).toBe(customer.id);
     expect((await trpc(api, 'query', 'tokens.list', undefined, sessionToken)).statusCode).toBe(403);
     expect((await trpc(api, 'query', 'users.list', undefined, sessionToken)).statusCode).toBe(403);
+    const newType = await trpc(
+      api,
+      'mutation',
+      'eventTypes.create',
+      { name: 'mine.only' },
+      sessionToken,
+      session.csrfToken,
+    );
+    expect(newType.statusCode).toBe(403);
     // The header counts on /trpc only: the REST API stays token-only.
     const rest = await api.app.inject({
       method: 'GET',

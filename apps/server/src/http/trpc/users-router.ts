@@ -15,7 +15,7 @@ import { createEventType, deleteEventType, listEventTypes } from '../../services
 import { createApiToken, listApiTokens, revokeApiToken } from '../../services/tokens.ts';
 import { createUser, getUser, listUsers } from '../../services/users.ts';
 import { customerUserProcedures } from './customers-router.ts';
-import { adminProcedure, capabilityProcedure, readProcedure, router, writeProcedure } from './trpc.ts';
+import { adminProcedure, capabilityProcedure, readProcedure, router } from './trpc.ts';
 
 export const usersRouter = router({
   ...customerUserProcedures,
@@ -53,11 +53,12 @@ export const eventTypesRouter = router({
   list: readProcedure
     .output(z.array(EventTypeSchema))
     .query(({ ctx }) => listEventTypes(ctx.prisma, { userId: ctx.principal.userId })),
-  create: writeProcedure
+  // The team registers the catalogue; a portal customer (no `events` capability) only subscribes to it.
+  create: capabilityProcedure('write', 'events')
     .input(CreateEventTypeInputSchema)
     .output(EventTypeSchema)
     .mutation(({ ctx, input }) => createEventType(ctx.prisma, { userId: ctx.principal.userId, input })),
-  delete: writeProcedure
+  delete: capabilityProcedure('write', 'events')
     .input(z.object({ name: EventTypeNameSchema }))
     .output(z.null())
     .mutation(async ({ ctx, input }) => {
