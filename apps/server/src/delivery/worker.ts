@@ -7,6 +7,7 @@ import { type Sql, sqlFor } from '../db/sql.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { DISPATCH_CHANNEL } from '../services/events.ts';
 import { stopWebhooksAfterFailures } from '../services/webhook-stats.ts';
+import { sweepOrphanedDispatches } from '../services/webhooks.ts';
 import type { HttpSender, SendResult } from './http-sender.ts';
 import type { DeliveryOutcome, Metrics } from './metrics.ts';
 import { buildDeliveryRequest, type DeliveryWebhook, TemplateRenderError } from './payload.ts';
@@ -74,6 +75,8 @@ type PendingResult = {
 };
 
 const INTERRUPTED = 'Interrupted: the worker delivering this attempt stopped before it finished.';
+/** How often a worker deletes the queued dispatches of deleted webhooks (see sweepOrphanedDispatches). */
+const ORPHAN_SWEEP_INTERVAL_MS = 60_000;
 /** Results written by one statement at most; more wait for the next. */
 const RECORD_BATCH_LIMIT = 500;
 /** Backoff between attempts to write results while the database refuses. */
@@ -109,6 +112,7 @@ export class DeliveryWorker {
   private wakeRequested = false;
   private unlisten: (() => Promise<void>) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private pending: PendingResult[] = [];
   /** Writes (result batches, lease renewals) run one at a time, so they never deadlock each other. */
   private writer: Promise<void> = Promise.resolve();
@@ -128,6 +132,8 @@ export class DeliveryWorker {
     const { leaseMs } = this.deps.settings;
     this.heartbeat = setInterval(() => void this.renewLeases(), Math.max(100, Math.floor(leaseMs / 3)));
     this.heartbeat.unref();
+    this.sweeper = setInterval(() => void this.sweep(), ORPHAN_SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
     this.loop = this.run();
   }
 
@@ -139,6 +145,7 @@ export class DeliveryWorker {
     await this.loop;
     await Promise.allSettled([...this.inFlight.values()].map((entry) => entry.work));
     clearInterval(this.heartbeat);
+    clearInterval(this.sweeper);
     await this.unlisten?.();
   }
 
@@ -147,6 +154,19 @@ export class DeliveryWorker {
     const count = await this.claimAndStart(this.deps.settings.batchSize);
     await Promise.allSettled([...this.inFlight.values()].map((entry) => entry.work));
     return count;
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      const swept = await sweepOrphanedDispatches(this.deps.prisma);
+      if (swept > 0)
+        this.deps.logger.info({ swept, workerId: this.workerId }, 'swept dispatches of deleted webhooks');
+    } catch (error) {
+      this.deps.logger.warn(
+        { err: error, workerId: this.workerId },
+        'sweeping dispatches of deleted webhooks failed',
+      );
+    }
   }
 
   private requestWake(): void {
@@ -263,6 +283,7 @@ export class DeliveryWorker {
               ORDER BY s."createdAt" DESC, s."id" DESC) AS "secrets"
       FROM claimed c JOIN "Webhook" w ON w."id" = c."webhookId"`,
       [dueAt?.toISOString() ?? null, limit, leaseMs, this.workerId, INTERRUPTED],
+      'ricochet_claim',
     );
   }
 
@@ -460,6 +481,7 @@ export class DeliveryWorker {
       )
       SELECT "id" FROM moved`,
       [JSON.stringify(rows), dueBase?.toISOString() ?? null, this.workerId],
+      'ricochet_record',
     );
 
     const movedIds = new Set(moved.map((row) => row.id));
@@ -506,6 +528,7 @@ export class DeliveryWorker {
             AND d."status" = 'ACTIVE'
           RETURNING d."id"`,
           [leaseMs, held.map(([id]) => id), held.map(([, entry]) => entry.attempt), this.workerId],
+          'ricochet_renew_leases',
         );
         for (const { id } of renewed) {
           const entry = this.inFlight.get(id);

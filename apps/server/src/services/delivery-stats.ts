@@ -160,27 +160,39 @@ export async function listDispatchLog(
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       skip: offset,
       take: limit,
-      include: {
-        webhook: { select: { requestUrl: true } },
-        calls: { orderBy: { attempt: 'desc' }, take: 1, select: { responseStatus: true } },
-      },
+      include: { calls: { orderBy: { attempt: 'desc' }, take: 1, select: { responseStatus: true } } },
     }),
   ]);
-  const items = rows.map(
-    (row): DispatchLogItem => ({
-      id: row.id,
-      webhookId: row.webhookId,
-      requestUrl: row.webhook.requestUrl,
-      eventId: row.eventId,
-      eventType: row.eventType,
-      status: row.status,
-      attemptCount: row.attemptCount,
-      createdAt: row.createdAt.toISOString(),
-      finishedAt: row.finishedAt?.toISOString() ?? null,
-      nextAttemptAt: row.status === 'ACTIVE' ? (row.nextAttemptAt?.toISOString() ?? null) : null,
-      lastResponseStatus: row.calls[0]?.responseStatus ?? null,
-    }),
+  // Dispatches have no foreign key to their webhook (see schema.prisma): one more query for the URLs.
+  const urls = new Map(
+    (
+      await prisma.webhook.findMany({
+        where: { id: { in: [...new Set(rows.map((row) => row.webhookId))] } },
+        select: { id: true, requestUrl: true },
+      })
+    ).map((webhook) => [webhook.id, webhook.requestUrl]),
   );
+  // A dispatch whose webhook is gone was left by a publish racing the webhook's deletion; the
+  // worker sweeps it.
+  const items = rows.flatMap((row): DispatchLogItem[] => {
+    const requestUrl = urls.get(row.webhookId);
+    if (requestUrl === undefined) return [];
+    return [
+      {
+        id: row.id,
+        webhookId: row.webhookId,
+        requestUrl,
+        eventId: row.eventId,
+        eventType: row.eventType,
+        status: row.status,
+        attemptCount: row.attemptCount,
+        createdAt: row.createdAt.toISOString(),
+        finishedAt: row.finishedAt?.toISOString() ?? null,
+        nextAttemptAt: row.status === 'ACTIVE' ? (row.nextAttemptAt?.toISOString() ?? null) : null,
+        lastResponseStatus: row.calls[0]?.responseStatus ?? null,
+      },
+    ];
+  });
   return page(items, total, offset, limit);
 }
 

@@ -13,19 +13,38 @@ import { DISPATCH_CHANNEL, enqueueDispatches } from './events.ts';
 import { creationOrder, toList } from './pagination.ts';
 import { conditionOf } from './webhooks.ts';
 
-const withCallsAndWebhook = {
-  calls: { orderBy: { attempt: 'asc' } },
-  webhook: {
-    select: {
-      requestUrl: true,
-      isAdHoc: true,
-      conditionActorId: true,
-      conditionActorTaskId: true,
-      conditionActorRunId: true,
-    },
-  },
-} as const satisfies Prisma.DispatchInclude;
-type DispatchRow = Prisma.DispatchGetPayload<{ include: typeof withCallsAndWebhook }>;
+const WEBHOOK_OF_DISPATCH = {
+  id: true,
+  requestUrl: true,
+  isAdHoc: true,
+  conditionActorId: true,
+  conditionActorTaskId: true,
+  conditionActorRunId: true,
+} as const satisfies Prisma.WebhookSelect;
+type WebhookOfDispatch = Prisma.WebhookGetPayload<{ select: typeof WEBHOOK_OF_DISPATCH }>;
+const withCalls = { calls: { orderBy: { attempt: 'asc' } } } as const satisfies Prisma.DispatchInclude;
+type DispatchRow = Prisma.DispatchGetPayload<{ include: typeof withCalls }> & { webhook: WebhookOfDispatch };
+
+/**
+ * Joins dispatch rows with their webhooks in one more query (dispatches have no foreign key to
+ * their webhook, see schema.prisma). A dispatch whose webhook is gone is one a concurrent publish
+ * left behind while the webhook was deleted; it is left out until the worker sweeps it.
+ */
+async function withWebhooks(
+  prisma: PrismaClient,
+  rows: Array<Prisma.DispatchGetPayload<{ include: typeof withCalls }>>,
+): Promise<DispatchRow[]> {
+  const ids = [...new Set(rows.map((row) => row.webhookId))];
+  const webhooks = new Map(
+    (await prisma.webhook.findMany({ where: { id: { in: ids } }, select: WEBHOOK_OF_DISPATCH })).map(
+      (webhook) => [webhook.id, webhook],
+    ),
+  );
+  return rows.flatMap((row) => {
+    const webhook = webhooks.get(row.webhookId);
+    return webhook ? [{ ...row, webhook }] : [];
+  });
+}
 
 export function toDispatch(row: DispatchRow): Dispatch {
   return {
@@ -75,23 +94,24 @@ export async function listDispatches(
     prisma.dispatch.count({ where }),
     prisma.dispatch.findMany({
       where,
-      include: withCallsAndWebhook,
+      include: withCalls,
       orderBy: creationOrder(query),
       skip: query.offset,
       take: query.limit,
     }),
   ]);
-  return toList(query, total, rows.map(toDispatch));
+  return toList(query, total, (await withWebhooks(prisma, rows)).map(toDispatch));
 }
 
 export async function getDispatch(
   prisma: PrismaClient,
   args: { userId: string; dispatchId: string },
 ): Promise<Dispatch> {
-  const row = await prisma.dispatch.findFirst({
+  const found = await prisma.dispatch.findFirst({
     where: { id: args.dispatchId, userId: args.userId },
-    include: withCallsAndWebhook,
+    include: withCalls,
   });
+  const [row] = found ? await withWebhooks(prisma, [found]) : [];
   if (!row) throw recordNotFound('Webhook dispatch', args.dispatchId);
   return toDispatch(row);
 }

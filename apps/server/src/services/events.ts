@@ -5,6 +5,7 @@ import { type Event as EventRow, Prisma, type PrismaClient } from '../generated/
 import { recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId } from './ids.ts';
+import { PublishQueue, publishQueueFor } from './publish-queue.ts';
 
 /** Workers LISTEN on this channel; a publish NOTIFYs it inside its transaction, so the wake-up
  * arrives exactly when the dispatches become visible (PostgreSQL delivers NOTIFY on commit). */
@@ -57,20 +58,98 @@ export async function enqueueDispatches(
 
 export type PublishEventResult = { event: Event; created: boolean };
 
-/** A condition field of eventData, when it is a string (only strings can equal a condition). */
-function conditionValue(eventData: Record<string, unknown>, field: string): string | null {
-  const value = eventData[field];
-  return typeof value === 'string' ? value : null;
+/**
+ * A webhook matches an event (`e`): the event's user's, ACTIVE, subscribed to its type, and each
+ * condition field that is set equals the same field of eventData when that field is a string.
+ */
+const WEBHOOK_MATCHES_EVENT = `w."userId" = e."userId" AND w."state" = 'ACTIVE' AND e."eventType" = ANY(w."eventTypes")
+  AND (w."conditionActorId" IS NULL OR w."conditionActorId" = e."eventData"->>'actorId' AND jsonb_typeof(e."eventData"->'actorId') = 'string')
+  AND (w."conditionActorTaskId" IS NULL OR w."conditionActorTaskId" = e."eventData"->>'actorTaskId' AND jsonb_typeof(e."eventData"->'actorTaskId') = 'string')
+  AND (w."conditionActorRunId" IS NULL OR w."conditionActorRunId" = e."eventData"->>'actorRunId' AND jsonb_typeof(e."eventData"->'actorRunId') = 'string')`;
+
+/** insertEvents' candidates from a JSON array of events ($1), each with its "position". */
+export const EVENTS_FROM_JSON = `SELECT i."id", i."userId", i."eventType", i."eventData", i."resource", i."idempotencyKey", i."position"
+  FROM jsonb_to_recordset($1::jsonb) AS i("id" text, "userId" text, "eventType" text, "eventData" jsonb,
+    "resource" jsonb, "idempotencyKey" text, "position" int)`;
+
+/**
+ * Stores events and their dispatches in ONE statement (one round trip, no interactive
+ * transaction), so they are stored all together or not at all, and NOTIFYs the workers when there
+ * are dispatches; once it returns, the events cannot be lost. `candidates` is a SELECT of
+ * ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "position"); the
+ * webhooks matching each are found once and give both its dispatchCount and its dispatches
+ * (INSERT ... SELECT). Events whose (userId, idempotencyKey) is taken insert nothing. It updates
+ * no shared row and, with no foreign keys on events and dispatches, locks none either (webhook
+ * statistics are derived from the dispatches), so concurrent publishes never queue on a lock.
+ * `name` prepares the statement (fixed candidates only, see Sql).
+ */
+export async function insertEvents(
+  prisma: PrismaClient,
+  candidates: string,
+  params: unknown[],
+  name?: string,
+): Promise<Array<EventRow & { position: number }>> {
+  const channel = `$${params.length + 1}`;
+  return sqlFor(prisma).query<EventRow & { position: number }>(
+    `WITH candidate AS (${candidates}),
+    matching AS (
+      SELECT e."id" AS "eventId", w."id" AS "webhookId" FROM candidate e JOIN "Webhook" w ON ${WEBHOOK_MATCHES_EVENT}
+    ),
+    event AS (
+      INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "dispatchCount", "createdAt")
+      SELECT e."id", e."userId", e."eventType", e."eventData", e."resource", e."idempotencyKey",
+        COALESCE(n."count", 0), timezone('UTC', now())
+      FROM candidate e
+      LEFT JOIN (SELECT "eventId", count(*) AS "count" FROM matching GROUP BY 1) n ON n."eventId" = e."id"
+      ORDER BY e."position"
+      ON CONFLICT ("userId", "idempotencyKey") DO NOTHING
+      RETURNING *
+    ), dispatches AS (
+      INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "resource", "createdAt", "nextAttemptAt")
+      SELECT ricochet_record_id(), e."userId", m."webhookId", e."id", e."eventType", e."eventData", e."resource", e."createdAt", e."createdAt"
+      FROM event e JOIN matching m ON m."eventId" = e."id"
+      RETURNING 1
+    )
+    SELECT e.*, c."position"::int AS "position",
+      CASE WHEN EXISTS (SELECT 1 FROM dispatches) THEN (SELECT 1 FROM pg_notify(${channel}, '')) END AS "notified"
+    FROM event e JOIN candidate c ON c."id" = e."id"
+    ORDER BY c."position"`,
+    [...params, DISPATCH_CHANNEL],
+    name,
+  );
 }
 
 /**
- * Publishes an event in one statement (so one round trip and no interactive transaction): it stores
- * the event and one dispatch per matching webhook (INSERT ... SELECT: the user's ACTIVE webhooks
+ * Publish statements running at once per process before publishes queue and share the next
+ * statement (see PublishQueue). PGlite runs one statement at a time anyway; on PostgreSQL a few
+ * statements in flight keep its group commit busy while leaving pool connections to the rest of
+ * the API.
+ */
+const CONCURRENT_PUBLISH_STATEMENTS = { pglite: 1, postgres: 4 } as const;
+
+function publishQueue(prisma: PrismaClient): PublishQueue<EventRow & { position: number }> {
+  return publishQueueFor(prisma, () => {
+    const sql = sqlFor(prisma);
+    return new PublishQueue(
+      (events) =>
+        insertEvents(
+          prisma,
+          EVENTS_FROM_JSON,
+          [JSON.stringify(events.map((event, position) => ({ ...event, position })))],
+          'ricochet_publish_events',
+        ),
+      sql.backend === 'pglite'
+        ? CONCURRENT_PUBLISH_STATEMENTS.pglite
+        : CONCURRENT_PUBLISH_STATEMENTS.postgres,
+    );
+  });
+}
+
+/**
+ * Publishes an event: stores it with one dispatch per matching webhook (the user's ACTIVE webhooks
  * subscribed to the type whose condition fields that are set each equal the same field of
- * eventData), and NOTIFYs the workers, all atomically; once this returns the event cannot be lost.
- * It updates no shared row (webhook statistics are derived from the dispatches), so concurrent
- * publishes to one webhook never queue on a lock. The same idempotencyKey again returns the first
- * event and creates no dispatches.
+ * eventData) before it returns, sharing its statement with concurrent publishes (PublishQueue).
+ * The same idempotencyKey again returns the first event and creates no dispatches.
  */
 export async function publishEvent(
   prisma: PrismaClient,
@@ -79,40 +158,14 @@ export async function publishEvent(
   const { userId, input } = args;
   const idempotencyKey = input.idempotencyKey ?? null;
   await assertEventTypesKnown(prisma, { userId, eventTypes: [input.eventType], field: 'eventType' });
-  const [row] = await sqlFor(prisma).query<EventRow>(
-    `WITH matching AS (
-      SELECT w."id" FROM "Webhook" w
-      WHERE w."userId" = $1 AND w."state" = 'ACTIVE' AND $2 = ANY(w."eventTypes")
-        AND (w."conditionActorId" IS NULL OR w."conditionActorId" = $3)
-        AND (w."conditionActorTaskId" IS NULL OR w."conditionActorTaskId" = $4)
-        AND (w."conditionActorRunId" IS NULL OR w."conditionActorRunId" = $5)
-    ), event AS (
-      INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "dispatchCount", "createdAt")
-      SELECT $6, $1, $2, $7::jsonb, $8::jsonb, $9, (SELECT count(*) FROM matching), timezone('UTC', now())
-      ON CONFLICT ("userId", "idempotencyKey") DO NOTHING
-      RETURNING *
-    ), dispatches AS (
-      INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "resource", "createdAt", "nextAttemptAt")
-      SELECT ricochet_record_id(), e."userId", m."id", e."id", e."eventType", e."eventData", e."resource",
-        e."createdAt", e."createdAt"
-      FROM event e CROSS JOIN matching m
-      RETURNING 1
-    )
-    SELECT e.*, CASE WHEN EXISTS (SELECT 1 FROM dispatches) THEN (SELECT 1 FROM pg_notify($10, '')) END AS "notified"
-    FROM event e`,
-    [
-      userId,
-      input.eventType,
-      conditionValue(input.eventData, 'actorId'),
-      conditionValue(input.eventData, 'actorTaskId'),
-      conditionValue(input.eventData, 'actorRunId'),
-      newRecordId(),
-      JSON.stringify(input.eventData),
-      input.resource ? JSON.stringify(input.resource) : null,
-      idempotencyKey,
-      DISPATCH_CHANNEL,
-    ],
-  );
+  const row = await publishQueue(prisma).publish({
+    id: newRecordId(),
+    userId,
+    eventType: input.eventType,
+    eventData: input.eventData,
+    resource: input.resource ?? null,
+    idempotencyKey,
+  });
   if (row) return { event: toEvent(row), created: true };
   // Only an idempotencyKey that is already taken inserts nothing.
   const winner = idempotencyKey

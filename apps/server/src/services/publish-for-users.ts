@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
 import type { Event as EventRow, PrismaClient } from '../generated/prisma/client.ts';
 import { AppError, recordNotFound } from './errors.ts';
-import { DISPATCH_CHANNEL, type PublishEventResult, publishEvent, toEvent } from './events.ts';
+import { EVENTS_FROM_JSON, insertEvents, type PublishEventResult, publishEvent, toEvent } from './events.ts';
 import { newRecordId } from './ids.ts';
 
 /** Who publishes: the caller's own user, and whether it may publish for others. */
@@ -75,50 +75,6 @@ export async function publishEventFor(
   return publishEvent(prisma, { userId: userId as string, input: args.input });
 }
 
-/**
- * A webhook of the event's user matches the event: ACTIVE, subscribed to its type, and each condition
- * field that is set equals the same string field of eventData (the rule of publishEvent).
- */
-const WEBHOOK_MATCHES_EVENT = `w."userId" = e."userId" AND w."state" = 'ACTIVE' AND e."eventType" = ANY(w."eventTypes")
-  AND (w."conditionActorId" IS NULL OR w."conditionActorId" = e."eventData"->>'actorId' AND jsonb_typeof(e."eventData"->'actorId') = 'string')
-  AND (w."conditionActorTaskId" IS NULL OR w."conditionActorTaskId" = e."eventData"->>'actorTaskId' AND jsonb_typeof(e."eventData"->'actorTaskId') = 'string')
-  AND (w."conditionActorRunId" IS NULL OR w."conditionActorRunId" = e."eventData"->>'actorRunId' AND jsonb_typeof(e."eventData"->'actorRunId') = 'string')`;
-
-/**
- * Stores events and their dispatches in ONE statement, so they are stored all together or not at
- * all, and NOTIFYs the workers when there are dispatches. `candidates` is a SELECT of
- * ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "position"). Events whose
- * (userId, idempotencyKey) is taken insert nothing. Like publishEvent, it updates no shared row.
- */
-async function insertEvents(
-  prisma: PrismaClient,
-  candidates: string,
-  params: unknown[],
-): Promise<Array<EventRow & { position: number }>> {
-  const channel = `$${params.length + 1}`;
-  return sqlFor(prisma).query<EventRow & { position: number }>(
-    `WITH candidate AS (${candidates}),
-    event AS (
-      INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "dispatchCount", "createdAt")
-      SELECT e."id", e."userId", e."eventType", e."eventData", e."resource", e."idempotencyKey",
-        (SELECT count(*) FROM "Webhook" w WHERE ${WEBHOOK_MATCHES_EVENT}), timezone('UTC', now())
-      FROM candidate e ORDER BY e."position"
-      ON CONFLICT ("userId", "idempotencyKey") DO NOTHING
-      RETURNING *
-    ), dispatches AS (
-      INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "resource", "createdAt", "nextAttemptAt")
-      SELECT ricochet_record_id(), e."userId", w."id", e."id", e."eventType", e."eventData", e."resource", e."createdAt", e."createdAt"
-      FROM event e JOIN "Webhook" w ON ${WEBHOOK_MATCHES_EVENT}
-      RETURNING 1
-    )
-    SELECT e.*, c."position"::int AS "position",
-      CASE WHEN EXISTS (SELECT 1 FROM dispatches) THEN (SELECT 1 FROM pg_notify(${channel}, '')) END AS "notified"
-    FROM event e JOIN candidate c ON c."id" = e."id"
-    ORDER BY c."position"`,
-    [...params, DISPATCH_CHANNEL],
-  );
-}
-
 /** The events already stored under these (userId, idempotencyKey) pairs. */
 async function eventsByIdempotencyKey(
   prisma: PrismaClient,
@@ -161,13 +117,7 @@ export async function publishEventBatch(
     prisma,
     rows.map((row) => ({ userId: row.userId, eventType: row.eventType, index: row.position })),
   );
-  const inserted = await insertEvents(
-    prisma,
-    `SELECT i."id", i."userId", i."eventType", i."eventData", i."resource", i."idempotencyKey", i."position"
-     FROM jsonb_to_recordset($1::jsonb) AS i("id" text, "userId" text, "eventType" text, "eventData" jsonb,
-       "resource" jsonb, "idempotencyKey" text, "position" int)`,
-    [JSON.stringify(rows)],
-  );
+  const inserted = await insertEvents(prisma, EVENTS_FROM_JSON, [JSON.stringify(rows)]);
   const byPosition = new Map(inserted.map((row) => [row.position, row]));
   const earlier = await eventsByIdempotencyKey(
     prisma,

@@ -60,15 +60,15 @@ export async function renderDispatchRequest(
   prisma: PrismaClient,
   args: { userId: string; dispatchId: string; requestOrigin: string },
 ): Promise<RenderedRequest> {
-  const dispatch = await prisma.dispatch.findFirst({
-    where: { id: args.dispatchId, userId: args.userId },
-    include: {
-      event: { select: { createdAt: true } },
-      webhook: { include: { secrets: { orderBy: { createdAt: 'desc' } } } },
-    },
-  });
-  if (!dispatch) throw recordNotFound('Webhook dispatch', args.dispatchId);
-  const { webhook } = dispatch;
+  const dispatch = await prisma.dispatch.findFirst({ where: { id: args.dispatchId, userId: args.userId } });
+  // No foreign key joins a dispatch to its webhook (see schema.prisma); one gone is not found.
+  const webhook =
+    dispatch &&
+    (await prisma.webhook.findUnique({
+      where: { id: dispatch.webhookId },
+      include: { secrets: { orderBy: { createdAt: 'desc' } } },
+    }));
+  if (!dispatch || !webhook) throw recordNotFound('Webhook dispatch', args.dispatchId);
   const now = new Date();
   return render({
     webhook: {
@@ -84,7 +84,8 @@ export async function renderDispatchRequest(
       dispatchId: dispatch.id,
       variables: {
         userId: dispatch.userId,
-        createdAt: (dispatch.event?.createdAt ?? dispatch.createdAt).toISOString(),
+        // The event's time: a dispatch is created in the same statement as its event, with its time.
+        createdAt: dispatch.createdAt.toISOString(),
         eventType: dispatch.eventType,
         eventData: dispatch.eventData ?? null,
         resource: dispatch.resource ?? null,

@@ -97,6 +97,7 @@ export async function authenticateToken(prisma: PrismaClient, token: string): Pr
     `SELECT t."id", t."userId", t."scope"::text AS "scope", t."revokedAt", t."lastUsedAt", u."isAdmin", u."disabledAt"
      FROM "ApiToken" t JOIN "User" u ON u."id" = t."userId" WHERE t."tokenHash" = $1`,
     [hashToken(token)],
+    'ricochet_authenticate_token',
   );
   // A disabled user's tokens stop working at once, like their sessions.
   if (!row || row.revokedAt || row.disabledAt) return null;

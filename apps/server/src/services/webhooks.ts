@@ -255,8 +255,26 @@ export async function deleteWebhook(
   prisma: PrismaClient,
   args: { userId: string; webhookId: string },
 ): Promise<void> {
-  const { count } = await prisma.webhook.deleteMany({ where: { id: args.webhookId, userId: args.userId } });
+  // Dispatches have no foreign key to their webhook (see schema.prisma), so they are deleted here,
+  // with their calls (those cascade from the dispatch). A publish running at the same moment may
+  // still add some after this; the worker's sweep (sweepOrphanedDispatches) removes those.
+  const [, { count }] = await prisma.$transaction([
+    prisma.dispatch.deleteMany({ where: { webhookId: args.webhookId, userId: args.userId } }),
+    prisma.webhook.deleteMany({ where: { id: args.webhookId, userId: args.userId } }),
+  ]);
   if (count === 0) throw recordNotFound('Webhook', args.webhookId);
+}
+
+/**
+ * Deletes the dispatches whose webhook no longer exists: a publish whose statement began just
+ * before its webhook's deletion committed inserts them after deleteWebhook's own delete (there is
+ * no foreign key to stop it, see schema.prisma). Only queued ones can be left so: they are never
+ * claimed (the claim joins the webhook), so the sweep looks at ACTIVE dispatches only.
+ */
+export async function sweepOrphanedDispatches(prisma: PrismaClient): Promise<number> {
+  return prisma.$executeRaw`
+    DELETE FROM "Dispatch" d WHERE d."status" = 'ACTIVE'
+      AND NOT EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId")`;
 }
 
 /** The secrets a webhook signs with now, newest first; older ones are in their grace period. */

@@ -1,4 +1,6 @@
 import { hourlyDeliveries } from '../../src/services/webhook-stats.ts';
+import { sweepOrphanedDispatches } from '../../src/services/webhooks.ts';
+import { TEST_DB_BACKEND } from '../db-fixtures.ts';
 import { describe, expect, respond, test } from '../delivery-fixtures.ts';
 import type { ReceivedRequest } from '../receiver.ts';
 
@@ -116,6 +118,26 @@ describe('publishing under load', () => {
     expect(stats).toMatchObject({ stats: { totalDispatches: 200 }, lastDispatch: { status: 'ACTIVE' } });
   }, 120_000);
 
+  test('concurrent publishes with the same idempotencyKey (sharing statements) store one event and all answer it', async ({
+    api,
+    delivery,
+  }) => {
+    await delivery.webhook();
+    const responses = await Promise.all(
+      Array.from({ length: 60 }, (_, index) =>
+        api.request('POST', '/v2/events', {
+          body: { ...RUN_EVENT, idempotencyKey: `key-${index % 3}` },
+        }),
+      ),
+    );
+    expect(responses.map((response) => response.statusCode)).toEqual(Array(60).fill(201));
+    const ids = responses.map((response) => response.json().data.id as string);
+    expect(new Set(ids).size).toBe(3);
+    for (let index = 0; index < 60; index++) expect(ids[index]).toBe(ids[index % 3]);
+    expect(await api.prisma.event.count()).toBe(3);
+    expect(await api.prisma.dispatch.count()).toBe(3);
+  }, 120_000);
+
   test('webhook statistics stay right while events are published and delivered at the same time', async ({
     api,
     delivery,
@@ -173,6 +195,62 @@ describe('publishing under load', () => {
     }
     expect(receiver.received).toHaveLength(2 * events);
   }, 120_000);
+});
+
+describe('the publish path has no foreign keys', () => {
+  // PGlite has one connection: nothing can hold a lock while a publish runs.
+  test.skipIf(TEST_DB_BACKEND !== 'postgres')(
+    'publishing does not wait for the webhook or user row: it takes no lock on either',
+    async ({ api, delivery }) => {
+      const webhook = await delivery.webhook();
+      // Another transaction holds both rows FOR UPDATE (as an edit would hold the webhook's); a
+      // foreign-key check (FOR KEY SHARE on the parent) would wait for it to end, and the
+      // transaction would time out waiting for the publish.
+      const dispatchCount = await api.prisma.$transaction(
+        async (tx) => {
+          await tx.$queryRaw`SELECT 1 FROM "Webhook" WHERE "id" = ${webhook.id} FOR UPDATE`;
+          await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${api.admin.id} FOR UPDATE`;
+          const published = await api.request('POST', '/v2/events', { body: RUN_EVENT });
+          expect(published.statusCode).toBe(201);
+          return published.json().data.dispatchCount as number;
+        },
+        { timeout: 60_000 },
+      );
+      expect(dispatchCount).toBe(1);
+    },
+    90_000,
+  );
+
+  test('deleting a webhook deletes its dispatches and calls; the sweep deletes those a racing publish left', async ({
+    api,
+    delivery,
+  }) => {
+    const receiver = await delivery.receiver(respond(200));
+    const deleted = await delivery.webhook({ requestUrl: receiver.url });
+    await delivery.publish(RUN_EVENT);
+    expect(await delivery.worker().runOnce()).toBe(1);
+    expect(await api.prisma.dispatchCall.count({ where: { webhookId: deleted.id } })).toBe(1);
+    expect((await api.request('DELETE', `/v2/webhooks/${deleted.id}`)).statusCode).toBe(204);
+    expect(await api.prisma.dispatch.count({ where: { webhookId: deleted.id } })).toBe(0);
+    expect(await api.prisma.dispatchCall.count({ where: { webhookId: deleted.id } })).toBe(0);
+
+    // What a publish whose statement started before the deletion committed leaves behind: a
+    // queued dispatch of a webhook that is gone. It is never sent, never listed, then swept.
+    const kept = await delivery.webhook({ requestUrl: receiver.url });
+    await delivery.publish(RUN_EVENT);
+    await api.prisma.dispatch.create({
+      data: { id: 'orphanDispatch01', userId: api.admin.id, webhookId: deleted.id, eventType: 'X' },
+    });
+    const listed = (await api.request('GET', '/v2/webhook-dispatches')).json().data.items;
+    expect(listed.map((dispatch: { webhookId: string }) => dispatch.webhookId)).toEqual([kept.id]);
+    expect((await api.request('GET', '/v2/webhook-dispatches/orphanDispatch01')).statusCode).toBe(404);
+    expect(await sweepOrphanedDispatches(api.prisma)).toBe(1);
+    expect(await api.prisma.dispatch.findMany({ select: { webhookId: true } })).toEqual([
+      { webhookId: kept.id },
+    ]);
+    expect(await delivery.worker().runOnce()).toBe(1);
+    expect(receiver.received).toHaveLength(2);
+  }, 60_000);
 });
 
 describe('modifiedAt', () => {
