@@ -1,6 +1,8 @@
 // `pnpm bench` (from the repository root, or `pnpm --filter @ricochet/server bench`): measures
 // Ricochet on PostgreSQL and on PGlite beside ceilings measured in the same run, and writes
 // BENCHMARKS.md at the repository root. `--quick` is a short check (one repetition, small sizes).
+// `--only=pglite,publishing` runs only those parts (ceilings, drains, publishing, api, pglite,
+// crowd, duplicates, rss) and prints their figures without writing a report: for checking a change.
 //   C1  undici POST rate to the same receiver (what any sender can reach)
 //   C2  single-row insert + update transactions/s at the same database concurrency
 //   C3  a hand-written minimal durable pipeline (bench/minimal-pipeline.ts), publishing behind a
@@ -21,6 +23,11 @@ import { applyMigrationsToPostgres } from '../src/db/migrate.ts';
 import { type RicochetProcess, startServerScript } from '../test/processes.ts';
 
 const QUICK = process.argv.includes('--quick');
+const ONLY = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const wanted = (part: string) => !ONLY || ONLY.includes(part);
 const SERVER_DIR = fileURLToPath(new URL('..', import.meta.url));
 const ROOT_DIR = join(SERVER_DIR, '..', '..');
 const REPS = QUICK ? 1 : 3;
@@ -1009,19 +1016,20 @@ async function main(): Promise<void> {
 
   for (let rep = 1; rep <= REPS; rep++) {
     log(`repetition ${rep} of ${REPS}`);
-    await ceilings(receiver, ricochet.url, rep);
-    await drains(dbs, receiver.url);
-    await publishing(dbs, receiver);
-    await ricochetApiFigures(ricochet, receiver.url);
-    await pglite(receiver);
+    if (wanted('ceilings')) await ceilings(receiver, ricochet.url, rep);
+    if (wanted('drains')) await drains(dbs, receiver.url);
+    if (wanted('publishing')) await publishing(dbs, receiver);
+    if (wanted('api')) await ricochetApiFigures(ricochet, receiver.url);
+    if (wanted('pglite')) await pglite(receiver);
   }
-  await crowd(ricochet, receiver);
-  await duplicates(ricochet, receiver);
-  await rssRun(ricochet, receiver.url);
+  if (wanted('crowd')) await crowd(ricochet, receiver);
+  if (wanted('duplicates')) await duplicates(ricochet, receiver);
+  if (wanted('rss')) await rssRun(ricochet, receiver.url);
 
   await stop(receiver.proc);
   await ricochet.pool.end();
   await c3.pool.end();
+  if (ONLY) return;
   writeReport({
     postgres: `PostgreSQL ${postgres}`,
     command: QUICK ? 'pnpm bench --quick' : 'pnpm bench',

@@ -10,6 +10,7 @@ import { DeliveryWorker } from './delivery/worker.ts';
 import { buildApp } from './http/app.ts';
 import { createLogger } from './logger.ts';
 import { OperatorError, startupFailureMessage } from './operator-error.ts';
+import { forgetResolvedTokens, TOKEN_CHANGES_CHANNEL } from './services/tokens.ts';
 
 const USAGE = `Usage: ricochet-server [--api] [--worker]
 
@@ -78,6 +79,10 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  // Resolved tokens are cached per process; a revocation or a disabled user elsewhere empties it.
+  const unlistenTokens = app
+    ? await db.listen(TOKEN_CHANGES_CHANNEL, () => forgetResolvedTokens(db.prisma))
+    : undefined;
   await ensureAdmin(db.prisma, config, logger);
   const worker = runWorker
     ? new DeliveryWorker({
@@ -101,6 +106,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping: no new claims, finishing the calls in flight');
     await app?.close();
     await worker?.stop();
+    await unlistenTokens?.();
     await sender.close();
     await db.close();
     logger.info('stopped');

@@ -141,6 +141,7 @@ function publishQueue(prisma: PrismaClient): PublishQueue<EventRow & { position:
       sql.backend === 'pglite'
         ? CONCURRENT_PUBLISH_STATEMENTS.pglite
         : CONCURRENT_PUBLISH_STATEMENTS.postgres,
+      sql.backend === 'pglite',
     );
   });
 }

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
 /** One event to store, as the publish statement takes it (see insertEvents). */
@@ -38,9 +39,15 @@ export class PublishQueue<Row extends { id: string }> {
   private waiting: Waiting<Row>[] = [];
   private running = 0;
 
+  /**
+   * @param gatherFirst wait one turn of the event loop before each statement. Needed where a
+   *   statement runs synchronously on this thread (PGlite): no request can arrive while it runs,
+   *   so without the turn no publish would ever wait for another to share its statement.
+   */
   constructor(
     private readonly store: StoreEvents<Row>,
     private readonly maxStatements: number,
+    private readonly gatherFirst = false,
   ) {}
 
   /** The stored row, or null when the event's (userId, idempotencyKey) was already taken. */
@@ -53,13 +60,18 @@ export class PublishQueue<Row extends { id: string }> {
 
   private pump(): void {
     while (this.running < this.maxStatements && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, MAX_EVENTS_PER_STATEMENT);
       this.running++;
-      void this.run(batch).finally(() => {
+      void this.runNext().finally(() => {
         this.running--;
         this.pump();
       });
     }
+  }
+
+  private async runNext(): Promise<void> {
+    if (this.gatherFirst) await nextTurn();
+    const batch = this.waiting.splice(0, MAX_EVENTS_PER_STATEMENT);
+    if (batch.length > 0) await this.run(batch);
   }
 
   private async run(batch: Waiting<Row>[]): Promise<void> {

@@ -11,7 +11,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import { AppError } from './errors.ts';
 import { newRecordId } from './ids.ts';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords.ts';
-import { authenticateToken, hashToken, type Principal } from './tokens.ts';
+import { authenticateToken, hashToken, type Principal, tokensChanged } from './tokens.ts';
 import { toUser } from './users.ts';
 
 /** A dashboard session lasts a week from sign-in; signing out or disabling the user ends it sooner. */
@@ -194,5 +194,8 @@ export async function setUserDisabled(
     data: { disabledAt: args.disabled ? new Date() : null },
   });
   if (count === 0) throw new AppError('record-not-found', `User was not found (ID: ${args.userId}).`);
-  if (args.disabled) await prisma.session.deleteMany({ where: { userId: args.userId } });
+  if (args.disabled) {
+    await prisma.session.deleteMany({ where: { userId: args.userId } });
+    await tokensChanged(prisma);
+  }
 }

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { publishEvent } from '../../src/services/events.ts';
+import { setUserDisabled } from '../../src/services/sessions.ts';
+import { revokeApiToken } from '../../src/services/tokens.ts';
 import { createUser } from '../../src/services/users.ts';
 import { createWebhook } from '../../src/services/webhooks.ts';
 import { freshPostgresDatabase, TEST_DB_BACKEND } from '../db-fixtures.ts';
@@ -158,6 +160,35 @@ describe.skipIf(TEST_DB_BACKEND !== 'postgres')('several processes on one Postgr
       })
       .toBe(1);
   }, 600_000);
+
+  test('a token revoked or a user disabled by another process stops working on an API that had it cached', async () => {
+    const { db, token, start } = await setUp();
+    const other = await createUser(db.prisma, { input: { username: 'other', isAdmin: false } });
+    const api = start(['--api'], { PORT: '0' });
+    const listening = await api.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
+    const baseUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(listening)?.[1];
+    const status = async (bearer: string) =>
+      (await fetch(`${baseUrl}/v2/webhooks`, { headers: { authorization: `Bearer ${bearer}` } })).status;
+    // Both tokens are resolved (and cached) by the API process.
+    expect(await status(token)).toBe(200);
+    expect(await status(other.token.token)).toBe(200);
+
+    // Changed from this process, as the CLI or another API process would.
+    await revokeApiToken(db.prisma, { userId: other.user.id, tokenId: other.token.id });
+    await expect.poll(() => status(other.token.token), { timeout: 60_000 }).toBe(401);
+    const disabledUser = await createUser(db.prisma, {
+      input: { username: 'soon-disabled', isAdmin: false },
+    });
+    expect(await status(disabledUser.token.token)).toBe(200);
+    const admin = await db.prisma.user.findFirstOrThrow({ where: { username: 'ops' } });
+    await setUserDisabled(db.prisma, {
+      userId: disabledUser.user.id,
+      disabled: true,
+      actingUserId: admin.id,
+    });
+    await expect.poll(() => status(disabledUser.token.token), { timeout: 60_000 }).toBe(401);
+    expect(await status(token)).toBe(200);
+  }, 300_000);
 
   test('SIGTERM stops claiming, finishes the call in flight, records it, and exits cleanly', async () => {
     const { db, receiver, userId, start } = await setUp((_request, response) => {
