@@ -188,13 +188,7 @@ export async function startStack(
     );
   }
   const setupUrl = setupUrlPattern.exec(api.output())?.[1] as string;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    // Classic scrollbars, as desktop Chromium on Linux and Windows draws them: a page that grows
-    // past the window when its data arrives gets one, and the tests see whatever that moves.
-    ignoreDefaultArgs: ['--hide-scrollbars'],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   return {
     apiUrl,
     dashboardUrl,

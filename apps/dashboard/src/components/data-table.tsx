@@ -57,7 +57,7 @@ export function DataTable<Row>({
           <TableRow>
             {columns.map((column, index) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: columns are fixed per table
-              <TableHead key={index} className={column.className}>
+              <TableHead key={index} className={cn('truncate', column.className)}>
                 {column.header}
               </TableHead>
             ))}

@@ -27,7 +27,7 @@ type DispatchRow = RouterOutputs['insights']['dispatchLog']['items'][number];
 const COLUMNS: Array<Column<DispatchRow>> = [
   {
     header: 'Status',
-    className: 'w-28',
+    className: 'w-24 sm:w-28',
     cell: (dispatch) => (
       <Link
         href={`/dispatches/${dispatch.id}`}
@@ -63,7 +63,7 @@ const COLUMNS: Array<Column<DispatchRow>> = [
   },
   {
     header: 'Created',
-    className: 'w-34',
+    className: 'w-28 sm:w-34',
     cellClassName: 'truncate',
     cell: (dispatch) => (
       <span title={formatDateTime(dispatch.createdAt)}>{formatRelative(dispatch.createdAt)}</span>

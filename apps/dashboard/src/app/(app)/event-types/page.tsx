@@ -27,18 +27,25 @@ const EventTypeFormSchema = CreateEventTypeInputSchema.omit({ exampleData: true 
 
 type EventTypeRow = RouterOutputs['eventTypes']['list'][number];
 
+/** On a phone the name sits above its description, in one column: two would leave each too narrow. */
 const COLUMNS: Array<Column<EventTypeRow>> = [
   {
     header: 'Name',
-    className: 'w-32 sm:w-60',
-    cellClassName: 'font-mono text-xs break-words',
+    className: 'hidden w-60 sm:table-cell',
+    cellClassName: 'font-mono text-xs break-words whitespace-normal',
     cell: (type) => type.name,
   },
   {
-    header: 'Description and example',
+    header: (
+      <>
+        <span className="sm:hidden">Event type</span>
+        <span className="hidden sm:inline">Description and example</span>
+      </>
+    ),
     cellClassName: 'whitespace-normal text-muted-foreground',
     cell: (type) => (
       <>
+        <p className="font-mono text-xs break-words text-foreground sm:hidden">{type.name}</p>
         <p>{type.description ?? '—'}</p>
         {type.exampleData && (
           <details className="mt-1">
@@ -141,32 +148,37 @@ function EventTypesPage() {
         <QueryError error={types.error} retry={() => types.refetch()} what="event types" />
       ) : (
         <DataTable
-          columns={[
-            ...COLUMNS,
-            {
-              header: ACTIONS_HEADER,
-              className: 'w-24 text-right',
-              cell: (type) =>
-                !type.builtIn &&
-                canWrite && (
-                  <ConfirmButton
-                    label={`Remove ${type.name}`}
-                    confirm={{
-                      title: `Remove ${type.name}?`,
-                      description: 'Webhooks already subscribed to it keep it; no new webhook can choose it.',
-                      action: 'Remove event type',
-                    }}
-                    onConfirm={() => remove.mutate({ name: type.name })}
-                    pending={remove.isPending}
-                  >
-                    Remove
-                  </ConfirmButton>
-                ),
-            },
-          ]}
+          // A column of Remove buttons only where something can be removed.
+          columns={
+            canWrite
+              ? [
+                  ...COLUMNS,
+                  {
+                    header: ACTIONS_HEADER,
+                    className: 'w-24 text-right',
+                    cell: (type) =>
+                      !type.builtIn && (
+                        <ConfirmButton
+                          label={`Remove ${type.name}`}
+                          confirm={{
+                            title: `Remove ${type.name}?`,
+                            description:
+                              'Webhooks already subscribed to it keep it; no new webhook can choose it.',
+                            action: 'Remove event type',
+                          }}
+                          onConfirm={() => remove.mutate({ name: type.name })}
+                          pending={remove.isPending}
+                        >
+                          Remove
+                        </ConfirmButton>
+                      ),
+                  },
+                ]
+              : COLUMNS
+          }
           rows={types.data}
           rowKey={(type) => type.name}
-          rowClassName="h-11 align-top"
+          rowClassName="h-11"
           placeholderRows={6}
         />
       )}

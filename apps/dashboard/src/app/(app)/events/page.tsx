@@ -5,7 +5,7 @@ import { EventTypeNameSchema, PublishEventInputSchema } from '@ricochet/schema';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
-import { useForm } from 'react-hook-form';
+import { Controller, useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { z } from 'zod';
 import { RequireCapability } from '@/components/app-shell';
@@ -32,18 +32,18 @@ const PublishFormSchema = z.object({
 
 type EventRow = RouterOutputs['insights']['events']['items'][number];
 
-/** A right-aligned column of numbers. */
+/** A right-aligned column of numbers, coloured by `tone` when not zero. */
 function countColumn(
   header: string,
   count: (event: EventRow) => number,
   className: string,
-  tone = '',
+  tone?: string,
 ): Column<EventRow> {
   return {
     header,
     className: cn('text-right', className),
-    cellClassName: cn('tabular-nums', tone),
-    cell: count,
+    cellClassName: 'tabular-nums',
+    cell: (event) => <span className={count(event) > 0 ? tone : undefined}>{count(event)}</span>,
   };
 }
 
@@ -130,13 +130,20 @@ function EventsPage() {
             error={form.formState.errors.eventType?.message ?? publish.error?.message}
           >
             {(props) => (
-              <NativeSelect {...props} {...form.register('eventType')}>
-                {eventTypes.data?.map((type) => (
-                  <option key={type.name} value={type.name}>
-                    {type.name}
-                  </option>
-                )) ?? <option value="TEST">TEST</option>}
-              </NativeSelect>
+              // Controlled: the choice stays TEST when the catalogue's options replace the placeholder.
+              <Controller
+                control={form.control}
+                name="eventType"
+                render={({ field }) => (
+                  <NativeSelect {...props} {...field}>
+                    {eventTypes.data?.map((type) => (
+                      <option key={type.name} value={type.name}>
+                        {type.name}
+                      </option>
+                    )) ?? <option value="TEST">TEST</option>}
+                  </NativeSelect>
+                )}
+              />
             )}
           </Field>
           <Field label="Event data (JSON)" error={form.formState.errors.eventDataText?.message}>

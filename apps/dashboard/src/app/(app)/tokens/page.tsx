@@ -35,7 +35,7 @@ const COLUMNS: Array<Column<ApiToken>> = [
   },
   {
     header: 'Scope',
-    className: 'w-24',
+    className: 'hidden w-24 sm:table-cell',
     cell: (token) => (
       <Badge variant={token.scope === 'FULL' ? 'secondary' : 'outline'}>
         {token.scope === 'FULL' ? 'Full' : 'Read only'}

@@ -85,14 +85,16 @@ const COLUMNS: Array<Column<UserAccount>> = [
   },
   {
     header: 'Status',
-    className: 'w-28 sm:w-48',
+    className: 'w-24 sm:w-32',
     cell: (user) =>
       user.disabled ? (
         <Badge variant="destructive">Disabled</Badge>
       ) : user.hasPassword ? (
         <Badge variant="success">Active</Badge>
       ) : (
-        <Badge variant="outline">No password (API only)</Badge>
+        <Badge variant="outline" title="No password: they use the API with tokens only">
+          API only
+        </Badge>
       ),
   },
   {
