@@ -230,4 +230,20 @@ describe('retries, secrets and users in a real browser', () => {
     await user.waitForURL('**/webhooks');
     await user.getByText('No webhooks yet').waitFor();
   });
+
+  test('deleting a webhook asks first; cancelled, nothing happens; confirmed, it is gone', async () => {
+    const { webhookId } = await webhookWithReceiver('To be deleted');
+    const page = await adminPage();
+    await page.goto(`${stack.dashboardUrl}/webhooks/${webhookId}`);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this webhook?' });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await api<{ id: string }>('GET', `/v2/webhooks/${webhookId}`)).id).toBe(webhookId);
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await dialog.getByRole('button', { name: 'Delete webhook' }).click();
+    await page.waitForURL('**/webhooks');
+    await expect(api('GET', `/v2/webhooks/${webhookId}`)).rejects.toThrow(/404/);
+  });
 });
