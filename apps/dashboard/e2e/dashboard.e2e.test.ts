@@ -1,14 +1,18 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  layoutShiftsOf,
+  recordLayoutShifts,
   type Stack,
   screenshotDir,
   seriousA11yViolations,
+  slowNetwork,
   startReceiver,
   startStack,
   waitFor,
+  waitForPageData,
 } from './harness';
 
 const PASSWORD = 'correct horse battery';
@@ -20,7 +24,38 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let context: BrowserContext;
 let page: Page;
 let webhookPath = '';
+let dispatchPath = '';
 const visited = new Set<string>();
+
+/** The pages people spend their time on, by screenshot name, once the tests have given them data. */
+function mainPages(): Array<[name: string, path: string]> {
+  return [
+    ['webhooks', '/webhooks'],
+    ['webhook-detail', webhookPath],
+    ['webhook-new', '/webhooks/new'],
+    ['webhook-edit', `${webhookPath}/edit`],
+    ['dispatches', '/dispatches'],
+    ['dispatch-detail', dispatchPath],
+    ['events', '/events'],
+    ['event-types', '/event-types'],
+    ['tokens', '/tokens'],
+    ['admin-overview', '/admin'],
+    ['admin-users', '/admin/users'],
+  ];
+}
+const DARK_PAGES = new Set(['webhooks', 'webhook-detail', 'webhook-new', 'tokens', 'admin-overview']);
+
+/** No sideways scrolling: nothing sticks out past the viewport but scrolling tables and code (the culprits are named). */
+async function expectFitsViewport(view: Page, what: string) {
+  const tooWide = await view.evaluate(() =>
+    [...document.querySelectorAll('body *')]
+      .filter((element) => element.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+      .filter((element) => !element.closest('[data-slot="table-container"], pre, .recharts-wrapper'))
+      .slice(0, 5)
+      .map((element) => `${element.tagName.toLowerCase()}.${element.className}`.slice(0, 120)),
+  );
+  expect(tooWide, `${what} fits the width`).toEqual([]);
+}
 
 /** Every page the tests reach is checked with axe and photographed (desktop, light). */
 async function checkPage(name: string) {
@@ -42,8 +77,6 @@ beforeAll(async () => {
   context = await stack.browser.newContext({ viewport: DESKTOP, colorScheme: 'light' });
   page = await context.newPage();
   page.setDefaultTimeout(30_000);
-  // Deleting and revoking ask for confirmation; the tests confirm.
-  page.on('dialog', (dialog) => void dialog.accept());
 });
 
 afterAll(async () => {
@@ -144,6 +177,7 @@ describe('the dashboard in a real browser', () => {
     await checkPage('webhook-detail');
     await page.locator('[data-dispatch-status="SUCCEEDED"] a').first().click();
     await page.waitForURL('**/dispatches/*');
+    dispatchPath = new URL(page.url()).pathname;
     await page.locator('[data-call-status="200"]').waitFor();
     await page.getByText('Attempt 1').waitFor();
     await checkPage('dispatch-detail');
@@ -214,6 +248,12 @@ describe('the dashboard in a real browser', () => {
     await page.getByRole('row', { name: /ci/ }).waitFor();
     await checkPage('tokens');
     await page.getByRole('button', { name: 'Revoke ci' }).click();
+    // It asks first; nothing is revoked until confirmed.
+    await page.getByRole('dialog', { name: 'Revoke “ci”?' }).waitFor();
+    expect(
+      (await fetch(`${stack.apiUrl}/v2/users/me`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(200);
+    await page.getByRole('button', { name: 'Revoke token' }).click();
     await page
       .getByText('No tokens. Create one above.')
       .or(page.getByRole('row', { name: /default/ }))
@@ -237,11 +277,14 @@ describe('the dashboard in a real browser', () => {
     await page.goto(`${stack.dashboardUrl}/events`);
     await page.getByLabel('Event type').selectOption('ACTOR.RUN.SUCCEEDED');
     await page.getByRole('button', { name: 'Publish' }).click();
-    await page.getByRole('cell', { name: 'ACTOR.RUN.SUCCEEDED' }).first().waitFor();
+    await page
+      .getByRole('cell', { name: /ACTOR\.RUN\.SUCCEEDED/ })
+      .first()
+      .waitFor();
     await checkPage('events');
     // An event's fan-out: its dispatches, one per subscribed webhook.
     await page
-      .getByRole('link', { name: /^Dispatches of event/ })
+      .getByRole('link', { name: /^ACTOR\.RUN\.SUCCEEDED: dispatches of event/ })
       .first()
       .click();
     await page.waitForURL('**/dispatches?eventId=*');
@@ -266,41 +309,43 @@ describe('the dashboard in a real browser', () => {
     await checkPage('webhook-not-found');
   });
 
-  test('phone width and dark mode: the main pages, photographed and checked', async () => {
-    for (const [suffix, options] of [
-      ['phone', { viewport: PHONE, hasTouch: true, colorScheme: 'light' as const }],
-      ['dark', { viewport: DESKTOP, colorScheme: 'dark' as const }],
-    ] as const) {
-      const other = await context.browser()?.newContext(options);
-      if (!other) throw new Error('no browser');
+  test('desktop, phone and dark: no layout shift while data arrives, nothing too wide, no axe violation', async () => {
+    const measured: Record<string, Record<string, number>> = {};
+    // Each look in a tab of its own, all at once; each page loaded over a slow network.
+    const measure = async (suffix: string, options: BrowserContextOptions, pages = mainPages()) => {
+      const other = await stack.browser.newContext(options);
       await other.addCookies(await context.cookies());
+      await other.addInitScript(recordLayoutShifts);
       const view = await other.newPage();
-      for (const [name, path] of [
-        ['webhooks', '/webhooks'],
-        ['webhook-detail', webhookPath],
-        ['webhook-new', '/webhooks/new'],
-        ['tokens', '/tokens'],
-        ['admin-overview', '/admin'],
-      ] as const) {
+      view.setDefaultTimeout(30_000);
+      await slowNetwork(view);
+      for (const [name, path] of pages) {
         await view.goto(`${stack.dashboardUrl}${path}`);
-        await view.waitForLoadState('networkidle');
-        await view.locator('main h1').first().waitFor();
-        // No sideways scrolling: nothing sticks out past the viewport (the culprits are named).
-        const tooWide = await view.evaluate(() =>
-          [...document.querySelectorAll('body *')]
-            .filter(
-              (element) => element.getBoundingClientRect().right > document.documentElement.clientWidth + 1,
-            )
-            .filter((element) => !element.closest('[data-slot="table-container"], pre, .recharts-wrapper'))
-            .slice(0, 5)
-            .map((element) => `${element.tagName.toLowerCase()}.${element.className}`.slice(0, 120)),
+        await waitForPageData(view);
+        const { cls, shifts } = await layoutShiftsOf(view);
+        measured[name] = { ...measured[name], [suffix]: Number(cls.toFixed(4)) };
+        // Google's "good" Cumulative Layout Shift; the shifts are listed when it fails.
+        expect(cls, `layout shift of ${name} (${suffix}): ${JSON.stringify(shifts, null, 1)}`).toBeLessThan(
+          0.1,
         );
-        expect(tooWide, `${name} fits the ${suffix} width`).toEqual([]);
+        await expectFitsViewport(view, `${name} (${suffix})`);
         expect(await seriousA11yViolations(view), `axe on ${name} (${suffix})`).toEqual([]);
         await view.screenshot({ path: join(screenshotDir, `${name}-${suffix}.png`), fullPage: true });
       }
       await other.close();
-    }
+    };
+    await Promise.all([
+      measure('desktop', { viewport: DESKTOP, colorScheme: 'light' }),
+      // A phone: touch, overlay scrollbars, the page's meta viewport.
+      measure('phone', { viewport: PHONE, isMobile: true, hasTouch: true, colorScheme: 'light' }),
+      measure(
+        'dark',
+        { viewport: DESKTOP, colorScheme: 'dark' },
+        mainPages().filter(([name]) => DARK_PAGES.has(name)),
+      ),
+    ]);
+    writeFileSync(join(screenshotDir, '..', 'layout-shift.json'), `${JSON.stringify(measured, null, 2)}\n`);
+    console.log('Cumulative Layout Shift while data arrives:', measured);
   });
 
   test('keyboard: skip link, then the navigation, reachable with Tab', async () => {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { verifyWebhook } from '@ricochet/client/webhooks';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
@@ -71,21 +72,39 @@ async function stopProcess(child: ChildProcess) {
   clearTimeout(timer);
 }
 
-export type ReceivedCall = { headers: IncomingHttpHeaders; body: string };
+export type ReceivedCall = {
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** Whether verifyWebhook accepted the call under the receiver's secrets; null when it checks none. */
+  verified: boolean | null;
+};
 
-/** A webhook receiver on loopback: answers `status` (200 unless told otherwise) and records calls. */
+/**
+ * A webhook receiver on loopback: answers `status` (200 unless told otherwise) and records calls.
+ * Given secrets (`acceptSecrets`), it verifies each call the way a customer's receiver does, with
+ * @ricochet/client's verifyWebhook, and answers 401 to a call no secret of its verifies.
+ */
 export async function startReceiver() {
   const calls: ReceivedCall[] = [];
   let status = 200;
+  let secrets: string[] | null = null;
   const server: Server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => {
       body += chunk.toString();
     });
-    request.on('end', () => {
-      calls.push({ headers: request.headers, body });
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ received: true, status }));
+    request.on('end', async () => {
+      const verified =
+        secrets === null
+          ? null
+          : await verifyWebhook({ payload: body, headers: request.headers, secrets }).then(
+              () => true,
+              () => false,
+            );
+      calls.push({ headers: request.headers, body, verified });
+      const answer = verified === false ? 401 : status;
+      response.writeHead(answer, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ received: true, status: answer }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -95,6 +114,10 @@ export async function startReceiver() {
     calls,
     setStatus: (next: number) => {
       status = next;
+    },
+    /** The secrets it verifies calls with from now on (null: it checks nothing). */
+    acceptSecrets: (next: string[] | null) => {
+      secrets = next;
     },
     close: () => new Promise((resolve) => server.close(resolve)),
   };
@@ -179,6 +202,38 @@ export async function startStack(
   };
 }
 
+/**
+ * A call to the REST API with a bearer token. Returns the answer's `data`; throws with the status and
+ * the body when it is an error.
+ */
+export async function restCall<Data>(
+  apiUrl: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Data> {
+  const response = await fetch(`${apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const json = (await response.json()) as { data: Data };
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json.data;
+}
+
+/** A page in a browser context of its own (desktop, light), closed with the browser. */
+export async function newDesktopPage(stack: Stack): Promise<Page> {
+  const context = await stack.browser.newContext({
+    viewport: { width: 1280, height: 860 },
+    colorScheme: 'light',
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  return page;
+}
+
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 type AxeViolation = { id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> };
@@ -201,4 +256,74 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
       (violation) =>
         `${violation.id} (${violation.impact}): ${violation.help} at ${JSON.stringify(violation.nodes.map((node) => node.target))}`,
     );
+}
+
+/** One layout shift the page made: its score and what moved (for the failure message). */
+export type LayoutShift = { value: number; moved: string[] };
+
+/**
+ * Records every layout shift from the first paint on in `window.__layoutShifts` (a
+ * PerformanceObserver installed before the page's own scripts run). Their sum is the page's
+ * Cumulative Layout Shift for its whole life so far: no smaller than the session-window CLS that
+ * Chromium reports, so holding it under a bound is stricter. Shifts flagged `hadRecentInput` count
+ * too: the tests give no input while they measure, and Chromium's phone emulation flags the first
+ * half second of every page as following input, which would hide exactly the shifts of loading.
+ */
+export function recordLayoutShifts() {
+  type ShiftEntry = PerformanceEntry & {
+    value: number;
+    sources: Array<{ node?: Node | null; previousRect: DOMRectReadOnly; currentRect: DOMRectReadOnly }>;
+  };
+  const shifts: LayoutShift[] = [];
+  (window as unknown as { __layoutShifts: LayoutShift[] }).__layoutShifts = shifts;
+  const describe = (node: Node | null | undefined) => {
+    if (!(node instanceof Element)) return node?.nodeName ?? '?';
+    const slot = node.getAttribute('data-slot') ?? node.id;
+    return `${node.tagName.toLowerCase()}${slot ? `[${slot}]` : ''}.${String(node.className).slice(0, 60)}`;
+  };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries() as ShiftEntry[]) {
+      shifts.push({
+        value: entry.value,
+        moved: entry.sources.map(
+          (source) =>
+            `${describe(source.node)} ${Math.round(source.previousRect.y)}→${Math.round(source.currentRect.y)} (y), ${Math.round(source.previousRect.x)}→${Math.round(source.currentRect.x)} (x)`,
+        ),
+      });
+    }
+  }).observe({ type: 'layout-shift', buffered: true });
+}
+
+/** The layout shifts the page has made so far (see recordLayoutShifts) and their sum, its CLS. */
+export async function layoutShiftsOf(page: Page): Promise<{ cls: number; shifts: LayoutShift[] }> {
+  const shifts = await page.evaluate(
+    () => (window as unknown as { __layoutShifts?: LayoutShift[] }).__layoutShifts ?? [],
+  );
+  return { cls: shifts.reduce((sum, shift) => sum + shift.value, 0), shifts };
+}
+
+/**
+ * Adds latency to every request of the page (Chromium's own network emulation), so that each
+ * loading state is painted before the data replaces it, as on a real network.
+ */
+export async function slowNetwork(page: Page, latencyMs = 150) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: latencyMs,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
+}
+
+/** Resolves when the page shows its data: its heading, no skeleton or "Loading…" left, nothing in flight. */
+export async function waitForPageData(page: Page) {
+  await page.locator('main h1').first().waitFor();
+  await page.waitForFunction(
+    () =>
+      document.querySelector('[data-slot="skeleton"]') === null &&
+      !document.querySelector('main')?.textContent?.includes('Loading…'),
+  );
+  await page.waitForLoadState('networkidle');
 }

@@ -4,9 +4,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  newDesktopPage,
+  restCall,
   type Stack,
   screenshotDir,
   seriousA11yViolations,
@@ -60,19 +62,11 @@ let stack: Stack;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let allowedHost: Awaited<ReturnType<typeof startHostApp>>;
 let otherHost: Awaited<ReturnType<typeof startHostApp>>;
-const contexts: BrowserContext[] = [];
 let acme: { id: string; webhookId: string };
 let globex: { id: string; webhookId: string };
 
-async function api<Data>(method: string, path: string, body?: unknown, token = ADMIN_TOKEN): Promise<Data> {
-  const response = await fetch(`${stack.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const json = (await response.json()) as { data: Data };
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json.data;
+function api<Data>(method: string, path: string, body?: unknown, token = ADMIN_TOKEN): Promise<Data> {
+  return restCall<Data>(stack.apiUrl, token, method, path, body);
 }
 
 /** A customer of the team with a webhook of its own (made with its own token, as the customer would). */
@@ -100,15 +94,8 @@ function portalLink(userId: string, body: Record<string, unknown> = {}) {
   });
 }
 
-async function newPage(): Promise<Page> {
-  const context = await stack.browser.newContext({
-    viewport: { width: 1280, height: 860 },
-    colorScheme: 'light',
-  });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  return page;
+function newPage(): Promise<Page> {
+  return newDesktopPage(stack);
 }
 
 /** A tRPC call from inside the portal page, with the portal's own session header, as a script there could. */
@@ -164,7 +151,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const context of contexts) await context.close();
   await stack?.close();
   await Promise.all([receiver?.close(), allowedHost?.close(), otherHost?.close()]);
 });

@@ -6,22 +6,70 @@ import { RotateCcwIcon } from 'lucide-react';
 import Link from 'next/link';
 import { useState } from 'react';
 import { toast } from 'sonner';
+import { type Column, DataTable } from '@/components/data-table';
 import { QueryError } from '@/components/page';
 import { Pagination } from '@/components/pagination';
 import { DispatchStatusBadge } from '@/components/status';
-import { EmptyRow, LoadingRows } from '@/components/table-states';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatDateTime, formatRelative } from '@/lib/format';
-import { useTRPC } from '@/lib/trpc';
+import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 
 const PAGE_SIZE = 20;
 const WINDOWS = { '1h': 3600_000, '24h': 24 * 3600_000, '7d': 7 * 24 * 3600_000, all: null } as const;
 type Window = keyof typeof WINDOWS;
+type DispatchRow = RouterOutputs['insights']['dispatchLog']['items'][number];
+
+/** On a phone, a dispatch's attempts and last response are on its own page. */
+const COLUMNS: Array<Column<DispatchRow>> = [
+  {
+    header: 'Status',
+    className: 'w-24 sm:w-28',
+    cell: (dispatch) => (
+      <Link
+        href={`/dispatches/${dispatch.id}`}
+        className="rounded-md focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
+        aria-label={`Dispatch ${dispatch.id}: ${dispatch.status}`}
+      >
+        <DispatchStatusBadge status={dispatch.status} retrying={dispatch.attemptCount > 0} />
+      </Link>
+    ),
+  },
+  {
+    header: 'Event type',
+    cellClassName: 'truncate font-mono text-xs',
+    cell: (dispatch) => <span title={dispatch.eventType}>{dispatch.eventType}</span>,
+  },
+  {
+    header: 'URL',
+    className: 'hidden w-[30%] md:table-cell',
+    cellClassName: 'truncate',
+    cell: (dispatch) => <span title={dispatch.requestUrl}>{dispatch.requestUrl}</span>,
+  },
+  {
+    header: 'Attempts',
+    className: 'hidden w-24 sm:table-cell',
+    cellClassName: 'tabular-nums',
+    cell: (dispatch) => dispatch.attemptCount,
+  },
+  {
+    header: 'Last response',
+    className: 'hidden w-32 sm:table-cell',
+    cellClassName: 'tabular-nums',
+    cell: (dispatch) => dispatch.lastResponseStatus ?? '—',
+  },
+  {
+    header: 'Created',
+    className: 'w-28 sm:w-34',
+    cellClassName: 'truncate',
+    cell: (dispatch) => (
+      <span title={formatDateTime(dispatch.createdAt)}>{formatRelative(dispatch.createdAt)}</span>
+    ),
+  },
+];
 
 /** A webhook's (or all) dispatches, newest first, filtered on the server, with bulk redelivery. */
 export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventId?: string }) {
@@ -135,56 +183,16 @@ export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventI
         {log.error ? (
           <QueryError error={log.error} retry={() => log.refetch()} what="dispatch log" />
         ) : (
-          <div className="rounded-md border">
-            <Table>
-              <TableHeader>
-                <TableRow>
-                  <TableHead>Status</TableHead>
-                  <TableHead>Event type</TableHead>
-                  {!webhookId && <TableHead>URL</TableHead>}
-                  <TableHead>Attempts</TableHead>
-                  <TableHead>Last response</TableHead>
-                  <TableHead>Created</TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {!log.data ? (
-                  <LoadingRows columns={6} rows={5} />
-                ) : (
-                  log.data.items.map((dispatch) => (
-                    <TableRow key={dispatch.id} className="h-11" data-dispatch-status={dispatch.status}>
-                      <TableCell>
-                        <Link
-                          href={`/dispatches/${dispatch.id}`}
-                          className="rounded-md focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
-                          aria-label={`Dispatch ${dispatch.id}: ${dispatch.status}`}
-                        >
-                          <DispatchStatusBadge
-                            status={dispatch.status}
-                            retrying={dispatch.attemptCount > 0}
-                          />
-                        </Link>
-                      </TableCell>
-                      <TableCell className="font-mono text-xs">{dispatch.eventType}</TableCell>
-                      {!webhookId && (
-                        <TableCell className="max-w-[16rem] truncate">{dispatch.requestUrl}</TableCell>
-                      )}
-                      <TableCell className="tabular-nums">{dispatch.attemptCount}</TableCell>
-                      <TableCell className="tabular-nums">{dispatch.lastResponseStatus ?? '—'}</TableCell>
-                      <TableCell className="whitespace-nowrap" title={formatDateTime(dispatch.createdAt)}>
-                        {formatRelative(dispatch.createdAt)}
-                      </TableCell>
-                    </TableRow>
-                  ))
-                )}
-                {log.data?.items.length === 0 && (
-                  <EmptyRow columns={6}>
-                    No dispatches{status || eventType || since ? ' match these filters' : ' yet'}.
-                  </EmptyRow>
-                )}
-              </TableBody>
-            </Table>
-          </div>
+          <DataTable
+            className="rounded-md"
+            columns={webhookId ? COLUMNS.filter((column) => column.header !== 'URL') : COLUMNS}
+            rows={log.data?.items}
+            rowKey={(dispatch) => dispatch.id}
+            rowProps={(dispatch) => ({ 'data-dispatch-status': dispatch.status })}
+            rowClassName="h-11"
+            placeholderRows={5}
+            empty={`No dispatches${status || eventType || since ? ' match these filters' : ' yet'}.`}
+          />
         )}
         {log.data && log.data.total > 0 && (
           <Pagination

@@ -32,7 +32,8 @@ export function DeliveryChart({ webhookId }: { webhookId?: string }) {
     <Card>
       <CardHeader>
         <CardTitle>Deliveries, last 24 hours</CardTitle>
-        <CardDescription data-testid="chart-totals">
+        {/* Two lines held on a phone, where the totals may wrap: "Loading…" is one. */}
+        <CardDescription data-testid="chart-totals" className="min-h-10 sm:min-h-5">
           {histogram.data ? totals.map(([label, total]) => `${label}: ${total}`).join(' · ') : 'Loading…'}
         </CardDescription>
       </CardHeader>

@@ -18,6 +18,7 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { Textarea } from '@/components/ui/textarea';
 import { useTRPC } from '@/lib/trpc';
 import { useDebounced } from '@/lib/use-debounced';
+import { cn } from '@/lib/utils';
 import {
   EMPTY_WEBHOOK_FORM,
   toWebhookInput,
@@ -25,6 +26,9 @@ import {
   WebhookFormSchema,
   type WebhookFormValues,
 } from './webhook-form-schema';
+
+/** The event type list's box, loading or loaded: Apify's catalogue fits in two columns on a wide screen. */
+const EVENT_TYPE_BOX = 'h-56 w-full';
 
 function formValuesOf(webhook: Webhook): WebhookFormValues {
   return {
@@ -109,14 +113,21 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
               aria-describedby={errors.eventTypes ? 'event-types-error' : undefined}
             >
               <legend className="mb-1 text-sm font-medium">Event types</legend>
+              {/* A box of fixed height that scrolls: the catalogue may be long, and the page below
+                  stays where it is when the list arrives. */}
               {eventTypes.isPending ? (
-                <Skeleton className="h-24 w-full" />
+                <Skeleton className={EVENT_TYPE_BOX} />
               ) : (
                 <Controller
                   control={form.control}
                   name="eventTypes"
                   render={({ field }) => (
-                    <div className="grid grid-cols-1 gap-2 sm:grid-cols-2">
+                    <div
+                      className={cn(
+                        EVENT_TYPE_BOX,
+                        'grid auto-rows-min grid-cols-1 gap-2 overflow-y-auto rounded-md border p-3 sm:grid-cols-2',
+                      )}
+                    >
                       {eventTypes.data?.map((type) => {
                         const checked = field.value.includes(type.name);
                         return (
@@ -306,18 +317,25 @@ function RequestPreview({ control }: { control: FormControl }) {
       </CardHeader>
       <CardContent className="grid gap-3" aria-live="polite">
         {!preview.data ? (
-          <Skeleton className="h-64 w-full" />
+          // The rendered request's own size: the URL line and the two blocks below.
+          <div className="grid gap-3">
+            <Skeleton className="h-4 w-2/3" />
+            <Skeleton className="h-40 w-full" />
+            <Skeleton className="h-72 w-full" />
+          </div>
         ) : preview.data.error ? (
           <Alert variant="destructive">{preview.data.error}</Alert>
         ) : (
           <>
-            <p className="font-mono text-xs break-all">POST {preview.data.url || '(no URL yet)'}</p>
-            <CodeBlock label="Preview headers" className="max-h-40" data-testid="preview-headers">
+            <p className="truncate font-mono text-xs" title={preview.data.url}>
+              POST {preview.data.url || '(no URL yet)'}
+            </p>
+            <CodeBlock label="Preview headers" className="h-40" data-testid="preview-headers">
               {Object.entries(preview.data.headers)
                 .map(([name, value]) => `${name}: ${value}`)
                 .join('\n')}
             </CodeBlock>
-            <CodeBlock label="Preview body" className="max-h-72" data-testid="preview-body">
+            <CodeBlock label="Preview body" className="h-72" data-testid="preview-body">
               {(() => {
                 try {
                   return JSON.stringify(JSON.parse(preview.data.body), null, 2);

@@ -2,13 +2,12 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { RequireCapability } from '@/components/app-shell';
+import { type Column, DataTable } from '@/components/data-table';
 import { PageHeader, QueryError } from '@/components/page';
-import { EmptyRow } from '@/components/table-states';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Skeleton } from '@/components/ui/skeleton';
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatPercent } from '@/lib/format';
-import { useTRPC } from '@/lib/trpc';
+import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 
 function Stat({ label, value, hint }: { label: string; value: React.ReactNode; hint?: string }) {
   return (
@@ -17,12 +16,36 @@ function Stat({ label, value, hint }: { label: string; value: React.ReactNode; h
         <CardDescription>{label}</CardDescription>
       </CardHeader>
       <CardContent className="px-4">
-        <p className="text-2xl font-semibold tabular-nums">{value}</p>
+        <div className="h-8 text-2xl font-semibold tabular-nums">{value}</div>
         {hint && <p className="text-xs text-muted-foreground">{hint}</p>}
       </CardContent>
     </Card>
   );
 }
+
+type Target = RouterOutputs['admin']['overview']['slowestTargets'][number];
+
+const TARGET_COLUMNS: Array<Column<Target>> = [
+  { header: 'Host', cellClassName: 'truncate font-mono text-xs', cell: (target) => target.host },
+  {
+    header: 'Calls',
+    className: 'w-16 text-right sm:w-24',
+    cellClassName: 'tabular-nums',
+    cell: (target) => target.calls,
+  },
+  {
+    header: 'Average',
+    className: 'w-20 text-right sm:w-28',
+    cellClassName: 'tabular-nums',
+    cell: (target) => `${target.avgMs} ms`,
+  },
+  {
+    header: 'Slowest',
+    className: 'w-20 text-right sm:w-28',
+    cellClassName: 'tabular-nums',
+    cell: (target) => `${target.maxMs} ms`,
+  },
+];
 
 function OverviewPage() {
   const trpc = useTRPC();
@@ -61,29 +84,14 @@ function OverviewPage() {
           <CardDescription>Average call time by host, last hour.</CardDescription>
         </CardHeader>
         <CardContent>
-          <Table>
-            <TableHeader>
-              <TableRow>
-                <TableHead>Host</TableHead>
-                <TableHead className="text-right">Calls</TableHead>
-                <TableHead className="text-right">Average</TableHead>
-                <TableHead className="text-right">Slowest</TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {data?.slowestTargets.map((target) => (
-                <TableRow key={target.host}>
-                  <TableCell className="font-mono text-xs">{target.host}</TableCell>
-                  <TableCell className="text-right tabular-nums">{target.calls}</TableCell>
-                  <TableCell className="text-right tabular-nums">{target.avgMs} ms</TableCell>
-                  <TableCell className="text-right tabular-nums">{target.maxMs} ms</TableCell>
-                </TableRow>
-              ))}
-              {data?.slowestTargets.length === 0 && (
-                <EmptyRow columns={4}>No calls in the last hour.</EmptyRow>
-              )}
-            </TableBody>
-          </Table>
+          <DataTable
+            className="rounded-md"
+            columns={TARGET_COLUMNS}
+            rows={data?.slowestTargets}
+            rowKey={(target) => target.host}
+            rowClassName="h-11"
+            empty="No calls in the last hour."
+          />
         </CardContent>
       </Card>
     </>

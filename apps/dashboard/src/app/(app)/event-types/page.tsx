@@ -8,23 +8,64 @@ import { toast } from 'sonner';
 import type { z } from 'zod';
 import { RequireCapability } from '@/components/app-shell';
 import { CodeBlock } from '@/components/code-block';
+import { ConfirmButton } from '@/components/confirm-button';
+import { CreateFormCard } from '@/components/create-form-card';
+import { ACTIONS_HEADER, type Column, DataTable } from '@/components/data-table';
 import { Field } from '@/components/field';
 import { PageHeader, QueryError } from '@/components/page';
 import { useSession } from '@/components/session';
-import { LoadingRows } from '@/components/table-states';
 import { Badge } from '@/components/ui/badge';
-import { Button } from '@/components/ui/button';
-import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { Textarea } from '@/components/ui/textarea';
 import { jsonText } from '@/lib/json-text';
-import { useTRPC } from '@/lib/trpc';
+import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 
 /** The API's input, with the example payload as JSON text (blank: none). */
 const EventTypeFormSchema = CreateEventTypeInputSchema.omit({ exampleData: true }).extend({
   exampleText: jsonText(CreateEventTypeInputSchema.shape.exampleData, 'null'),
 });
+
+type EventTypeRow = RouterOutputs['eventTypes']['list'][number];
+
+/** On a phone the name sits above its description, in one column: two would leave each too narrow. */
+const COLUMNS: Array<Column<EventTypeRow>> = [
+  {
+    header: 'Name',
+    className: 'hidden w-60 sm:table-cell',
+    cellClassName: 'font-mono text-xs break-words whitespace-normal',
+    cell: (type) => type.name,
+  },
+  {
+    header: (
+      <>
+        <span className="sm:hidden">Event type</span>
+        <span className="hidden sm:inline">Description and example</span>
+      </>
+    ),
+    cellClassName: 'whitespace-normal text-muted-foreground',
+    cell: (type) => (
+      <>
+        <p className="font-mono text-xs break-words text-foreground sm:hidden">{type.name}</p>
+        <p>{type.description ?? '—'}</p>
+        {type.exampleData && (
+          <details className="mt-1">
+            <summary className="cursor-pointer text-xs text-foreground">Example eventData</summary>
+            <CodeBlock label={`Example eventData of ${type.name}`} className="mt-1 max-h-64">
+              {JSON.stringify(type.exampleData, null, 2)}
+            </CodeBlock>
+          </details>
+        )}
+      </>
+    ),
+  },
+  {
+    header: 'Kind',
+    className: 'hidden w-24 sm:table-cell',
+    cell: (type) => (
+      <Badge variant={type.builtIn ? 'secondary' : 'outline'}>{type.builtIn ? 'Built in' : 'Custom'}</Badge>
+    ),
+  },
+];
 
 function EventTypesPage() {
   const trpc = useTRPC();
@@ -64,115 +105,82 @@ function EventTypesPage() {
         }
       />
       {canWrite && (
-        <Card className="mb-6">
-          <CardHeader>
-            <CardTitle>Add an event type</CardTitle>
-          </CardHeader>
-          <CardContent>
-            <form
-              noValidate
-              className="grid items-start gap-3 sm:grid-cols-[1fr_2fr_auto]"
-              onSubmit={form.handleSubmit(({ exampleText, ...values }) =>
-                create.mutate({
-                  ...values,
-                  description: values.description || null,
-                  exampleData: exampleText,
-                }),
-              )}
-            >
-              <Field label="Name" error={form.formState.errors.name?.message ?? create.error?.message}>
-                {(props) => <Input placeholder="contact.created" {...props} {...form.register('name')} />}
-              </Field>
-              <Field label="Description" error={form.formState.errors.description?.message}>
-                {(props) => (
-                  <Input placeholder="A contact was created" {...props} {...form.register('description')} />
-                )}
-              </Field>
-              <Field
-                label="Example eventData (JSON, optional)"
-                error={form.formState.errors.exampleText?.message}
-                className="sm:col-span-3"
-              >
-                {(props) => (
-                  <Textarea
-                    rows={3}
-                    className="font-mono text-xs"
-                    placeholder='{ "contactId": "c_123", "email": "ada@example.com" }'
-                    {...props}
-                    {...form.register('exampleText')}
-                  />
-                )}
-              </Field>
-              <Button
-                type="submit"
-                className="sm:col-start-3 sm:justify-self-end"
-                disabled={create.isPending}
-              >
-                Add
-              </Button>
-            </form>
-          </CardContent>
-        </Card>
+        <CreateFormCard
+          title="Add an event type"
+          columns="sm:grid-cols-[1fr_2fr_auto]"
+          onSubmit={form.handleSubmit(({ exampleText, ...values }) =>
+            create.mutate({
+              ...values,
+              description: values.description || null,
+              exampleData: exampleText,
+            }),
+          )}
+          submitLabel="Add"
+          submitClassName="sm:col-start-3 sm:mt-0 sm:justify-self-end"
+          pending={create.isPending}
+        >
+          <Field label="Name" error={form.formState.errors.name?.message ?? create.error?.message}>
+            {(props) => <Input placeholder="contact.created" {...props} {...form.register('name')} />}
+          </Field>
+          <Field label="Description" error={form.formState.errors.description?.message}>
+            {(props) => (
+              <Input placeholder="A contact was created" {...props} {...form.register('description')} />
+            )}
+          </Field>
+          <Field
+            label="Example eventData (JSON, optional)"
+            error={form.formState.errors.exampleText?.message}
+            className="sm:col-span-3"
+          >
+            {(props) => (
+              <Textarea
+                rows={3}
+                className="font-mono text-xs"
+                placeholder='{ "contactId": "c_123", "email": "ada@example.com" }'
+                {...props}
+                {...form.register('exampleText')}
+              />
+            )}
+          </Field>
+        </CreateFormCard>
       )}
       {types.error ? (
         <QueryError error={types.error} retry={() => types.refetch()} what="event types" />
       ) : (
-        <div className="rounded-lg border">
-          <Table>
-            <TableHeader>
-              <TableRow>
-                <TableHead>Name</TableHead>
-                <TableHead>Description and example</TableHead>
-                <TableHead>Kind</TableHead>
-                <TableHead>
-                  <span className="sr-only">Actions</span>
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {!types.data ? (
-                <LoadingRows columns={4} rows={1} height="h-40" />
-              ) : (
-                types.data.map((type) => (
-                  <TableRow key={type.name} className="h-11">
-                    <TableCell className="font-mono text-xs">{type.name}</TableCell>
-                    <TableCell className="max-w-xl text-muted-foreground">
-                      <p className="whitespace-normal">{type.description ?? '—'}</p>
-                      {type.exampleData && (
-                        <details className="mt-1">
-                          <summary className="cursor-pointer text-xs text-foreground">
-                            Example eventData
-                          </summary>
-                          <CodeBlock label={`Example eventData of ${type.name}`} className="mt-1 max-h-64">
-                            {JSON.stringify(type.exampleData, null, 2)}
-                          </CodeBlock>
-                        </details>
-                      )}
-                    </TableCell>
-                    <TableCell>
-                      <Badge variant={type.builtIn ? 'secondary' : 'outline'}>
-                        {type.builtIn ? 'Built in' : 'Custom'}
-                      </Badge>
-                    </TableCell>
-                    <TableCell className="text-right">
-                      {!type.builtIn && canWrite && (
-                        <Button
-                          variant="outline"
-                          size="sm"
-                          aria-label={`Remove ${type.name}`}
-                          onClick={() => remove.mutate({ name: type.name })}
-                          disabled={remove.isPending}
+        <DataTable
+          // A column of Remove buttons only where something can be removed.
+          columns={
+            canWrite
+              ? [
+                  ...COLUMNS,
+                  {
+                    header: ACTIONS_HEADER,
+                    className: 'w-24 text-right',
+                    cell: (type) =>
+                      !type.builtIn && (
+                        <ConfirmButton
+                          label={`Remove ${type.name}`}
+                          confirm={{
+                            title: `Remove ${type.name}?`,
+                            description:
+                              'Webhooks already subscribed to it keep it; no new webhook can choose it.',
+                            action: 'Remove event type',
+                          }}
+                          onConfirm={() => remove.mutate({ name: type.name })}
+                          pending={remove.isPending}
                         >
                           Remove
-                        </Button>
-                      )}
-                    </TableCell>
-                  </TableRow>
-                ))
-              )}
-            </TableBody>
-          </Table>
-        </div>
+                        </ConfirmButton>
+                      ),
+                  },
+                ]
+              : COLUMNS
+          }
+          rows={types.data}
+          rowKey={(type) => type.name}
+          rowClassName="h-11"
+          placeholderRows={6}
+        />
       )}
     </>
   );

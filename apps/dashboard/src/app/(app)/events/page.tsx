@@ -5,23 +5,22 @@ import { EventTypeNameSchema, PublishEventInputSchema } from '@ricochet/schema';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
-import { useForm } from 'react-hook-form';
+import { Controller, useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { z } from 'zod';
 import { RequireCapability } from '@/components/app-shell';
+import { CreateFormCard } from '@/components/create-form-card';
+import { type Column, DataTable } from '@/components/data-table';
 import { Field } from '@/components/field';
 import { PageHeader, QueryError } from '@/components/page';
 import { Pagination } from '@/components/pagination';
 import { useSession } from '@/components/session';
-import { EmptyRow, LoadingRows } from '@/components/table-states';
-import { Button } from '@/components/ui/button';
-import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { NativeSelect } from '@/components/ui/native-select';
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { Textarea } from '@/components/ui/textarea';
 import { formatDateTime, formatRelative } from '@/lib/format';
 import { jsonText } from '@/lib/json-text';
-import { useTRPC } from '@/lib/trpc';
+import { type RouterOutputs, useTRPC } from '@/lib/trpc';
+import { cn } from '@/lib/utils';
 
 const PAGE_SIZE = 20;
 
@@ -30,6 +29,58 @@ const PublishFormSchema = z.object({
   eventType: EventTypeNameSchema,
   eventDataText: jsonText(PublishEventInputSchema.shape.eventData, '{}'),
 });
+
+type EventRow = RouterOutputs['insights']['events']['items'][number];
+
+/** A right-aligned column of numbers, coloured by `tone` when not zero. */
+function countColumn(
+  header: string,
+  count: (event: EventRow) => number,
+  className: string,
+  tone?: string,
+): Column<EventRow> {
+  return {
+    header,
+    className: cn('text-right', className),
+    cellClassName: 'tabular-nums',
+    cell: (event) => <span className={count(event) > 0 ? tone : undefined}>{count(event)}</span>,
+  };
+}
+
+/** On a phone: what, to how many webhooks, when. */
+const COLUMNS: Array<Column<EventRow>> = [
+  {
+    header: 'Event type',
+    cellClassName: 'truncate font-mono text-xs',
+    // Its fan-out: one dispatch per webhook it reached.
+    cell: (event) => (
+      <Link
+        href={`/dispatches?eventId=${event.id}`}
+        className="underline underline-offset-4"
+        title={event.eventType}
+        aria-label={`${event.eventType}: dispatches of event ${event.id}`}
+      >
+        {event.eventType}
+      </Link>
+    ),
+  },
+  {
+    header: 'ID',
+    className: 'hidden w-48 md:table-cell',
+    cellClassName: 'truncate font-mono text-xs text-muted-foreground',
+    cell: (event) => event.id,
+  },
+  countColumn('Webhooks', (event) => event.dispatchCount, 'w-22 sm:w-24'),
+  countColumn('Succeeded', (event) => event.succeeded, 'hidden w-24 sm:table-cell', 'text-success'),
+  countColumn('Failed', (event) => event.failed, 'hidden w-20 sm:table-cell', 'text-destructive'),
+  countColumn('In flight', (event) => event.active, 'hidden w-20 sm:table-cell'),
+  {
+    header: 'Published',
+    className: 'w-32 sm:w-36',
+    cellClassName: 'truncate',
+    cell: (event) => <span title={formatDateTime(event.createdAt)}>{formatRelative(event.createdAt)}</span>,
+  },
+];
 
 function EventsPage() {
   const trpc = useTRPC();
@@ -64,24 +115,27 @@ function EventsPage() {
         description="What your services published, and how many webhooks each reached."
       />
       {session.scope === 'FULL' && (
-        <Card className="mb-6">
-          <CardHeader>
-            <CardTitle>Publish an event</CardTitle>
-          </CardHeader>
-          <CardContent>
-            <form
-              noValidate
-              className="grid gap-3 sm:grid-cols-[16rem_1fr]"
-              onSubmit={form.handleSubmit((values) =>
-                publish.mutate({ eventType: values.eventType, eventData: values.eventDataText }),
-              )}
-            >
-              <Field
-                label="Event type"
-                error={form.formState.errors.eventType?.message ?? publish.error?.message}
-              >
-                {(props) => (
-                  <NativeSelect {...props} {...form.register('eventType')}>
+        <CreateFormCard
+          title="Publish an event"
+          columns="sm:grid-cols-[16rem_1fr]"
+          onSubmit={form.handleSubmit((values) =>
+            publish.mutate({ eventType: values.eventType, eventData: values.eventDataText }),
+          )}
+          submitLabel="Publish"
+          submitClassName="w-fit sm:mt-0"
+          pending={publish.isPending}
+        >
+          <Field
+            label="Event type"
+            error={form.formState.errors.eventType?.message ?? publish.error?.message}
+          >
+            {(props) => (
+              // Controlled: the choice stays TEST when the catalogue's options replace the placeholder.
+              <Controller
+                control={form.control}
+                name="eventType"
+                render={({ field }) => (
+                  <NativeSelect {...props} {...field}>
                     {eventTypes.data?.map((type) => (
                       <option key={type.name} value={type.name}>
                         {type.name}
@@ -89,65 +143,24 @@ function EventsPage() {
                     )) ?? <option value="TEST">TEST</option>}
                   </NativeSelect>
                 )}
-              </Field>
-              <Field label="Event data (JSON)" error={form.formState.errors.eventDataText?.message}>
-                {(props) => <Textarea rows={4} {...props} {...form.register('eventDataText')} />}
-              </Field>
-              <Button type="submit" className="w-fit" disabled={publish.isPending}>
-                Publish
-              </Button>
-            </form>
-          </CardContent>
-        </Card>
+              />
+            )}
+          </Field>
+          <Field label="Event data (JSON)" error={form.formState.errors.eventDataText?.message}>
+            {(props) => <Textarea rows={4} {...props} {...form.register('eventDataText')} />}
+          </Field>
+        </CreateFormCard>
       )}
       {events.error ? (
         <QueryError error={events.error} retry={() => events.refetch()} what="events" />
       ) : (
-        <div className="rounded-lg border">
-          <Table>
-            <TableHeader>
-              <TableRow>
-                <TableHead>Event type</TableHead>
-                <TableHead>ID</TableHead>
-                <TableHead className="text-right">Webhooks</TableHead>
-                <TableHead className="text-right">Succeeded</TableHead>
-                <TableHead className="text-right">Failed</TableHead>
-                <TableHead className="text-right">In flight</TableHead>
-                <TableHead>Published</TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {!events.data ? (
-                <LoadingRows columns={7} rows={1} height="h-24" />
-              ) : (
-                events.data.items.map((event) => (
-                  <TableRow key={event.id} className="h-11">
-                    <TableCell className="font-mono text-xs">{event.eventType}</TableCell>
-                    <TableCell className="font-mono text-xs">
-                      <Link
-                        href={`/dispatches?eventId=${event.id}`}
-                        className="underline-offset-4 hover:underline"
-                        aria-label={`Dispatches of event ${event.id}`}
-                      >
-                        {event.id}
-                      </Link>
-                    </TableCell>
-                    <TableCell className="text-right tabular-nums">{event.dispatchCount}</TableCell>
-                    <TableCell className="text-right text-success tabular-nums">{event.succeeded}</TableCell>
-                    <TableCell className="text-right text-destructive tabular-nums">{event.failed}</TableCell>
-                    <TableCell className="text-right tabular-nums">{event.active}</TableCell>
-                    <TableCell title={formatDateTime(event.createdAt)}>
-                      {formatRelative(event.createdAt)}
-                    </TableCell>
-                  </TableRow>
-                ))
-              )}
-              {events.data?.items.length === 0 && (
-                <EmptyRow columns={7}>No events yet. Publish one above or with POST /v2/events.</EmptyRow>
-              )}
-            </TableBody>
-          </Table>
-        </div>
+        <DataTable
+          columns={COLUMNS}
+          rows={events.data?.items}
+          rowKey={(event) => event.id}
+          rowClassName="h-11"
+          empty="No events yet. Publish one above or with POST /v2/events."
+        />
       )}
       {events.data && events.data.total > 0 && (
         <Pagination

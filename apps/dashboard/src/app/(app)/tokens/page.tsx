@@ -1,25 +1,64 @@
 'use client';
 
 import { zodResolver } from '@hookform/resolvers/zod';
-import { type CreateApiTokenInput, CreateApiTokenInputSchema, type CreatedApiToken } from '@ricochet/schema';
+import {
+  type ApiToken,
+  type CreateApiTokenInput,
+  CreateApiTokenInputSchema,
+  type CreatedApiToken,
+} from '@ricochet/schema';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { RequireCapability } from '@/components/app-shell';
+import { ConfirmButton } from '@/components/confirm-button';
 import { CopyButton } from '@/components/copy-button';
+import { CreateFormCard } from '@/components/create-form-card';
+import { ACTIONS_HEADER, type Column, DataTable } from '@/components/data-table';
 import { Field } from '@/components/field';
 import { PageHeader, QueryError } from '@/components/page';
-import { EmptyRow, LoadingRows } from '@/components/table-states';
 import { Badge } from '@/components/ui/badge';
-import { Button } from '@/components/ui/button';
-import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '@/components/ui/dialog';
 import { Input } from '@/components/ui/input';
 import { NativeSelect } from '@/components/ui/native-select';
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatDateTime, formatRelative } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
+
+const COLUMNS: Array<Column<ApiToken>> = [
+  { header: 'Name', cellClassName: 'truncate font-medium', cell: (token) => token.name },
+  {
+    header: 'Token',
+    className: 'hidden w-40 sm:table-cell',
+    cellClassName: 'truncate font-mono text-xs',
+    cell: (token) => `${token.prefix}…`,
+  },
+  {
+    header: 'Scope',
+    className: 'hidden w-24 sm:table-cell',
+    cell: (token) => (
+      <Badge variant={token.scope === 'FULL' ? 'secondary' : 'outline'}>
+        {token.scope === 'FULL' ? 'Full' : 'Read only'}
+      </Badge>
+    ),
+  },
+  {
+    header: 'Created',
+    className: 'hidden w-36 sm:table-cell',
+    cellClassName: 'truncate',
+    cell: (token) => <span title={formatDateTime(token.createdAt)}>{formatRelative(token.createdAt)}</span>,
+  },
+  {
+    header: 'Last used',
+    className: 'w-28 sm:w-36',
+    cellClassName: 'truncate',
+    cell: (token) => (
+      <span title={formatDateTime(token.lastUsedAt)}>
+        {token.lastUsedAt ? formatRelative(token.lastUsedAt) : 'Never'}
+      </span>
+    ),
+  },
+];
 
 function TokensPage() {
   const trpc = useTRPC();
@@ -52,33 +91,25 @@ function TokensPage() {
   return (
     <>
       <PageHeader title="API tokens" description="Tokens let programs use the REST API and the SDK as you." />
-      <Card className="mb-6">
-        <CardHeader>
-          <CardTitle>Create a token</CardTitle>
-        </CardHeader>
-        <CardContent>
-          <form
-            noValidate
-            className="grid items-start gap-3 sm:grid-cols-[1fr_12rem_auto]"
-            onSubmit={form.handleSubmit((values) => create.mutate(values))}
-          >
-            <Field label="Name" error={form.formState.errors.name?.message ?? create.error?.message}>
-              {(props) => <Input placeholder="e.g. billing-service" {...props} {...form.register('name')} />}
-            </Field>
-            <Field label="Scope">
-              {(props) => (
-                <NativeSelect {...props} {...form.register('scope')}>
-                  <option value="FULL">Full access</option>
-                  <option value="READ_ONLY">Read only</option>
-                </NativeSelect>
-              )}
-            </Field>
-            <Button type="submit" className="sm:mt-5.5" disabled={create.isPending}>
-              Create token
-            </Button>
-          </form>
-        </CardContent>
-      </Card>
+      <CreateFormCard
+        title="Create a token"
+        columns="sm:grid-cols-[1fr_12rem_auto]"
+        onSubmit={form.handleSubmit((values) => create.mutate(values))}
+        submitLabel="Create token"
+        pending={create.isPending}
+      >
+        <Field label="Name" error={form.formState.errors.name?.message ?? create.error?.message}>
+          {(props) => <Input placeholder="e.g. billing-service" {...props} {...form.register('name')} />}
+        </Field>
+        <Field label="Scope">
+          {(props) => (
+            <NativeSelect {...props} {...form.register('scope')}>
+              <option value="FULL">Full access</option>
+              <option value="READ_ONLY">Read only</option>
+            </NativeSelect>
+          )}
+        </Field>
+      </CreateFormCard>
       <Dialog open={created !== null} onOpenChange={(open) => !open && setCreated(null)}>
         <DialogContent>
           <DialogHeader>
@@ -99,62 +130,32 @@ function TokensPage() {
       {tokens.error ? (
         <QueryError error={tokens.error} retry={() => tokens.refetch()} what="tokens" />
       ) : (
-        <div className="rounded-lg border">
-          <Table>
-            <TableHeader>
-              <TableRow>
-                <TableHead>Name</TableHead>
-                <TableHead className="hidden sm:table-cell">Token</TableHead>
-                <TableHead>Scope</TableHead>
-                <TableHead className="hidden sm:table-cell">Created</TableHead>
-                <TableHead>Last used</TableHead>
-                <TableHead>
-                  <span className="sr-only">Actions</span>
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {!tokens.data ? (
-                <LoadingRows columns={6} />
-              ) : (
-                tokens.data.map((token) => (
-                  <TableRow key={token.id} className="h-12">
-                    <TableCell className="font-medium">{token.name}</TableCell>
-                    <TableCell className="hidden font-mono text-xs sm:table-cell">{token.prefix}…</TableCell>
-                    <TableCell>
-                      <Badge variant={token.scope === 'FULL' ? 'secondary' : 'outline'}>
-                        {token.scope === 'FULL' ? 'Full' : 'Read only'}
-                      </Badge>
-                    </TableCell>
-                    <TableCell className="hidden sm:table-cell" title={formatDateTime(token.createdAt)}>
-                      {formatRelative(token.createdAt)}
-                    </TableCell>
-                    <TableCell title={formatDateTime(token.lastUsedAt)}>
-                      {token.lastUsedAt ? formatRelative(token.lastUsedAt) : 'Never'}
-                    </TableCell>
-                    <TableCell className="text-right">
-                      <Button
-                        variant="outline"
-                        size="sm"
-                        aria-label={`Revoke ${token.name}`}
-                        disabled={revoke.isPending}
-                        onClick={() => {
-                          if (
-                            window.confirm(`Revoke "${token.name}"? Programs using it stop working at once.`)
-                          )
-                            revoke.mutate({ tokenId: token.id });
-                        }}
-                      >
-                        Revoke
-                      </Button>
-                    </TableCell>
-                  </TableRow>
-                ))
-              )}
-              {tokens.data?.length === 0 && <EmptyRow columns={6}>No tokens. Create one above.</EmptyRow>}
-            </TableBody>
-          </Table>
-        </div>
+        <DataTable
+          columns={[
+            ...COLUMNS,
+            {
+              header: ACTIONS_HEADER,
+              className: 'w-24 text-right',
+              cell: (token) => (
+                <ConfirmButton
+                  label={`Revoke ${token.name}`}
+                  confirm={{
+                    title: `Revoke “${token.name}”?`,
+                    description: 'Programs using it stop working at once.',
+                    action: 'Revoke token',
+                  }}
+                  onConfirm={() => revoke.mutate({ tokenId: token.id })}
+                  pending={revoke.isPending}
+                >
+                  Revoke
+                </ConfirmButton>
+              ),
+            },
+          ]}
+          rows={tokens.data}
+          rowKey={(token) => token.id}
+          empty="No tokens. Create one above."
+        />
       )}
     </>
   );

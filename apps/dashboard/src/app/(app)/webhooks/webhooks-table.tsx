@@ -5,21 +5,70 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { PlusIcon, WebhookIcon } from 'lucide-react';
 import Link from 'next/link';
 import { useState } from 'react';
+import { type Column, DataTable } from '@/components/data-table';
 import { PageHeader, QueryError } from '@/components/page';
 import { Pagination } from '@/components/pagination';
 import { useSession } from '@/components/session';
 import { DispatchStatusBadge, WebhookStateBadge } from '@/components/status';
-import { EmptyRow, LoadingRows } from '@/components/table-states';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatPercent, formatRelative } from '@/lib/format';
-import { useTRPC } from '@/lib/trpc';
+import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 import { useDebounced } from '@/lib/use-debounced';
 
 const PAGE_SIZE = 25;
+
+type WebhookRow = RouterOutputs['insights']['webhooks']['items'][number];
+
+const COLUMNS: Array<Column<WebhookRow>> = [
+  {
+    header: 'URL',
+    cell: (webhook) => (
+      <>
+        <Link
+          href={`/webhooks/${webhook.id}`}
+          className="block truncate font-medium underline-offset-4 hover:underline"
+        >
+          {webhook.requestUrl}
+        </Link>
+        {webhook.description && (
+          <span className="block truncate text-xs text-muted-foreground">{webhook.description}</span>
+        )}
+      </>
+    ),
+  },
+  {
+    header: 'Event types',
+    className: 'hidden w-[30%] md:table-cell',
+    cellClassName: 'truncate text-muted-foreground',
+    cell: (webhook) => webhook.eventTypes.join(', '),
+  },
+  { header: 'State', className: 'w-32', cell: (webhook) => <WebhookStateBadge state={webhook.state} /> },
+  {
+    header: 'Last dispatch',
+    className: 'w-26 sm:w-52',
+    cellClassName: 'whitespace-nowrap',
+    cell: (webhook) =>
+      webhook.lastDispatch ? (
+        <span className="flex items-center gap-2">
+          <DispatchStatusBadge status={webhook.lastDispatch.status} />
+          <span className="hidden text-xs text-muted-foreground sm:inline">
+            {formatRelative(webhook.lastDispatch.finishedAt)}
+          </span>
+        </span>
+      ) : (
+        <span className="text-muted-foreground">Never</span>
+      ),
+  },
+  {
+    header: 'Success (24 h)',
+    className: 'hidden w-32 text-right sm:table-cell',
+    cellClassName: 'tabular-nums',
+    cell: (webhook) => formatPercent(webhook.successRate24h),
+  },
+];
 
 export function WebhooksTable() {
   const trpc = useTRPC();
@@ -116,66 +165,14 @@ export function WebhooksTable() {
       ) : webhooks.data && webhooks.data.total === 0 && !filtered ? (
         <EmptyState />
       ) : (
-        <div className="rounded-lg border">
-          <Table aria-busy={webhooks.isFetching}>
-            <TableHeader>
-              <TableRow>
-                <TableHead>URL</TableHead>
-                <TableHead className="hidden md:table-cell">Event types</TableHead>
-                <TableHead>State</TableHead>
-                <TableHead>Last dispatch</TableHead>
-                <TableHead className="hidden text-right sm:table-cell">Success (24 h)</TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {!webhooks.data ? (
-                <LoadingRows columns={5} rows={5} />
-              ) : (
-                webhooks.data.items.map((webhook) => (
-                  <TableRow key={webhook.id} className="h-12">
-                    <TableCell className="max-w-[12rem] sm:max-w-[22rem]">
-                      <Link
-                        href={`/webhooks/${webhook.id}`}
-                        className="block truncate font-medium underline-offset-4 hover:underline"
-                      >
-                        {webhook.requestUrl}
-                      </Link>
-                      {webhook.description && (
-                        <span className="block truncate text-xs text-muted-foreground">
-                          {webhook.description}
-                        </span>
-                      )}
-                    </TableCell>
-                    <TableCell className="hidden max-w-[16rem] truncate text-muted-foreground md:table-cell">
-                      {webhook.eventTypes.join(', ')}
-                    </TableCell>
-                    <TableCell>
-                      <WebhookStateBadge state={webhook.state} />
-                    </TableCell>
-                    <TableCell className="whitespace-nowrap">
-                      {webhook.lastDispatch ? (
-                        <span className="flex items-center gap-2">
-                          <DispatchStatusBadge status={webhook.lastDispatch.status} />
-                          <span className="hidden text-xs text-muted-foreground sm:inline">
-                            {formatRelative(webhook.lastDispatch.finishedAt)}
-                          </span>
-                        </span>
-                      ) : (
-                        <span className="text-muted-foreground">Never</span>
-                      )}
-                    </TableCell>
-                    <TableCell className="text-right tabular-nums">
-                      {formatPercent(webhook.successRate24h)}
-                    </TableCell>
-                  </TableRow>
-                ))
-              )}
-              {webhooks.data?.items.length === 0 && (
-                <EmptyRow columns={5}>No webhook matches these filters.</EmptyRow>
-              )}
-            </TableBody>
-          </Table>
-        </div>
+        <DataTable
+          columns={COLUMNS}
+          rows={webhooks.data?.items}
+          rowKey={(webhook) => webhook.id}
+          placeholderRows={5}
+          busy={webhooks.isFetching}
+          empty="No webhook matches these filters."
+        />
       )}
       {webhooks.data && webhooks.data.total > 0 && (
         <Pagination

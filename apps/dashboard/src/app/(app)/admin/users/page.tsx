@@ -13,18 +13,18 @@ import { Controller, useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { z } from 'zod';
 import { RequireCapability } from '@/components/app-shell';
+import { ConfirmButton } from '@/components/confirm-button';
+import { CreateFormCard } from '@/components/create-form-card';
+import { ACTIONS_HEADER, type Column, DataTable } from '@/components/data-table';
 import { Field } from '@/components/field';
 import { PageHeader, QueryError } from '@/components/page';
 import { useSession } from '@/components/session';
-import { LoadingRows } from '@/components/table-states';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
-import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Checkbox } from '@/components/ui/checkbox';
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '@/components/ui/dialog';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatRelative } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
 
@@ -76,6 +76,35 @@ function ResetPasswordDialog({ user, onClose }: { user: UserAccount | null; onCl
   );
 }
 
+const COLUMNS: Array<Column<UserAccount>> = [
+  { header: 'Username', cellClassName: 'truncate font-medium', cell: (user) => user.username },
+  {
+    header: 'Role',
+    className: 'hidden w-24 sm:table-cell',
+    cell: (user) => (user.isAdmin ? <Badge>Admin</Badge> : <Badge variant="secondary">User</Badge>),
+  },
+  {
+    header: 'Status',
+    className: 'w-24 sm:w-32',
+    cell: (user) =>
+      user.disabled ? (
+        <Badge variant="destructive">Disabled</Badge>
+      ) : user.hasPassword ? (
+        <Badge variant="success">Active</Badge>
+      ) : (
+        <Badge variant="outline" title="No password: they use the API with tokens only">
+          API only
+        </Badge>
+      ),
+  },
+  {
+    header: 'Created',
+    className: 'hidden w-36 md:table-cell',
+    cellClassName: 'truncate',
+    cell: (user) => formatRelative(user.createdAt),
+  },
+];
+
 function UsersPage() {
   const trpc = useTRPC();
   const session = useSession();
@@ -105,112 +134,83 @@ function UsersPage() {
   return (
     <>
       <PageHeader title="Users" description="Each user has their own webhooks, events and tokens." />
-      <Card className="mb-6">
-        <CardHeader>
-          <CardTitle>Create a user</CardTitle>
-        </CardHeader>
-        <CardContent>
-          <form
-            noValidate
-            className="grid items-start gap-3 sm:grid-cols-[1fr_1fr_auto_auto]"
-            onSubmit={form.handleSubmit((values) => create.mutate(values))}
-          >
-            <Field label="Username" error={form.formState.errors.username?.message ?? create.error?.message}>
-              {(props) => <Input autoComplete="off" {...props} {...form.register('username')} />}
-            </Field>
-            <Field label="First password" error={form.formState.errors.password?.message}>
-              {(props) => (
-                <Input
-                  type="password"
-                  autoComplete="new-password"
-                  {...props}
-                  {...form.register('password')}
-                />
-              )}
-            </Field>
-            <Controller
-              control={form.control}
-              name="isAdmin"
-              render={({ field }) => (
-                <Label className="font-normal sm:mt-8">
-                  <Checkbox
-                    checked={Boolean(field.value)}
-                    onCheckedChange={(value) => field.onChange(value === true)}
-                  />
-                  Administrator
-                </Label>
-              )}
-            />
-            <Button type="submit" className="sm:mt-5.5" disabled={create.isPending}>
-              Create user
-            </Button>
-          </form>
-        </CardContent>
-      </Card>
+      <CreateFormCard
+        title="Create a user"
+        columns="sm:grid-cols-[1fr_1fr_auto_auto]"
+        onSubmit={form.handleSubmit((values) => create.mutate(values))}
+        submitLabel="Create user"
+        pending={create.isPending}
+      >
+        <Field label="Username" error={form.formState.errors.username?.message ?? create.error?.message}>
+          {(props) => <Input autoComplete="off" {...props} {...form.register('username')} />}
+        </Field>
+        <Field label="First password" error={form.formState.errors.password?.message}>
+          {(props) => (
+            <Input type="password" autoComplete="new-password" {...props} {...form.register('password')} />
+          )}
+        </Field>
+        <Controller
+          control={form.control}
+          name="isAdmin"
+          render={({ field }) => (
+            <Label className="font-normal sm:mt-8">
+              <Checkbox
+                checked={Boolean(field.value)}
+                onCheckedChange={(value) => field.onChange(value === true)}
+              />
+              Administrator
+            </Label>
+          )}
+        />
+      </CreateFormCard>
       <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} />
       {users.error ? (
         <QueryError error={users.error} retry={() => users.refetch()} what="users" />
       ) : (
-        <div className="rounded-lg border">
-          <Table>
-            <TableHeader>
-              <TableRow>
-                <TableHead>Username</TableHead>
-                <TableHead>Role</TableHead>
-                <TableHead>Status</TableHead>
-                <TableHead>Created</TableHead>
-                <TableHead>
-                  <span className="sr-only">Actions</span>
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {!users.data ? (
-                <LoadingRows columns={5} />
-              ) : (
-                users.data.map((user) => (
-                  <TableRow key={user.id} className="h-12">
-                    <TableCell className="font-medium">{user.username}</TableCell>
-                    <TableCell>
-                      {user.isAdmin ? <Badge>Admin</Badge> : <Badge variant="secondary">User</Badge>}
-                    </TableCell>
-                    <TableCell>
-                      {user.disabled ? (
-                        <Badge variant="destructive">Disabled</Badge>
-                      ) : user.hasPassword ? (
-                        <Badge variant="success">Active</Badge>
-                      ) : (
-                        <Badge variant="outline">No password (API only)</Badge>
-                      )}
-                    </TableCell>
-                    <TableCell>{formatRelative(user.createdAt)}</TableCell>
-                    <TableCell className="space-x-2 text-right whitespace-nowrap">
-                      <Button
-                        variant="outline"
-                        size="sm"
-                        onClick={() => setResetting(user)}
-                        aria-label={`Set password of ${user.username}`}
-                      >
-                        Set password
-                      </Button>
-                      {user.id !== session.user.id && (
-                        <Button
-                          variant="outline"
-                          size="sm"
-                          disabled={setDisabled.isPending}
-                          onClick={() => setDisabled.mutate({ userId: user.id, disabled: !user.disabled })}
-                          aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.username}`}
-                        >
-                          {user.disabled ? 'Enable' : 'Disable'}
-                        </Button>
-                      )}
-                    </TableCell>
-                  </TableRow>
-                ))
-              )}
-            </TableBody>
-          </Table>
-        </div>
+        <DataTable
+          columns={[
+            ...COLUMNS,
+            {
+              header: ACTIONS_HEADER,
+              className: 'w-28 sm:w-52',
+              cellClassName: 'text-right',
+              cell: (user) => (
+                <div className="flex flex-wrap justify-end gap-2">
+                  <Button
+                    variant="outline"
+                    size="sm"
+                    onClick={() => setResetting(user)}
+                    aria-label={`Set password of ${user.username}`}
+                  >
+                    Set password
+                  </Button>
+                  {user.id !== session.user.id && (
+                    <ConfirmButton
+                      label={`${user.disabled ? 'Enable' : 'Disable'} ${user.username}`}
+                      // Enabling takes nothing away; disabling ends their sessions at once.
+                      confirm={
+                        user.disabled
+                          ? undefined
+                          : {
+                              title: `Disable ${user.username}?`,
+                              description:
+                                'Their sessions end and their API tokens stop working at once; they cannot sign in until an admin enables them again.',
+                              action: 'Disable user',
+                            }
+                      }
+                      onConfirm={() => setDisabled.mutate({ userId: user.id, disabled: !user.disabled })}
+                      pending={setDisabled.isPending}
+                    >
+                      {user.disabled ? 'Enable' : 'Disable'}
+                    </ConfirmButton>
+                  )}
+                </div>
+              ),
+            },
+          ]}
+          rows={users.data}
+          rowKey={(user) => user.id}
+        />
       )}
     </>
   );

@@ -5,6 +5,7 @@ import { PauseIcon, PencilIcon, PlayIcon, Trash2Icon } from 'lucide-react';
 import Link from 'next/link';
 import { useParams, useRouter } from 'next/navigation';
 import { toast } from 'sonner';
+import { ConfirmButton } from '@/components/confirm-button';
 import { DispatchLog } from '@/components/dispatch-log';
 import { PageHeader, QueryError } from '@/components/page';
 import { useSession } from '@/components/session';
@@ -16,6 +17,11 @@ import { DeliveryChart } from '@/components/webhooks/delivery-chart';
 import { SecretPanel } from '@/components/webhooks/secret-panel';
 import { TestWebhook } from '@/components/webhooks/test-webhook';
 import { useTRPC } from '@/lib/trpc';
+
+/** What the webhook listens to and what it is for, in one line. */
+function summaryOf(webhook: { eventTypes: string[]; description: string | null }) {
+  return [webhook.eventTypes.join(', '), webhook.description].filter(Boolean).join(' · ');
+}
 
 export default function WebhookDetailPage() {
   const { webhookId } = useParams<{ webhookId: string }>();
@@ -66,19 +72,23 @@ export default function WebhookDetailPage() {
           )
         }
         description={
+          // One line, loading or loaded (the whole text in its title), so the page does not move.
           data ? (
-            <span className="flex flex-wrap items-center gap-2">
+            <span className="flex min-w-0 items-center gap-2">
               <WebhookStateBadge state={data.state} />
-              <span>{data.eventTypes.join(', ')}</span>
-              {data.description && <span>· {data.description}</span>}
+              <span className="truncate" title={summaryOf(data)}>
+                {summaryOf(data)}
+              </span>
             </span>
           ) : (
-            <Skeleton className="h-5 w-64" />
+            <Skeleton className="h-5.5 w-64 max-w-full" />
           )
         }
         actions={
-          data &&
-          canWrite && (
+          !canWrite ? null : !data ? (
+            // The buttons' row, held while the webhook loads (on a phone it is a row of its own).
+            <Skeleton className="h-9 w-72 max-w-full" />
+          ) : (
             <>
               {data.state === 'ACTIVE' ? (
                 <Button
@@ -102,16 +112,18 @@ export default function WebhookDetailPage() {
                   <PencilIcon aria-hidden="true" /> Edit
                 </Link>
               </Button>
-              <Button
-                variant="outline"
-                disabled={remove.isPending}
-                onClick={() => {
-                  if (window.confirm('Delete this webhook and its dispatch history?'))
-                    remove.mutate({ webhookId });
+              <ConfirmButton
+                size="default"
+                confirm={{
+                  title: 'Delete this webhook?',
+                  description: 'Its dispatch history goes with it, and no more events are delivered to it.',
+                  action: 'Delete webhook',
                 }}
+                onConfirm={() => remove.mutate({ webhookId })}
+                pending={remove.isPending}
               >
                 <Trash2Icon aria-hidden="true" /> Delete
-              </Button>
+              </ConfirmButton>
             </>
           )
         }
