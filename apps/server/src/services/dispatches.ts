@@ -1,31 +1,54 @@
 import {
   type BulkRedeliverInputSchema,
+  type CallRequestState,
   type Dispatch,
+  type DispatchDetail,
   type DispatchListQuery,
   type DispatchStatus,
   type List,
   WEBHOOK_ACTION_TYPE,
 } from '@ricochet/schema';
 import type { z } from 'zod';
+import { INTERRUPTED } from '../delivery/stored-call.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { DISPATCH_CHANNEL, enqueueDispatches } from './events.ts';
 import { creationOrder, toList } from './pagination.ts';
 import { conditionOf } from './webhooks.ts';
 
+const webhookSummary = {
+  select: {
+    requestUrl: true,
+    isAdHoc: true,
+    conditionActorId: true,
+    conditionActorTaskId: true,
+    conditionActorRunId: true,
+  },
+} as const;
+
+// Only the call columns Apify's shape has: lists of up to 1,000 dispatches never read the stored
+// requests and headers.
 const withCallsAndWebhook = {
-  calls: { orderBy: { attempt: 'asc' } },
-  webhook: {
+  calls: {
+    orderBy: { attempt: 'asc' },
     select: {
-      requestUrl: true,
-      isAdHoc: true,
-      conditionActorId: true,
-      conditionActorTaskId: true,
-      conditionActorRunId: true,
+      startedAt: true,
+      finishedAt: true,
+      errorMessage: true,
+      responseStatus: true,
+      responseBody: true,
     },
   },
+  webhook: webhookSummary,
 } as const satisfies Prisma.DispatchInclude;
 type DispatchRow = Prisma.DispatchGetPayload<{ include: typeof withCallsAndWebhook }>;
+
+const withCallDetailsAndWebhook = {
+  calls: { orderBy: { attempt: 'asc' } },
+  webhook: webhookSummary,
+} as const satisfies Prisma.DispatchInclude;
+type DispatchDetailRow = Prisma.DispatchGetPayload<{ include: typeof withCallDetailsAndWebhook }>;
+type CallRow = DispatchDetailRow['calls'][number];
 
 export function toDispatch(row: DispatchRow): Dispatch {
   return {
@@ -82,6 +105,44 @@ export async function listDispatches(
     }),
   ]);
   return toList(query, total, rows.map(toDispatch));
+}
+
+/** See CallRequestStateSchema. */
+function requestStateOf(call: CallRow): CallRequestState {
+  if (call.requestHeaders !== null) return call.requestBody === null ? 'NOT_BUILT' : 'STORED';
+  if (call.finishedAt === null || call.errorMessage === INTERRUPTED) return 'NOT_RECORDED';
+  return 'PREDATES_STORAGE';
+}
+
+function toDispatchDetail(row: DispatchDetailRow): DispatchDetail {
+  return {
+    ...toDispatch(row),
+    calls: row.calls.map((call) => ({
+      startedAt: call.startedAt.toISOString(),
+      finishedAt: call.finishedAt?.toISOString() ?? null,
+      errorMessage: call.errorMessage,
+      responseStatus: call.responseStatus,
+      responseBody: call.responseBody,
+      attempt: call.attempt,
+      requestState: requestStateOf(call),
+      requestHeaders: call.requestHeaders as Record<string, string> | null,
+      requestBody: call.requestBody,
+      responseHeaders: call.responseHeaders as Record<string, string> | null,
+    })),
+  };
+}
+
+/** A dispatch with each call's stored request and response headers (the dashboard's dispatch page). */
+export async function getDispatchDetail(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string },
+): Promise<DispatchDetail> {
+  const row = await prisma.dispatch.findFirst({
+    where: { id: args.dispatchId, userId: args.userId },
+    include: withCallDetailsAndWebhook,
+  });
+  if (!row) throw recordNotFound('Webhook dispatch', args.dispatchId);
+  return toDispatchDetail(row);
 }
 
 export async function getDispatch(

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "DispatchCall" ADD COLUMN     "requestBody" TEXT,
+ADD COLUMN     "requestHeaders" JSON,
+ADD COLUMN     "responseHeaders" JSON;
