@@ -53,6 +53,8 @@ export type CallRequestState = z.infer<typeof CallRequestStateSchema>;
 export const DispatchCallDetailSchema = DispatchCallSchema.extend({
   attempt: z.number().int(),
   requestState: CallRequestStateSchema,
+  /** Where the call went (the webhook's requestUrl at the time). */
+  requestUrl: z.string().nullable(),
   /** Header names as sent; the HTTP client adds only host, content-length and connection. */
   requestHeaders: HeadersSchema.nullable(),
   requestBody: z.string().nullable(),

@@ -66,11 +66,12 @@ type Claim = {
 };
 
 /** What one attempt sent (body null when no request could be rendered) and what came back. */
-type Attempt = { requestBody: string | null; result: SendResult };
+type Attempt = { requestUrl: string; requestBody: string | null; result: SendResult };
 
 /** An attempt's result waiting to be written, and the promise its delivery waits on. */
 type PendingResult = {
   claim: Claim;
+  requestUrl: string;
   requestBody: string | null;
   result: SendResult;
   outcome: DeliveryOutcome;
@@ -279,13 +280,13 @@ export class DeliveryWorker {
       logger.warn({ dispatchId: claim.id, workerId: this.workerId }, 'lease lapsed before sending; not sent');
       return;
     }
-    const { requestBody, result } = await this.send(claim);
+    const { requestUrl, requestBody, result } = await this.send(claim);
     const outcome = this.outcomeOf(claim, result);
     const retriesUsed = claim.attempt - claim.roundStartAttempt - 1;
     const delay =
       outcome === 'retrying' ? retryDelayMs(retriesUsed + 1, settings.retry, result, this.deps.random) : null;
     await new Promise<void>((done) => {
-      this.pending.push({ claim, requestBody, result, outcome, retryDelayMs: delay, done });
+      this.pending.push({ claim, requestUrl, requestBody, result, outcome, retryDelayMs: delay, done });
       this.flushSoon();
     });
     this.deps.metrics?.deliveries.inc({ outcome });
@@ -330,7 +331,7 @@ export class DeliveryWorker {
         timeoutMs: settings.attemptTimeoutMs,
         ignoreSslErrors: claim.webhook.ignoreSslErrors,
       });
-      return { requestBody: request.body, result };
+      return { requestUrl: request.url, requestBody: request.body, result };
     } catch (error) {
       if (!(error instanceof TemplateRenderError)) throw error;
       const result: SendResult = {
@@ -343,7 +344,7 @@ export class DeliveryWorker {
         errorMessage: error.message,
         retryAfterMs: null,
       };
-      return { requestBody: null, result };
+      return { requestUrl: claim.webhook.requestUrl, requestBody: null, result };
     }
   }
 
@@ -427,11 +428,12 @@ export class DeliveryWorker {
    */
   private async record(batch: PendingResult[]): Promise<void> {
     const { prisma } = this.deps;
-    const rows = batch.map(({ claim, requestBody, result, outcome, retryDelayMs }) => ({
+    const rows = batch.map(({ claim, requestUrl, requestBody, result, outcome, retryDelayMs }) => ({
       id: claim.id,
       attempt: claim.attempt,
       startedAt: result.startedAt.toISOString(),
       finishedAt: result.finishedAt.toISOString(),
+      requestUrl,
       requestHeaders: storedHeaders(result.requestHeaders),
       requestBody: requestBody === null ? null : storedRequestBody(requestBody),
       responseStatus: result.responseStatus,
@@ -446,7 +448,7 @@ export class DeliveryWorker {
       `WITH r AS (
         SELECT * FROM json_to_recordset($1::json) AS r(
           "id" text, "attempt" int, "startedAt" timestamp(3), "finishedAt" timestamp(3),
-          "requestHeaders" json, "requestBody" text, "responseStatus" int, "responseHeaders" json,
+          "requestUrl" text, "requestHeaders" json, "requestBody" text, "responseStatus" int, "responseHeaders" json,
           "responseBody" text, "errorMessage" text, "outcome" text, "retryDelayMs" bigint)
       ), moved AS (
         UPDATE "Dispatch" d SET
@@ -464,7 +466,7 @@ export class DeliveryWorker {
       ), calls AS (
         UPDATE "DispatchCall" c SET
           "startedAt" = r."startedAt", "finishedAt" = r."finishedAt",
-          "requestHeaders" = r."requestHeaders", "requestBody" = r."requestBody",
+          "requestUrl" = r."requestUrl", "requestHeaders" = r."requestHeaders", "requestBody" = r."requestBody",
           "responseStatus" = r."responseStatus", "responseHeaders" = r."responseHeaders",
           "responseBody" = r."responseBody", "errorMessage" = r."errorMessage",
           "outcome" = CASE WHEN r."id" IN (SELECT "id" FROM moved) THEN r."outcome" END

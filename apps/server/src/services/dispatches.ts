@@ -125,6 +125,7 @@ function toDispatchDetail(row: DispatchDetailRow): DispatchDetail {
       responseBody: call.responseBody,
       attempt: call.attempt,
       requestState: requestStateOf(call),
+      requestUrl: call.requestUrl,
       requestHeaders: call.requestHeaders as Record<string, string> | null,
       requestBody: call.requestBody,
       responseHeaders: call.responseHeaders as Record<string, string> | null,

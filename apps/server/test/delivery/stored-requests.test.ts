@@ -68,6 +68,8 @@ describe('each call stores the request it sent', () => {
     const [call] = detail.calls;
     expect(detail.calls).toHaveLength(1);
     expect(call?.attempt).toBe(1);
+    expect(call?.requestUrl).toBe(`${receiver.url}/hook`);
+    expect(request?.url).toBe('/hook');
     expectStoredAsReceived(call, request);
     expect(call?.requestHeaders).toMatchObject({ 'X-Static': 'static value', 'X-Run': 'run-1' });
     // The stored signature is the one the receiver verified with the secret; the secret itself is not stored.
