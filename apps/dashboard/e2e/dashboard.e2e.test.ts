@@ -20,6 +20,7 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let context: BrowserContext;
 let page: Page;
 let webhookPath = '';
+let dispatchPath = '';
 const visited = new Set<string>();
 
 /** Every page the tests reach is checked with axe and photographed (desktop, light). */
@@ -146,6 +147,19 @@ describe('the dashboard in a real browser', () => {
     await page.waitForURL('**/dispatches/*');
     await page.locator('[data-call-status="200"]').waitFor();
     await page.getByText('Attempt 1').waitFor();
+    dispatchPath = new URL(page.url()).pathname;
+    // The request exactly as the receiver got it, stored with the call: body and signature.
+    const sent = receiver.calls[1];
+    const sentBody = page.getByRole('region', { name: 'Body of the request of attempt 1' });
+    expect(await sentBody.textContent()).toBe(sent?.body);
+    const sentHeaders = await page
+      .getByRole('region', { name: 'Headers of the request of attempt 1' })
+      .textContent();
+    expect(sentHeaders).toContain(`webhook-signature: ${sent?.headers['webhook-signature']}`);
+    expect(sentHeaders).toContain(`webhook-timestamp: ${sent?.headers['webhook-timestamp']}`);
+    expect(await page.getByTestId('rerendered-request').count()).toBe(0);
+    const responseHeaders = page.getByRole('region', { name: 'Headers of the response of attempt 1' });
+    expect(await responseHeaders.textContent()).toContain('content-type: application/json');
     await checkPage('dispatch-detail');
   });
 
@@ -278,6 +292,7 @@ describe('the dashboard in a real browser', () => {
       for (const [name, path] of [
         ['webhooks', '/webhooks'],
         ['webhook-detail', webhookPath],
+        ['dispatch-detail', dispatchPath],
         ['webhook-new', '/webhooks/new'],
         ['tokens', '/tokens'],
         ['admin-overview', '/admin'],
