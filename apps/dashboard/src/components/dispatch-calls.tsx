@@ -5,13 +5,7 @@ import { ChevronRightIcon } from 'lucide-react';
 import { CodeBlock } from '@/components/code-block';
 import { Alert } from '@/components/ui/alert';
 import { Skeleton } from '@/components/ui/skeleton';
-import { durationMs, formatDateTime } from '@/lib/format';
-
-function headerLines(headers: Record<string, string>): string {
-  return Object.entries(headers)
-    .map(([name, value]) => `${name}: ${value}`)
-    .join('\n');
-}
+import { durationMs, formatDateTime, formatHeaders } from '@/lib/format';
 
 /** A request or response: headers, then the body, each scrolling on its own. */
 function Message({
@@ -26,21 +20,29 @@ function Message({
 }) {
   return (
     <>
-      {headers === null ? (
-        <p className="text-xs text-muted-foreground">
-          Headers not stored (recorded before Ricochet kept them).
-        </p>
-      ) : (
-        <CodeBlock label={`Headers of the ${subject}`} className="max-h-48 break-all whitespace-pre-wrap">
-          {headerLines(headers)}
-        </CodeBlock>
-      )}
-      {body === null ? null : body === '' ? (
-        <p className="text-xs text-muted-foreground">Empty body.</p>
-      ) : (
-        <CodeBlock label={`Body of the ${subject}`} className="max-h-80 break-all whitespace-pre-wrap">
-          {body}
-        </CodeBlock>
+      <div className="grid gap-1">
+        <span className="text-xs text-muted-foreground">
+          Headers{headers !== null && ` (${Object.keys(headers).length})`}
+        </span>
+        {headers === null ? (
+          <p className="text-xs text-muted-foreground">Not stored (recorded before Ricochet kept them).</p>
+        ) : (
+          <CodeBlock label={`Headers of the ${subject}`} className="max-h-48 break-all whitespace-pre-wrap">
+            {formatHeaders(headers)}
+          </CodeBlock>
+        )}
+      </div>
+      {body !== null && (
+        <div className="grid gap-1">
+          <span className="text-xs text-muted-foreground">Body</span>
+          {body === '' ? (
+            <p className="text-xs text-muted-foreground">Empty.</p>
+          ) : (
+            <CodeBlock label={`Body of the ${subject}`} className="max-h-80 break-all whitespace-pre-wrap">
+              {body}
+            </CodeBlock>
+          )}
+        </div>
       )}
     </>
   );

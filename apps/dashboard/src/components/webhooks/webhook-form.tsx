@@ -16,6 +16,7 @@ import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Textarea } from '@/components/ui/textarea';
+import { formatHeaders } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
 import { useDebounced } from '@/lib/use-debounced';
 import {
@@ -313,9 +314,7 @@ function RequestPreview({ control }: { control: FormControl }) {
           <>
             <p className="font-mono text-xs break-all">POST {preview.data.url || '(no URL yet)'}</p>
             <CodeBlock label="Preview headers" className="max-h-40" data-testid="preview-headers">
-              {Object.entries(preview.data.headers)
-                .map(([name, value]) => `${name}: ${value}`)
-                .join('\n')}
+              {formatHeaders(preview.data.headers)}
             </CodeBlock>
             <CodeBlock label="Preview body" className="max-h-72" data-testid="preview-body">
               {(() => {
