@@ -61,9 +61,8 @@ describe('sign-in rate limits behind the dashboard’s proxy', () => {
     expect(await attempts(BUDGET + 1, () => signInAttempt(stack.dashboardUrl, '127.0.0.2'))).toEqual(refused);
     // ...and naming another address does not get it a new one: the dashboard appends the address it
     // really came from, and the API stops at the first address that is not a trusted proxy.
-    expect(
-      await signInAttempt(stack.dashboardUrl, '127.0.0.2', { 'x-forwarded-for': '203.0.113.7' }),
-    ).toBe(429);
+    const claimed = { 'x-forwarded-for': '203.0.113.7' };
+    expect(await signInAttempt(stack.dashboardUrl, '127.0.0.2', claimed)).toBe(429);
     // Another client, through the same dashboard, still has its own.
     expect(await attempts(BUDGET + 1, () => signInAttempt(stack.dashboardUrl, '127.0.0.3'))).toEqual(refused);
 

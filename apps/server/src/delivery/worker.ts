@@ -448,8 +448,9 @@ export class DeliveryWorker {
       `WITH r AS (
         SELECT * FROM json_to_recordset($1::json) AS r(
           "id" text, "attempt" int, "startedAt" timestamp(3), "finishedAt" timestamp(3),
-          "requestUrl" text, "requestHeaders" json, "requestBody" text, "responseStatus" int, "responseHeaders" json,
-          "responseBody" text, "errorMessage" text, "outcome" text, "retryDelayMs" bigint)
+          "requestUrl" text, "requestHeaders" json, "requestBody" text,
+          "responseStatus" int, "responseHeaders" json, "responseBody" text,
+          "errorMessage" text, "outcome" text, "retryDelayMs" bigint)
       ), moved AS (
         UPDATE "Dispatch" d SET
           "status" = (CASE r."outcome" WHEN 'succeeded' THEN 'SUCCEEDED' WHEN 'failed' THEN 'FAILED'
@@ -466,9 +467,10 @@ export class DeliveryWorker {
       ), calls AS (
         UPDATE "DispatchCall" c SET
           "startedAt" = r."startedAt", "finishedAt" = r."finishedAt",
-          "requestUrl" = r."requestUrl", "requestHeaders" = r."requestHeaders", "requestBody" = r."requestBody",
-          "responseStatus" = r."responseStatus", "responseHeaders" = r."responseHeaders",
-          "responseBody" = r."responseBody", "errorMessage" = r."errorMessage",
+          "requestUrl" = r."requestUrl", "requestHeaders" = r."requestHeaders",
+          "requestBody" = r."requestBody", "responseStatus" = r."responseStatus",
+          "responseHeaders" = r."responseHeaders", "responseBody" = r."responseBody",
+          "errorMessage" = r."errorMessage",
           "outcome" = CASE WHEN r."id" IN (SELECT "id" FROM moved) THEN r."outcome" END
         FROM r WHERE c."dispatchId" = r."id" AND c."attempt" = r."attempt"
       )
