@@ -2,6 +2,7 @@ import {
   type BulkRedeliverInputSchema,
   type CallRequestState,
   type Dispatch,
+  type DispatchCall,
   type DispatchDetail,
   type DispatchListQuery,
   type DispatchStatus,
@@ -43,6 +44,16 @@ const withCallsAndWebhook = {
 } as const satisfies Prisma.DispatchInclude;
 type DispatchRow = Prisma.DispatchGetPayload<{ include: typeof withCallsAndWebhook }>;
 
+function toCall(call: DispatchRow['calls'][number]): DispatchCall {
+  return {
+    startedAt: call.startedAt.toISOString(),
+    finishedAt: call.finishedAt?.toISOString() ?? null,
+    errorMessage: call.errorMessage,
+    responseStatus: call.responseStatus,
+    responseBody: call.responseBody,
+  };
+}
+
 const withCallDetailsAndWebhook = {
   calls: { orderBy: { attempt: 'asc' } },
   webhook: webhookSummary,
@@ -65,13 +76,7 @@ export function toDispatch(row: DispatchRow): Dispatch {
       requestUrl: row.webhook.requestUrl,
       isAdHoc: row.webhook.isAdHoc,
     },
-    calls: row.calls.map((call) => ({
-      startedAt: call.startedAt.toISOString(),
-      finishedAt: call.finishedAt?.toISOString() ?? null,
-      errorMessage: call.errorMessage,
-      responseStatus: call.responseStatus,
-      responseBody: call.responseBody,
-    })),
+    calls: row.calls.map(toCall),
     attemptCount: row.attemptCount,
     nextAttemptAt: row.status === 'ACTIVE' ? (row.nextAttemptAt?.toISOString() ?? null) : null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
@@ -118,11 +123,7 @@ function toDispatchDetail(row: DispatchDetailRow): DispatchDetail {
   return {
     ...toDispatch(row),
     calls: row.calls.map((call) => ({
-      startedAt: call.startedAt.toISOString(),
-      finishedAt: call.finishedAt?.toISOString() ?? null,
-      errorMessage: call.errorMessage,
-      responseStatus: call.responseStatus,
-      responseBody: call.responseBody,
+      ...toCall(call),
       attempt: call.attempt,
       requestState: requestStateOf(call),
       requestUrl: call.requestUrl,
@@ -133,29 +134,33 @@ function toDispatchDetail(row: DispatchDetailRow): DispatchDetail {
   };
 }
 
-/** A dispatch with each call's stored request and response headers (the dashboard's dispatch page). */
-export async function getDispatchDetail(
+/** One of a user's dispatches with `include`; another user's is as missing as one that is not there. */
+async function findDispatch<Include extends Prisma.DispatchInclude>(
   prisma: PrismaClient,
   args: { userId: string; dispatchId: string },
-): Promise<DispatchDetail> {
+  include: Include,
+): Promise<Prisma.DispatchGetPayload<{ include: Include }>> {
   const row = await prisma.dispatch.findFirst({
     where: { id: args.dispatchId, userId: args.userId },
-    include: withCallDetailsAndWebhook,
+    include,
   });
   if (!row) throw recordNotFound('Webhook dispatch', args.dispatchId);
-  return toDispatchDetail(row);
+  return row as Prisma.DispatchGetPayload<{ include: Include }>;
 }
 
 export async function getDispatch(
   prisma: PrismaClient,
   args: { userId: string; dispatchId: string },
 ): Promise<Dispatch> {
-  const row = await prisma.dispatch.findFirst({
-    where: { id: args.dispatchId, userId: args.userId },
-    include: withCallsAndWebhook,
-  });
-  if (!row) throw recordNotFound('Webhook dispatch', args.dispatchId);
-  return toDispatch(row);
+  return toDispatch(await findDispatch(prisma, args, withCallsAndWebhook));
+}
+
+/** A dispatch with each call's stored request and response headers (the dashboard's dispatch page). */
+export async function getDispatchDetail(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string },
+): Promise<DispatchDetail> {
+  return toDispatchDetail(await findDispatch(prisma, args, withCallDetailsAndWebhook));
 }
 
 /** The dummy event of a test dispatch, shaped like a real actor run event. */

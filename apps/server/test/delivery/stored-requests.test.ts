@@ -163,31 +163,22 @@ describe('each call stores the request it sent', () => {
   }) => {
     const receiver = await delivery.receiver();
     const webhook = await delivery.webhook({ requestUrl: receiver.url });
-    // Stored by hand: the API refuses templates that cannot render.
-    await api.prisma.webhook.update({
-      where: { id: webhook.id },
-      data: { payloadTemplate: '{"a": {{resource}' },
-    });
     await delivery.publish(RUN_EVENT);
     await delivery.worker().runOnce();
     const dispatch = await api.prisma.dispatch.findFirstOrThrow({ where: { webhookId: webhook.id } });
-    const [notBuilt] = (await dispatchDetail(api, dispatch.id)).calls;
-    expect(notBuilt).toMatchObject({ requestState: 'NOT_BUILT', requestBody: null, responseHeaders: null });
-    expect(notBuilt?.errorMessage).toMatch(/^payloadTemplate could not be rendered/);
-
-    // A call as an older Ricochet recorded it (no request columns), one running, one interrupted.
+    // Beside the delivered call: one whose template could not render (as the worker records it, see
+    // worker.test.ts), one as an older Ricochet recorded it (no request columns), one running and one
+    // interrupted.
+    const interrupted = 'Interrupted: the worker delivering this attempt stopped before it finished.';
     await api.prisma.dispatchCall.createMany({
       data: [
-        { attempt: 2, finishedAt: new Date(), responseStatus: 200, errorMessage: null },
-        { attempt: 3, finishedAt: null, responseStatus: null, errorMessage: null },
-        {
-          attempt: 4,
-          finishedAt: new Date(),
-          responseStatus: null,
-          errorMessage: 'Interrupted: the worker delivering this attempt stopped before it finished.',
-        },
+        { attempt: 2, finishedAt: new Date(), errorMessage: 'payloadTemplate could not be rendered: …' },
+        { attempt: 3, finishedAt: new Date(), responseStatus: 200 },
+        { attempt: 4, finishedAt: null },
+        { attempt: 5, finishedAt: new Date(), errorMessage: interrupted },
       ].map((call) => ({
         ...call,
+        ...(call.attempt === 2 && { requestUrl: receiver.url, requestHeaders: {} }),
         id: `${dispatch.id}-${call.attempt}`,
         dispatchId: dispatch.id,
         webhookId: webhook.id,
@@ -195,6 +186,6 @@ describe('each call stores the request it sent', () => {
       })),
     });
     const states = (await dispatchDetail(api, dispatch.id)).calls.map((call) => call.requestState);
-    expect(states).toEqual(['NOT_BUILT', 'PREDATES_STORAGE', 'NOT_RECORDED', 'NOT_RECORDED']);
+    expect(states).toEqual(['STORED', 'NOT_BUILT', 'PREDATES_STORAGE', 'NOT_RECORDED', 'NOT_RECORDED']);
   });
 });
