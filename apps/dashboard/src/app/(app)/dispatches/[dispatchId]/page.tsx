@@ -98,7 +98,7 @@ export default function DispatchDetailPage() {
               {data
                 ? `${data.calls.length} attempt${data.calls.length === 1 ? '' : 's'}; created ${formatDateTime(data.createdAt)}${
                     data.nextAttemptAt ? `; next attempt ${formatDateTime(data.nextAttemptAt)}` : ''
-                  }${data.finishedAt ? `; finished ${formatDateTime(data.finishedAt)}` : ''}. Each attempt shows the request exactly as it was sent.`
+                  }${data.finishedAt ? `; finished ${formatDateTime(data.finishedAt)}` : ''}`
                 : 'Loading…'}
             </CardDescription>
           </CardHeader>
