@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm start`: builds what is missing or stale (Turborepo's cache makes a repeat start quick),
-// then runs the dashboard (next start) and the API + worker side by side, and prints the one URL
+// then runs the dashboard (apps/dashboard/server.mjs: Next's production server) and the API + worker side by side, and prints the one URL
 // to open. Ctrl-C stops both. Ports: PORT (API, 8787) and DASHBOARD_PORT (8788).
 import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,7 +45,7 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-run('dashboard', pnpm, ['exec', 'next', 'start', '--port', dashboardPort, '--hostname', host], {
+run('dashboard', process.execPath, ['server.mjs', '--port', dashboardPort, '--hostname', host], {
   cwd: `${root}/apps/dashboard`,
   env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', RICOCHET_API_URL: `http://${browserHost}:${apiPort}` },
 });

@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// The end-to-end tests drive Chromium against the built dashboard (next start), a real API server
+// The end-to-end tests drive Chromium against the built dashboard (server.mjs), a real API server
 // and a real receiver; one file at a time, with budgets for a busy 2-core machine.
 export default defineConfig({
   test: {

@@ -180,6 +180,19 @@ describe('the dashboard in a real browser', () => {
     dispatchPath = new URL(page.url()).pathname;
     await page.locator('[data-call-status="200"]').waitFor();
     await page.getByText('Attempt 1').waitFor();
+    dispatchPath = new URL(page.url()).pathname;
+    // The request exactly as the receiver got it, stored with the call: body and signature.
+    const sent = receiver.calls[1];
+    const sentBody = page.getByRole('region', { name: 'Body of the request of attempt 1' });
+    expect(await sentBody.textContent()).toBe(sent?.body);
+    const sentHeaders = await page
+      .getByRole('region', { name: 'Headers of the request of attempt 1' })
+      .textContent();
+    expect(sentHeaders).toContain(`webhook-signature: ${sent?.headers['webhook-signature']}`);
+    expect(sentHeaders).toContain(`webhook-timestamp: ${sent?.headers['webhook-timestamp']}`);
+    expect(await page.getByTestId('rerendered-request').count()).toBe(0);
+    const responseHeaders = page.getByRole('region', { name: 'Headers of the response of attempt 1' });
+    expect(await responseHeaders.textContent()).toContain('content-type: application/json');
     await checkPage('dispatch-detail');
   });
 

@@ -133,7 +133,7 @@ export type Stack = {
 
 /**
  * The real thing: the API + worker (main.ts on an embedded database of its own), the BUILT
- * dashboard under `next start`, and Chromium. Needs `next build` to have run (turbo's test task
+ * dashboard under its production server (server.mjs), and Chromium. Needs `next build` to have run (turbo's test task
  * depends on the build).
  */
 export async function startStack(
@@ -152,14 +152,7 @@ export async function startStack(
 
   const dashboard = startProcess(
     process.execPath,
-    [
-      join(dashboardDir, 'node_modules/next/dist/bin/next'),
-      'start',
-      '--port',
-      String(dashboardPort),
-      '--hostname',
-      '127.0.0.1',
-    ],
+    [join(dashboardDir, 'server.mjs'), '--port', String(dashboardPort), '--hostname', '127.0.0.1'],
     dashboardDir,
     { RICOCHET_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1', ...dashboardEnv },
   );

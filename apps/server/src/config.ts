@@ -1,4 +1,5 @@
 import { AccentColorSchema, BrandThemeSchema, LogoUrlSchema } from '@ricochet/schema';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const PortSchema = z.coerce.number().int().min(0).max(65535);
@@ -6,6 +7,37 @@ const PositiveInt = z.coerce.number().int().positive();
 const FlagSchema = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
   .transform((flag) => flag === '1' || flag === 'true' || flag === 'yes');
+
+/** Ranges proxy-addr (Fastify's trustProxy) knows by name. */
+const NAMED_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * The proxies whose X-Forwarded-For (and -Host, -Proto) the API believes: addresses, CIDR ranges
+ * and named ranges, separated by commas or spaces; `none` for no proxy at all. false when none.
+ */
+const TrustProxySchema = z.string().transform((setting, context) => {
+  const entries = setting.split(/[\s,]+/).filter((entry) => entry !== '');
+  if (entries.length === 1 && entries[0] === 'none') return false as const;
+  for (const entry of entries) {
+    if (!(NAMED_RANGES.includes(entry) || ipaddr.isValid(entry) || isCidr(entry))) {
+      context.addIssue({
+        code: 'custom',
+        message: `"${entry}" is not an address, a CIDR range or one of ${NAMED_RANGES.join(', ')} (or "none" alone)`,
+      });
+      return z.NEVER;
+    }
+  }
+  return entries;
+});
+
+function isCidr(entry: string): boolean {
+  try {
+    ipaddr.parseCIDR(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Every setting comes from the environment and is checked once at start-up, so a typo fails fast
@@ -31,6 +63,12 @@ export const ConfigSchema = z.object({
   RICOCHET_ADMIN_USERNAME: z.string().min(3).default('admin'),
   /** Public base URL, for Location headers behind a proxy. Unset: taken from the request. */
   RICOCHET_PUBLIC_URL: z.url().optional(),
+  /**
+   * Proxies trusted to name the client (X-Forwarded-For, for per-address rate limits) and the
+   * address the browser used (X-Forwarded-Host/-Proto). The default covers the dashboard on the
+   * same machine, whose /trpc proxy is how browsers reach the API.
+   */
+  TRUST_PROXY: TrustProxySchema.default(['loopback']),
   /** Where people open the dashboard; the first admin's setup link points there. */
   RICOCHET_DASHBOARD_URL: z.url().default('http://127.0.0.1:8788'),
   /** Requests each token may make per window (unauthenticated requests count per IP). */

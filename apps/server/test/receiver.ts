@@ -1,7 +1,15 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ReceivedRequest = { method: string; url: string; headers: IncomingHttpHeaders; body: string };
+export type ReceivedRequest = {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  /** Names as they came on the wire, alternating with values. */
+  rawHeaders: string[];
+  body: string;
+  bytes: Buffer;
+};
 
 /** What the receiver does with a request: answer now, answer later, or never (hold it open). */
 export type Behaviour = (request: ReceivedRequest, response: ServerResponse) => void | Promise<void>;
@@ -27,11 +35,14 @@ export async function startReceiver(defaultBehaviour: Behaviour = respond(200, '
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const bytes = Buffer.concat(chunks);
       const request: ReceivedRequest = {
         method: req.method ?? '',
         url: req.url ?? '',
         headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
+        rawHeaders: req.rawHeaders,
+        body: bytes.toString('utf8'),
+        bytes,
       };
       received.push(request);
       inFlight++;

@@ -3,8 +3,21 @@ import { EventTypeNameSchema } from './event-types.ts';
 import { PaginationQuerySchema } from './pagination.ts';
 import { DispatchStatusSchema, WEBHOOK_ACTION_TYPE, WebhookConditionSchema } from './webhook.ts';
 
-/** Responses are kept up to this many characters; the rest is cut (the call says so). */
+/** Responses are kept up to this many bytes; the rest is cut (the call says so). */
 export const RESPONSE_BODY_LIMIT = 10_000;
+/**
+ * A call's request body is stored up to this many bytes (UTF-8), the rest cut with a marker like a
+ * response's. Webhook payloads are rarely near it; it bounds what one dispatch of a huge event costs.
+ */
+export const STORED_REQUEST_BODY_LIMIT = 65_536;
+/**
+ * A call's request headers, and its response headers, are stored up to this many bytes (names and
+ * values) each: each value is cut at STORED_HEADER_VALUE_LIMIT bytes, and past the total the
+ * remaining headers are counted, not kept. (The HTTP client already refuses responses with more
+ * header bytes than this; a request can carry more when a headers template interpolates big values.)
+ */
+export const STORED_HEADERS_LIMIT = 16_384;
+export const STORED_HEADER_VALUE_LIMIT = 4_096;
 
 /** One HTTP attempt of a dispatch. */
 export const DispatchCallSchema = z
@@ -17,6 +30,38 @@ export const DispatchCallSchema = z
   })
   .meta({ id: 'WebhookDispatchCall' });
 export type DispatchCall = z.infer<typeof DispatchCallSchema>;
+
+const HeadersSchema = z.record(z.string(), z.string());
+
+/**
+ * What is known of the request a call sent:
+ * - STORED: `requestHeaders` and `requestBody` are what was sent (or what was about to be, when the
+ *   call was refused before connecting; `errorMessage` says so).
+ * - NOT_BUILT: a template could not be rendered, so nothing was sent (`errorMessage` says why).
+ * - NOT_RECORDED: the call is running, or the worker making it stopped before recording it.
+ * - PREDATES_STORAGE: recorded by a Ricochet that did not store requests yet; all that can be shown is
+ *   the request rendered again from the webhook's current templates.
+ */
+export const CallRequestStateSchema = z.enum(['STORED', 'NOT_BUILT', 'NOT_RECORDED', 'PREDATES_STORAGE']);
+export type CallRequestState = z.infer<typeof CallRequestStateSchema>;
+
+/**
+ * A call as the dashboard shows it: Apify's fields plus what Ricochet stores beyond them. Not part
+ * of the Apify-compatible REST shape: those lists carry up to 1,000 dispatches with every call, and
+ * request bodies and headers would multiply their size for clients that never read them.
+ */
+export const DispatchCallDetailSchema = DispatchCallSchema.extend({
+  attempt: z.number().int(),
+  requestState: CallRequestStateSchema,
+  /** Where the call went (the webhook's requestUrl at the time). */
+  requestUrl: z.string().nullable(),
+  /** Header names as sent; the HTTP client adds only host, content-length and connection. */
+  requestHeaders: HeadersSchema.nullable(),
+  requestBody: z.string().nullable(),
+  /** null without a response (or on calls recorded before responses' headers were stored). */
+  responseHeaders: HeadersSchema.nullable(),
+});
+export type DispatchCallDetail = z.infer<typeof DispatchCallDetailSchema>;
 
 /** The webhook a dispatch went to, as Apify summarises it (WebhookDispatchWebhookSummary). */
 export const DispatchWebhookSummarySchema = z
@@ -46,6 +91,10 @@ export const DispatchSchema = z
   })
   .meta({ id: 'WebhookDispatch' });
 export type Dispatch = z.infer<typeof DispatchSchema>;
+
+/** A dispatch with every call in detail: the dashboard's dispatch page. */
+export const DispatchDetailSchema = DispatchSchema.extend({ calls: z.array(DispatchCallDetailSchema) });
+export type DispatchDetail = z.infer<typeof DispatchDetailSchema>;
 
 export const DispatchListQuerySchema = PaginationQuerySchema.extend({
   status: DispatchStatusSchema.optional(),

@@ -29,3 +29,10 @@ export function durationMs(start: string | null, end: string | null): string {
   const ms = new Date(end).getTime() - new Date(start).getTime();
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
+
+/** Headers as HTTP writes them, one `name: value` line each. */
+export function formatHeaders(headers: Record<string, string>): string {
+  return Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\n');
+}

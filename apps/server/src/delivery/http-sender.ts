@@ -33,6 +33,12 @@ export type SendRequest = {
 };
 
 export type SendResult = {
+  /**
+   * The headers handed to the HTTP client (the given ones with this sender's User-Agent and, for a
+   * URL with credentials, Authorization); undici adds only host, content-length and connection.
+   * Also set when the call was refused before connecting: what it would have sent.
+   */
+  requestHeaders: Record<string, string>;
   /** When the call got its slot and started connecting (or when it was refused before that). */
   startedAt: Date;
   finishedAt: Date;
@@ -265,30 +271,32 @@ export class HttpSender {
 
   /** POSTs once. Never throws: every failure comes back as errorMessage. */
   async send(call: SendRequest): Promise<SendResult> {
+    const userAgent = call.userAgent ?? this.userAgent;
     let url: URL;
     try {
       url = new URL(call.url);
     } catch {
-      return failed(`Invalid URL: ${call.url}`);
+      return failed(this.requestHeaders(null, call.headers, userAgent), `Invalid URL: ${call.url}`);
     }
+    const headers = this.requestHeaders(url, call.headers, userAgent);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return failed(`Unsupported URL scheme ${url.protocol} (only http: and https: are sent)`);
+      return failed(headers, `Unsupported URL scheme ${url.protocol} (only http: and https: are sent)`);
     }
     if (!Number.isFinite(call.timeoutMs) || call.timeoutMs <= 0) {
-      return failed(`Invalid timeout: ${call.timeoutMs} ms`);
+      return failed(headers, `Invalid timeout: ${call.timeoutMs} ms`);
     }
     // The connector refuses these too; checking here first keeps refused calls off the per-host slots.
     const literal = unbracketHost(url.hostname);
     if (isIP(literal) !== 0) {
       const reason = forbiddenAddressReason(literal, this.policy);
-      if (reason !== null) return failed(`Refused: ${reason}`);
+      if (reason !== null) return failed(headers, `Refused: ${reason}`);
     }
-    if (this.closed) return failed('The sender is closed');
+    if (this.closed) return failed(headers, 'The sender is closed');
 
     const release = await this.slots.acquire(hostKeyOf(url));
-    if (release === null) return failed('The sender is closed');
+    if (release === null) return failed(headers, 'The sender is closed');
     try {
-      return await this.attempt(url, call);
+      return await this.attempt(url, headers, call);
     } finally {
       release();
     }
@@ -301,7 +309,11 @@ export class HttpSender {
     await Promise.all([this.agent.close(), this.insecureAgent.close()]);
   }
 
-  private requestHeaders(url: URL, given: Record<string, string>, userAgent: string): Record<string, string> {
+  private requestHeaders(
+    url: URL | null,
+    given: Record<string, string>,
+    userAgent: string,
+  ): Record<string, string> {
     const headers: Record<string, string> = {};
     let hasAuthorization = false;
     for (const [name, value] of Object.entries(given)) {
@@ -313,14 +325,18 @@ export class HttpSender {
     }
     headers['user-agent'] = userAgent;
     // undici drops URL credentials silently; send them the way curl and browsers do.
-    if (!hasAuthorization && (url.username !== '' || url.password !== '')) {
+    if (url && !hasAuthorization && (url.username !== '' || url.password !== '')) {
       const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
       headers.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
     }
     return headers;
   }
 
-  private async attempt(url: URL, call: SendRequest): Promise<SendResult> {
+  private async attempt(
+    url: URL,
+    requestHeaders: Record<string, string>,
+    call: SendRequest,
+  ): Promise<SendResult> {
     const startedAt = new Date();
     const controller = new AbortController();
     let timedOut = false;
@@ -341,7 +357,7 @@ export class HttpSender {
       const response = await request(target, {
         dispatcher: call.ignoreSslErrors ? this.insecureAgent : this.agent,
         method: 'POST',
-        headers: this.requestHeaders(url, call.headers, call.userAgent ?? this.userAgent),
+        headers: requestHeaders,
         body: call.body,
         signal: controller.signal,
       });
@@ -367,6 +383,7 @@ export class HttpSender {
       clearTimeout(timer);
     }
     return {
+      requestHeaders,
       startedAt,
       finishedAt: new Date(),
       responseStatus,
@@ -431,9 +448,10 @@ export class HttpSender {
   }
 }
 
-function failed(errorMessage: string): SendResult {
+function failed(requestHeaders: Record<string, string>, errorMessage: string): SendResult {
   const now = new Date();
   return {
+    requestHeaders,
     startedAt: now,
     finishedAt: now,
     responseStatus: null,

@@ -12,6 +12,7 @@ import type { HttpSender, SendResult } from './http-sender.ts';
 import type { DeliveryOutcome, Metrics } from './metrics.ts';
 import { buildDeliveryRequest, type DeliveryWebhook, TemplateRenderError } from './payload.ts';
 import { type RetryPolicy, retryDelayMs } from './retry-schedule.ts';
+import { INTERRUPTED, storedHeaders, storedRequestBody } from './stored-call.ts';
 
 export type WorkerSettings = {
   retry: RetryPolicy;
@@ -65,16 +66,20 @@ type Claim = {
   secrets: string[];
 };
 
+/** What one attempt sent (body null when no request could be rendered) and what came back. */
+type Attempt = { requestUrl: string; requestBody: string | null; result: SendResult };
+
 /** An attempt's result waiting to be written, and the promise its delivery waits on. */
 type PendingResult = {
   claim: Claim;
+  requestUrl: string;
+  requestBody: string | null;
   result: SendResult;
   outcome: DeliveryOutcome;
   retryDelayMs: number | null;
   done: () => void;
 };
 
-const INTERRUPTED = 'Interrupted: the worker delivering this attempt stopped before it finished.';
 /** How often a worker deletes the queued dispatches of deleted webhooks (see sweepOrphanedDispatches). */
 const ORPHAN_SWEEP_INTERVAL_MS = 60_000;
 /** Results written by one statement at most; more wait for the next. */
@@ -296,13 +301,13 @@ export class DeliveryWorker {
       logger.warn({ dispatchId: claim.id, workerId: this.workerId }, 'lease lapsed before sending; not sent');
       return;
     }
-    const result = await this.send(claim);
+    const { requestUrl, requestBody, result } = await this.send(claim);
     const outcome = this.outcomeOf(claim, result);
     const retriesUsed = claim.attempt - claim.roundStartAttempt - 1;
     const delay =
       outcome === 'retrying' ? retryDelayMs(retriesUsed + 1, settings.retry, result, this.deps.random) : null;
     await new Promise<void>((done) => {
-      this.pending.push({ claim, result, outcome, retryDelayMs: delay, done });
+      this.pending.push({ claim, requestUrl, requestBody, result, outcome, retryDelayMs: delay, done });
       this.flushSoon();
     });
     this.deps.metrics?.deliveries.inc({ outcome });
@@ -324,7 +329,7 @@ export class DeliveryWorker {
     );
   }
 
-  private async send(claim: Claim): Promise<SendResult> {
+  private async send(claim: Claim): Promise<Attempt> {
     const { settings } = this.deps;
     const variables: TemplateVariables = {
       userId: claim.userId,
@@ -342,14 +347,16 @@ export class DeliveryWorker {
         now,
         requestOrigin: settings.requestOrigin,
       });
-      return await this.deps.sender.send({
+      const result = await this.deps.sender.send({
         ...request,
         timeoutMs: settings.attemptTimeoutMs,
         ignoreSslErrors: claim.webhook.ignoreSslErrors,
       });
+      return { requestUrl: request.url, requestBody: request.body, result };
     } catch (error) {
       if (!(error instanceof TemplateRenderError)) throw error;
-      return {
+      const result: SendResult = {
+        requestHeaders: {},
         startedAt: now,
         finishedAt: now,
         responseStatus: null,
@@ -358,6 +365,7 @@ export class DeliveryWorker {
         errorMessage: error.message,
         retryAfterMs: null,
       };
+      return { requestUrl: claim.webhook.requestUrl, requestBody: null, result };
     }
   }
 
@@ -434,19 +442,23 @@ export class DeliveryWorker {
   }
 
   /**
-   * One statement for the whole batch: each call row gets its result, and each dispatch moves on
-   * (SUCCEEDED, FAILED or rescheduled) only where this worker still holds the claim for that
-   * attempt. Then the webhooks that a 410 or a run of failures must stop are updated: rare, and
-   * the only webhook-row writes on the delivery path.
+   * One statement for the whole batch: each call row gets its result and the request it sent, and
+   * each dispatch moves on (SUCCEEDED, FAILED or rescheduled) only where this worker still holds the
+   * claim for that attempt. Then the webhooks that a 410 or a run of failures must stop are updated:
+   * rare, and the only webhook-row writes on the delivery path.
    */
   private async record(batch: PendingResult[]): Promise<void> {
     const { prisma } = this.deps;
-    const rows = batch.map(({ claim, result, outcome, retryDelayMs }) => ({
+    const rows = batch.map(({ claim, requestUrl, requestBody, result, outcome, retryDelayMs }) => ({
       id: claim.id,
       attempt: claim.attempt,
       startedAt: result.startedAt.toISOString(),
       finishedAt: result.finishedAt.toISOString(),
+      requestUrl,
+      requestHeaders: storedHeaders(result.requestHeaders),
+      requestBody: requestBody === null ? null : storedRequestBody(requestBody),
       responseStatus: result.responseStatus,
+      responseHeaders: result.responseStatus === null ? null : storedHeaders(result.responseHeaders),
       responseBody: result.responseBody,
       errorMessage: result.errorMessage,
       outcome,
@@ -457,8 +469,9 @@ export class DeliveryWorker {
       `WITH r AS (
         SELECT * FROM json_to_recordset($1::json) AS r(
           "id" text, "attempt" int, "startedAt" timestamp(3), "finishedAt" timestamp(3),
-          "responseStatus" int, "responseBody" text, "errorMessage" text, "outcome" text,
-          "retryDelayMs" bigint)
+          "requestUrl" text, "requestHeaders" json, "requestBody" text,
+          "responseStatus" int, "responseHeaders" json, "responseBody" text,
+          "errorMessage" text, "outcome" text, "retryDelayMs" bigint)
       ), moved AS (
         UPDATE "Dispatch" d SET
           "status" = (CASE r."outcome" WHEN 'succeeded' THEN 'SUCCEEDED' WHEN 'failed' THEN 'FAILED'
@@ -474,8 +487,11 @@ export class DeliveryWorker {
         RETURNING d."id"
       ), calls AS (
         UPDATE "DispatchCall" c SET
-          "startedAt" = r."startedAt", "finishedAt" = r."finishedAt", "responseStatus" = r."responseStatus",
-          "responseBody" = r."responseBody", "errorMessage" = r."errorMessage",
+          "startedAt" = r."startedAt", "finishedAt" = r."finishedAt",
+          "requestUrl" = r."requestUrl", "requestHeaders" = r."requestHeaders",
+          "requestBody" = r."requestBody", "responseStatus" = r."responseStatus",
+          "responseHeaders" = r."responseHeaders", "responseBody" = r."responseBody",
+          "errorMessage" = r."errorMessage",
           "outcome" = CASE WHEN r."id" IN (SELECT "id" FROM moved) THEN r."outcome" END
         FROM r WHERE c."dispatchId" = r."id" AND c."attempt" = r."attempt"
       )

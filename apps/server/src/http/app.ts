@@ -12,19 +12,21 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import { AppError } from '../services/errors.ts';
 import { MAX_INPUT_DEPTH, nestsDeeperThan } from '../services/storable-input.ts';
 import type { Principal } from '../services/tokens.ts';
-import { authenticate } from './auth.ts';
+import { type Authentication, authenticate } from './auth.ts';
+import { configuredOrigins, isCrossOrigin } from './csrf.ts';
 import { decompressRequestBody } from './decompress.ts';
 import { answerClientError, errorAnswer, invalidJsonBody, sendError, toAppError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { registerRoutes } from './rest/route.ts';
 import { restRoutes } from './rest/routes.ts';
-import { sessionCookieJar } from './session-cookie.ts';
+import { httpExchange } from './session-cookie.ts';
 import { type AppRouter, appRouter } from './trpc/router.ts';
 import type { TrpcContext } from './trpc/trpc.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    authenticatedBy: Authentication['by'];
   }
   interface FastifyInstance {
     ricochetConfig: Config;
@@ -59,9 +61,14 @@ export async function buildApp({
     // get the same envelope as every other error.
     frameworkErrors: (error, _request, reply) => sendError(reply, error),
     clientErrorHandler: answerClientError,
+    // request.ip (per-address rate limits), .host and .protocol read X-Forwarded-* only when the
+    // peer is one of these proxies (the dashboard's /trpc proxy by default); anyone else's are ignored.
+    trustProxy: config.TRUST_PROXY,
   });
   app.decorate('ricochetConfig', config);
   app.decorateRequest('principal', null);
+  app.decorateRequest('authenticatedBy', null);
+  const sameSiteOrigins = configuredOrigins(config);
 
   app.setErrorHandler((error, _request, reply) => sendError(reply, error));
   app.setNotFoundHandler((request, reply) =>
@@ -106,7 +113,9 @@ export async function buildApp({
   // Who is asking is resolved once per request; each route then says what it requires. An invalid
   // token is not refused here but by the route, after the rate limiter has counted the request.
   app.addHook('onRequest', async (request) => {
-    request.principal = await authenticate(prisma, request);
+    const { principal, by } = await authenticate(prisma, request);
+    request.principal = principal;
+    request.authenticatedBy = by;
   });
 
   await app.register(rateLimit, {
@@ -157,7 +166,11 @@ export async function buildApp({
         sender,
         config,
         principal: req.principal,
-        http: sessionCookieJar(req, res, req.headers[CSRF_HEADER]),
+        http: httpExchange(req, res, {
+          header: req.headers[CSRF_HEADER],
+          sessionFromCookie: req.authenticatedBy === 'session-cookie',
+          crossOrigin: isCrossOrigin(req, sameSiteOrigins),
+        }),
       }),
       // tRPC answers with its own status; a 503 (or 429) still tells the client when to retry.
       responseMeta: ({ errors }) => {

@@ -9,6 +9,15 @@ import { authenticateToken, type Principal } from '../services/tokens.ts';
 /** What a route requires: nothing, any valid token, a token that may write, or an admin's token. */
 export type Access = 'public' | 'read' | 'write' | 'admin';
 
+/**
+ * Who is asking, and how they proved it. A session that came in the cookie is the one a browser
+ * attaches by itself, so only it needs the cross-origin check (see csrf.ts).
+ */
+export type Authentication = {
+  principal: Principal | null;
+  by: 'token' | 'session-header' | 'session-cookie' | null;
+};
+
 /** The token of a request: `Authorization: Bearer <token>` or, as Apify also allows, `?token=<token>`. */
 function tokenOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -27,15 +36,19 @@ function tokenOf(request: FastifyRequest): string | undefined {
  * A portal session may come in the SESSION_HEADER instead of the cookie: a third-party iframe gets
  * no SameSite=Lax cookie, and a custom header cannot be sent cross-site, so it needs no CSRF defence.
  */
-export async function authenticate(prisma: PrismaClient, request: FastifyRequest): Promise<Principal | null> {
+export async function authenticate(prisma: PrismaClient, request: FastifyRequest): Promise<Authentication> {
   const token = tokenOf(request);
-  if (token) return authenticateToken(prisma, token);
+  if (token) return { principal: await authenticateToken(prisma, token), by: 'token' };
+  if (!request.url.startsWith('/trpc/')) return { principal: null, by: null };
   const sessionHeader = request.headers[SESSION_HEADER];
-  const sessionToken =
-    (typeof sessionHeader === 'string' && sessionHeader !== '' ? sessionHeader : undefined) ??
-    request.cookies?.[SESSION_COOKIE];
-  if (sessionToken && request.url.startsWith('/trpc/')) return authenticateSession(prisma, sessionToken);
-  return null;
+  if (typeof sessionHeader === 'string' && sessionHeader !== '') {
+    return { principal: await authenticateSession(prisma, sessionHeader), by: 'session-header' };
+  }
+  const sessionCookie = request.cookies?.[SESSION_COOKIE];
+  if (sessionCookie) {
+    return { principal: await authenticateSession(prisma, sessionCookie), by: 'session-cookie' };
+  }
+  return { principal: null, by: null };
 }
 
 /** Checks a principal against what an action needs; the one rule both transports follow. */

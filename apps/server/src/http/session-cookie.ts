@@ -3,9 +3,16 @@ import type {} from '@fastify/cookie';
 import { SESSION_COOKIE } from '@ricochet/schema';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** What a tRPC procedure may do with the HTTP exchange: set or clear the session cookie, read the CSRF header. */
+/**
+ * What a tRPC procedure may know of the HTTP exchange and do with it: read the CSRF defences' inputs,
+ * set or clear the session cookie.
+ */
 export type HttpExchange = {
   csrfHeader: string | undefined;
+  /** The session came in the cookie (a browser attaches it by itself), not in a header. */
+  sessionFromCookie: boolean;
+  /** A browser sent the request from a page of another origin (see isCrossOrigin). */
+  crossOrigin: boolean;
   setSessionCookie(token: string, expiresAt: Date): void;
   clearSessionCookie(): void;
 };
@@ -14,15 +21,17 @@ export type HttpExchange = {
  * httpOnly (no script reads it), SameSite=Lax (not sent on cross-site subrequests or POSTs),
  * Secure when the browser reached us (or the dashboard proxy) over HTTPS.
  */
-export function sessionCookieJar(
+export function httpExchange(
   request: FastifyRequest,
   reply: FastifyReply,
-  csrfHeader: string | string[] | undefined,
+  csrf: { header: string | string[] | undefined; sessionFromCookie: boolean; crossOrigin: boolean },
 ): HttpExchange {
   const secure = request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
   const options = { path: '/', httpOnly: true, sameSite: 'lax', secure } as const;
   return {
-    csrfHeader: typeof csrfHeader === 'string' ? csrfHeader : undefined,
+    csrfHeader: typeof csrf.header === 'string' ? csrf.header : undefined,
+    sessionFromCookie: csrf.sessionFromCookie,
+    crossOrigin: csrf.crossOrigin,
     setSessionCookie: (token, expiresAt) =>
       reply.setCookie(SESSION_COOKIE, token, { ...options, expires: expiresAt }),
     clearSessionCookie: () => reply.clearCookie(SESSION_COOKIE, options),

@@ -1,12 +1,16 @@
 import {
   type BulkRedeliverInputSchema,
+  type CallRequestState,
   type Dispatch,
+  type DispatchCall,
+  type DispatchDetail,
   type DispatchListQuery,
   type DispatchStatus,
   type List,
   WEBHOOK_ACTION_TYPE,
 } from '@ricochet/schema';
 import type { z } from 'zod';
+import { INTERRUPTED } from '../delivery/stored-call.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { DISPATCH_CHANNEL, enqueueDispatches } from './events.ts';
@@ -22,7 +26,21 @@ const WEBHOOK_OF_DISPATCH = {
   conditionActorRunId: true,
 } as const satisfies Prisma.WebhookSelect;
 type WebhookOfDispatch = Prisma.WebhookGetPayload<{ select: typeof WEBHOOK_OF_DISPATCH }>;
-const withCalls = { calls: { orderBy: { attempt: 'asc' } } } as const satisfies Prisma.DispatchInclude;
+
+// Only the call columns Apify's shape has: lists of up to 1,000 dispatches never read the stored
+// requests and headers.
+const withCalls = {
+  calls: {
+    orderBy: { attempt: 'asc' },
+    select: {
+      startedAt: true,
+      finishedAt: true,
+      errorMessage: true,
+      responseStatus: true,
+      responseBody: true,
+    },
+  },
+} as const satisfies Prisma.DispatchInclude;
 type DispatchRow = Prisma.DispatchGetPayload<{ include: typeof withCalls }> & { webhook: WebhookOfDispatch };
 
 /**
@@ -30,10 +48,10 @@ type DispatchRow = Prisma.DispatchGetPayload<{ include: typeof withCalls }> & { 
  * their webhook, see schema.prisma). A dispatch whose webhook is gone is one a concurrent publish
  * left behind while the webhook was deleted; it is left out until the worker sweeps it.
  */
-async function withWebhooks(
+async function withWebhooks<Row extends { webhookId: string }>(
   prisma: PrismaClient,
-  rows: Array<Prisma.DispatchGetPayload<{ include: typeof withCalls }>>,
-): Promise<DispatchRow[]> {
+  rows: Row[],
+): Promise<Array<Row & { webhook: WebhookOfDispatch }>> {
   const ids = [...new Set(rows.map((row) => row.webhookId))];
   const webhooks = new Map(
     (await prisma.webhook.findMany({ where: { id: { in: ids } }, select: WEBHOOK_OF_DISPATCH })).map(
@@ -45,6 +63,22 @@ async function withWebhooks(
     return webhook ? [{ ...row, webhook }] : [];
   });
 }
+
+function toCall(call: DispatchRow['calls'][number]): DispatchCall {
+  return {
+    startedAt: call.startedAt.toISOString(),
+    finishedAt: call.finishedAt?.toISOString() ?? null,
+    errorMessage: call.errorMessage,
+    responseStatus: call.responseStatus,
+    responseBody: call.responseBody,
+  };
+}
+
+const withCallDetails = { calls: { orderBy: { attempt: 'asc' } } } as const satisfies Prisma.DispatchInclude;
+type DispatchDetailRow = Prisma.DispatchGetPayload<{ include: typeof withCallDetails }> & {
+  webhook: WebhookOfDispatch;
+};
+type CallRow = DispatchDetailRow['calls'][number];
 
 export function toDispatch(row: DispatchRow): Dispatch {
   return {
@@ -61,13 +95,7 @@ export function toDispatch(row: DispatchRow): Dispatch {
       requestUrl: row.webhook.requestUrl,
       isAdHoc: row.webhook.isAdHoc,
     },
-    calls: row.calls.map((call) => ({
-      startedAt: call.startedAt.toISOString(),
-      finishedAt: call.finishedAt?.toISOString() ?? null,
-      errorMessage: call.errorMessage,
-      responseStatus: call.responseStatus,
-      responseBody: call.responseBody,
-    })),
+    calls: row.calls.map(toCall),
     attemptCount: row.attemptCount,
     nextAttemptAt: row.status === 'ACTIVE' ? (row.nextAttemptAt?.toISOString() ?? null) : null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
@@ -103,17 +131,58 @@ export async function listDispatches(
   return toList(query, total, (await withWebhooks(prisma, rows)).map(toDispatch));
 }
 
+/** See CallRequestStateSchema. */
+function requestStateOf(call: CallRow): CallRequestState {
+  if (call.requestHeaders !== null) return call.requestBody === null ? 'NOT_BUILT' : 'STORED';
+  if (call.finishedAt === null || call.errorMessage === INTERRUPTED) return 'NOT_RECORDED';
+  return 'PREDATES_STORAGE';
+}
+
+function toDispatchDetail(row: DispatchDetailRow): DispatchDetail {
+  return {
+    ...toDispatch(row),
+    calls: row.calls.map((call) => ({
+      ...toCall(call),
+      attempt: call.attempt,
+      requestState: requestStateOf(call),
+      requestUrl: call.requestUrl,
+      requestHeaders: call.requestHeaders as Record<string, string> | null,
+      requestBody: call.requestBody,
+      responseHeaders: call.responseHeaders as Record<string, string> | null,
+    })),
+  };
+}
+
+/** One of a user's dispatches with `include`; another user's is as missing as one that is not there. */
+async function findDispatch<Include extends Prisma.DispatchInclude>(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string },
+  include: Include,
+): Promise<Prisma.DispatchGetPayload<{ include: Include }> & { webhook: WebhookOfDispatch }> {
+  const found = await prisma.dispatch.findFirst({
+    where: { id: args.dispatchId, userId: args.userId },
+    include,
+  });
+  const [row] = found
+    ? await withWebhooks(prisma, [found as Prisma.DispatchGetPayload<{ include: Include }>])
+    : [];
+  if (!row) throw recordNotFound('Webhook dispatch', args.dispatchId);
+  return row;
+}
+
 export async function getDispatch(
   prisma: PrismaClient,
   args: { userId: string; dispatchId: string },
 ): Promise<Dispatch> {
-  const found = await prisma.dispatch.findFirst({
-    where: { id: args.dispatchId, userId: args.userId },
-    include: withCalls,
-  });
-  const [row] = found ? await withWebhooks(prisma, [found]) : [];
-  if (!row) throw recordNotFound('Webhook dispatch', args.dispatchId);
-  return toDispatch(row);
+  return toDispatch(await findDispatch(prisma, args, withCalls));
+}
+
+/** A dispatch with each call's stored request and response headers (the dashboard's dispatch page). */
+export async function getDispatchDetail(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string },
+): Promise<DispatchDetail> {
+  return toDispatchDetail(await findDispatch(prisma, args, withCallDetails));
 }
 
 /** The dummy event of a test dispatch, shaped like a real actor run event. */

@@ -53,8 +53,9 @@ export function previewRequest(args: {
 
 /**
  * A dispatch's request, rendered again from its event and the webhook's current templates and
- * secrets (calls store no request). Equal to what was sent unless the webhook changed since;
- * the timestamp and signatures are those of now.
+ * secrets: all there is for calls recorded before each call's request was stored (see
+ * getDispatchDetail). Equal to what was sent unless the webhook changed since; the timestamp and
+ * signatures are those of now.
  */
 export async function renderDispatchRequest(
   prisma: PrismaClient,

@@ -180,6 +180,8 @@ describe('delivery', () => {
     expect(dispatch.calls[0]?.errorMessage).toBe(
       'payloadTemplate could not be rendered: Unclosed variable, expected }} at line 1, column 7',
     );
+    // Recorded, with no request: the dispatch page says nothing was sent (requestState NOT_BUILT).
+    expect(dispatch.calls[0]).toMatchObject({ requestHeaders: {}, requestBody: null, responseHeaders: null });
     expect(dispatch.status).toBe('ACTIVE');
     expect(receiver.received).toHaveLength(0);
   });

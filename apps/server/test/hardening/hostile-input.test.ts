@@ -150,6 +150,26 @@ describe('request framing', () => {
     expectEnvelope(await api.request('GET', '/v2/nope', { headers: json }), 'record-not-found');
   });
 
+  test("a Host (or a trusted proxy's X-Forwarded-Host) that makes no URL gets a relative Location", async ({
+    api,
+  }) => {
+    const hostile: Array<Record<string, string>> = [
+      { host: 'a b' },
+      { 'x-forwarded-host': 'a b', 'x-forwarded-proto': 'https' },
+    ];
+    for (const headers of hostile) {
+      const created = await api.request('POST', '/v2/webhooks', { body: webhookInput(), headers });
+      expect(created.statusCode, created.body).toBe(201);
+      expect(created.headers.location).toBe(`/v2/webhooks/${created.json().data.id}`);
+    }
+    // A forwarded host that does make a URL is the one a client behind the proxy addressed.
+    const proxied = await api.request('POST', '/v2/webhooks', {
+      body: webhookInput(),
+      headers: { 'x-forwarded-host': 'hooks.example.com', 'x-forwarded-proto': 'https' },
+    });
+    expect(proxied.headers.location).toBe(`https://hooks.example.com/v2/webhooks/${proxied.json().data.id}`);
+  });
+
   test('bad percent-encoding and over-long ids are answered in the envelope', async ({ api }) => {
     expectEnvelope(await api.request('GET', '/v2/webhooks/%ff'), 'invalid-input');
     expectEnvelope(await api.request('GET', '/v2/webhooks/%C0%AE'), 'invalid-input');

@@ -8,7 +8,7 @@ import { DispatchStatusBadge } from '@/components/status';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
-import { durationMs } from '@/lib/format';
+import { durationMs, formatHeaders } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
 
 /** Sends a TEST event through the real delivery path and shows its outcome in place as it lands. */
@@ -22,16 +22,16 @@ export function TestWebhook({ webhookId }: { webhookId: string }) {
   );
   const dispatchId = test.data?.id;
   const dispatch = useQuery(
-    trpc.dispatches.get.queryOptions(
+    trpc.insights.dispatch.queryOptions(
       { dispatchId: dispatchId ?? '' },
       {
         enabled: Boolean(dispatchId),
-        // Poll until the first call is recorded; a retrying dispatch keeps its later attempts for the log.
-        refetchInterval: (query) => (query.state.data && query.state.data.calls.length > 0 ? false : 500),
+        // Poll until the first call's answer is recorded; a retrying dispatch keeps its later attempts for the log.
+        refetchInterval: (query) => (query.state.data?.calls[0]?.finishedAt ? false : 500),
       },
     ),
   );
-  const call = dispatch.data?.calls.at(-1);
+  const call = dispatch.data?.calls.find((attempt) => attempt.finishedAt !== null);
   return (
     <Card>
       <CardHeader>
@@ -62,6 +62,11 @@ export function TestWebhook({ webhookId }: { webhookId: string }) {
                 </Link>
               </div>
               {call.errorMessage && <p className="text-sm text-destructive">{call.errorMessage}</p>}
+              {call.responseHeaders && (
+                <CodeBlock label="Response headers" className="max-h-32 break-all whitespace-pre-wrap">
+                  {formatHeaders(call.responseHeaders)}
+                </CodeBlock>
+              )}
               {call.responseBody && (
                 <CodeBlock label="Response body" className="max-h-48 whitespace-pre-wrap">
                   {call.responseBody}

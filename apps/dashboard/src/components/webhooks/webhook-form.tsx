@@ -16,6 +16,7 @@ import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Textarea } from '@/components/ui/textarea';
+import { formatHeaders } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
 import { useDebounced } from '@/lib/use-debounced';
 import { cn } from '@/lib/utils';
@@ -331,9 +332,7 @@ function RequestPreview({ control }: { control: FormControl }) {
               POST {preview.data.url || '(no URL yet)'}
             </p>
             <CodeBlock label="Preview headers" className="h-40" data-testid="preview-headers">
-              {Object.entries(preview.data.headers)
-                .map(([name, value]) => `${name}: ${value}`)
-                .join('\n')}
+              {formatHeaders(preview.data.headers)}
             </CodeBlock>
             <CodeBlock label="Preview body" className="h-72" data-testid="preview-body">
               {(() => {

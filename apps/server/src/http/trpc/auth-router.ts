@@ -15,13 +15,15 @@ import {
   signOut,
 } from '../../services/sessions.ts';
 import { portalAuthProcedures } from './customers-router.ts';
-import { publicProcedure, router, type TrpcContext, toTrpcError } from './trpc.ts';
+import { publicProcedure, refuseCrossOrigin, router, type TrpcContext, toTrpcError } from './trpc.ts';
 
 /**
  * Signing in has no session yet, so no CSRF token: these mutations demand the CSRF header's
- * presence instead (a cross-site form cannot send a custom header), which stops login CSRF.
+ * presence instead (a cross-site form cannot send a custom header), and, as every change made with
+ * the cookie they set, a request from the dashboard's own origin. That stops login CSRF.
  */
 const signInProcedure = publicProcedure.use(({ ctx, next }) => {
+  refuseCrossOrigin(ctx.http);
   if (ctx.http && !ctx.http.csrfHeader) {
     throw toTrpcError(new AppError('permission-denied', 'Missing CSRF header.'));
   }

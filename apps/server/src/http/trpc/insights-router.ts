@@ -2,6 +2,7 @@ import {
   CreateUserAccountInputSchema,
   DeliveryHistogramBucketSchema,
   DeliveryHistogramInputSchema,
+  DispatchDetailSchema,
   DispatchLogInputSchema,
   DispatchLogItemSchema,
   EventLogItemSchema,
@@ -23,6 +24,7 @@ import {
   listEventLog,
   searchWebhooks,
 } from '../../services/delivery-stats.ts';
+import { getDispatchDetail } from '../../services/dispatches.ts';
 import { previewRequest, renderDispatchRequest } from '../../services/request-preview.ts';
 import { setPassword, setUserDisabled } from '../../services/sessions.ts';
 import { createUserAccount, listUserAccounts } from '../../services/user-accounts.ts';
@@ -67,6 +69,14 @@ export const insightsRouter = router({
         requestOrigin: ctx.config.RICOCHET_REQUEST_ORIGIN,
       }),
     ),
+  /** A dispatch with each call's request as sent and its response headers. */
+  dispatch: readProcedure
+    .input(z.object({ dispatchId: RecordIdSchema }))
+    .output(DispatchDetailSchema)
+    .query(({ ctx, input }) =>
+      getDispatchDetail(ctx.prisma, { userId: ctx.principal.userId, dispatchId: input.dispatchId }),
+    ),
+  /** The request re-rendered from the webhook's current templates: for calls stored before requests were. */
   dispatchRequest: readProcedure
     .input(z.object({ dispatchId: RecordIdSchema }))
     .output(RenderedRequestSchema)

@@ -96,14 +96,31 @@ const storableInput = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
+/** A change a browser sent from a page of another origin, refused before anything is done. */
+export function refuseCrossOrigin(http: HttpExchange | undefined): void {
+  if (http?.crossOrigin) {
+    throw toTrpcError(
+      new AppError(
+        'permission-denied',
+        "Cross-origin request refused: changes are accepted only from the dashboard's own pages.",
+      ),
+    );
+  }
+}
+
 /**
- * CSRF defence for the dashboard: a change made with a session cookie must carry the session's
- * CSRF token in a header (a cross-site page can neither read the token nor send a custom header
- * without a CORS preflight, which this API never grants). Token-authenticated calls are unaffected.
+ * CSRF defences for the dashboard, on every change (mutation) made with a session: it must carry
+ * the session's CSRF token in a header (a cross-site page can neither read the token nor send a
+ * custom header without a CORS preflight, which this API never grants), and when the session came
+ * in the cookie, the browser must say it comes from the dashboard's own origin (Origin, or
+ * Sec-Fetch-Site), so a leaked or guessed CSRF token alone is not enough either. On top of
+ * SameSite=Lax. Token-authenticated calls need neither: no browser attaches a token by itself.
  */
 const csrfGuard = t.middleware(({ ctx, type, next }) => {
   const session = ctx.principal?.session;
-  if (type === 'mutation' && session && ctx.http?.csrfHeader !== session.csrfToken) {
+  if (type !== 'mutation' || !session) return next();
+  if (ctx.http?.sessionFromCookie) refuseCrossOrigin(ctx.http);
+  if (ctx.http?.csrfHeader !== session.csrfToken) {
     throw toTrpcError(new AppError('permission-denied', 'Missing or wrong CSRF token; reload the page.'));
   }
   return next();

@@ -14,6 +14,15 @@ const FORWARDED_REQUEST_HEADERS = [
   'accept',
   'trpc-accept',
   'user-agent',
+  // What the API's cross-origin check of changes made with the cookie reads: the browser's claim,
+  // and the host it addressed (Next sets X-Forwarded-Host to the Host it got, unless a proxy in
+  // front already did), so the API compares the two as if it had been reached directly.
+  'origin',
+  'sec-fetch-site',
+  'x-forwarded-host',
+  // The client's address, appended by server.mjs, for the API's per-address limits (sign-in
+  // attempts). The API believes it only because this process is one of its TRUST_PROXY.
+  'x-forwarded-for',
 ];
 const FORWARDED_RESPONSE_HEADERS = ['content-type', 'retry-after', 'cache-control', 'vary'];
 
