@@ -18,7 +18,7 @@ import { useTRPC } from '@/lib/trpc';
 
 function Json({ value, label }: { value: unknown; label: string }) {
   return (
-    <CodeBlock label={label} className="max-h-80">
+    <CodeBlock label={label} className="h-40">
       {JSON.stringify(value, null, 2)}
     </CodeBlock>
   );
@@ -77,13 +77,14 @@ export default function DispatchDetailPage() {
           )
         }
         actions={
-          data &&
-          session.scope === 'FULL' &&
-          data.status !== 'ACTIVE' && (
+          // Shown from the first paint (disabled until the dispatch has finished), so the header
+          // does not grow when the data arrives.
+          session.scope === 'FULL' && (
             <Button
               variant="outline"
               onClick={() => redeliver.mutate({ dispatchId })}
-              disabled={redeliver.isPending}
+              disabled={!data || data.status === 'ACTIVE' || redeliver.isPending}
+              title={data?.status === 'ACTIVE' ? 'Still being delivered' : undefined}
             >
               <RotateCcwIcon aria-hidden="true" /> Redeliver
             </Button>
@@ -91,6 +92,16 @@ export default function DispatchDetailPage() {
         }
       />
       <div className="grid grid-cols-1 gap-6">
+        {/* The event first, at a fixed height, and the calls last: their height is known only once
+            they load, and growing at the bottom moves nothing else on the page. */}
+        <Card className="min-w-0">
+          <CardHeader>
+            <CardTitle>Event</CardTitle>
+          </CardHeader>
+          <CardContent>
+            {data ? <Json value={data.eventData} label="Event data" /> : <Skeleton className="h-40 w-full" />}
+          </CardContent>
+        </Card>
         <Card className="min-w-0">
           <CardHeader>
             <CardTitle>Calls</CardTitle>
@@ -110,14 +121,6 @@ export default function DispatchDetailPage() {
             ) : (
               <DispatchCalls calls={data.calls} rerendered={rerendered.data} />
             )}
-          </CardContent>
-        </Card>
-        <Card className="min-w-0">
-          <CardHeader>
-            <CardTitle>Event</CardTitle>
-          </CardHeader>
-          <CardContent>
-            {data ? <Json value={data.eventData} label="Event data" /> : <Skeleton className="h-40 w-full" />}
           </CardContent>
         </Card>
       </div>
