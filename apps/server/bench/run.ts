@@ -409,14 +409,18 @@ async function ricochetBacklog(pool: pg.Pool, events: number): Promise<number> {
   }
 }
 
-/** TRUNCATE while workers may still be polling: a deadlock with one of their statements is retried. */
+/**
+ * TRUNCATE while workers may still be polling: a deadlock with one of their statements is retried,
+ * after a growing pause so the worker's transaction can finish first.
+ */
 async function truncate(pool: pg.Pool, sql: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await pool.query(sql);
       return;
     } catch (error) {
-      if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+      if ((error as { code?: string }).code !== '40P01' || attempt >= 30) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
     }
   }
 }
