@@ -5,12 +5,13 @@
 //   node --import tsx bench/cpu-per-publish.ts [--c3] [--fanout=1] [--seconds=8] [--profile]
 // --profile writes the API's CPU profile (node --cpu-prof) to ./profiles.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { applyMigrationsToPostgres } from '../src/db/migrate.ts';
+import { BENCH_TOKEN, seedBenchUser } from './bench-user.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -22,7 +23,7 @@ const { values: flags } = parseArgs({
 });
 const FANOUT = Number(flags.fanout);
 const CONNECTIONS = 32;
-const TOKEN = `ricochet_api_${'b'.repeat(36)}`;
+const TOKEN = BENCH_TOKEN;
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PORT = 9050;
 
@@ -55,19 +56,8 @@ if (flags.c3) {
   );
 } else {
   await applyMigrationsToPostgres(databaseUrl);
-  await pool.query(`INSERT INTO "User" ("id", "username", "isAdmin") VALUES ('benchUser', 'bench', true)`);
-  await pool.query(
-    `INSERT INTO "ApiToken" ("id", "userId", "name", "scope", "tokenHash", "prefix")
-     VALUES ('benchToken', 'benchUser', 'bench', 'FULL', $1, 'ricochet_api_bbbb')`,
-    [createHash('sha256').update(TOKEN).digest('hex')],
-  );
   // Webhooks at a closed port: nothing delivers here, this measures publishing.
-  await pool.query(
-    `INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl")
-     SELECT 'benchWebhook' || i, 'benchUser', ARRAY['ACTOR.RUN.SUCCEEDED'], 'http://127.0.0.1:1/hook/' || i
-     FROM generate_series(1, $1::int) i`,
-    [FANOUT],
-  );
+  await seedBenchUser(pool, 'http://127.0.0.1:1', FANOUT);
 }
 
 const api = spawn(

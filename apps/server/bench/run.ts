@@ -10,7 +10,7 @@
 // Every loop is bounded by count and time; every process started is stopped at the end (also on
 // Ctrl-C). PostgreSQL: BENCH_DATABASE_URL, else 127.0.0.1:5432, else a throwaway cluster started here.
 import { type ChildProcess, execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { cpus, freemem, platform, release, tmpdir, totalmem } from 'node:os';
@@ -21,6 +21,7 @@ import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { applyMigrationsToPostgres } from '../src/db/migrate.ts';
 import { type RicochetProcess, startServerScript } from '../test/processes.ts';
+import { BENCH_TOKEN, seedBenchUser } from './bench-user.ts';
 
 const QUICK = process.argv.includes('--quick');
 const ONLY = process.argv
@@ -43,7 +44,7 @@ const SIZE = {
   bigFanoutPublishes: QUICK ? 30 : 100,
   crowdMs: QUICK ? 10_000 : 60_000,
 };
-const TOKEN = `ricochet_api_${'b'.repeat(36)}`;
+const TOKEN = BENCH_TOKEN;
 const STARTED = Date.now();
 const log = (message: string) =>
   process.stdout.write(`[bench ${((Date.now() - STARTED) / 1000).toFixed(0).padStart(4)}s] ${message}\n`);
@@ -369,22 +370,7 @@ async function resetRicochet(pool: pg.Pool, receiverUrl: string, fanout: number)
     pool,
     'TRUNCATE "User", "Webhook", "Event", "Dispatch", "DispatchCall", "WebhookSecret", "ApiToken" CASCADE',
   );
-  await pool.query(`INSERT INTO "User" ("id", "username", "isAdmin") VALUES ('benchUser', 'bench', true)`);
-  await pool.query(
-    `INSERT INTO "ApiToken" ("id", "userId", "name", "scope", "tokenHash", "prefix")
-     VALUES ('benchToken', 'benchUser', 'bench', 'FULL', $1, 'ricochet_api_bbbb')`,
-    [createHash('sha256').update(TOKEN).digest('hex')],
-  );
-  await pool.query(
-    `INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl")
-     SELECT 'benchWebhook' || i, 'benchUser', ARRAY['ACTOR.RUN.SUCCEEDED'], $1 || '/hook/' || i
-     FROM generate_series(1, $2::int) i`,
-    [receiverUrl, fanout],
-  );
-  await pool.query(
-    `INSERT INTO "WebhookSecret" ("id", "webhookId", "secret")
-     SELECT 'secret' || "id", "id", 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' FROM "Webhook"`,
-  );
+  await seedBenchUser(pool, receiverUrl, fanout);
 }
 
 /** Inserts `events` events and their dispatches (one per webhook) in one transaction, then NOTIFYs. */

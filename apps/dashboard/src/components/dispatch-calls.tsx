@@ -158,7 +158,15 @@ export function DispatchCalls({
                   aria-hidden="true"
                 />
                 <span className="font-medium">Attempt {call.attempt}</span>
-                <span className={ok ? 'text-success' : 'text-destructive'}>
+                <span
+                  className={
+                    ok
+                      ? 'text-success'
+                      : call.finishedAt === null
+                        ? 'text-muted-foreground'
+                        : 'text-destructive'
+                  }
+                >
                   {call.responseStatus !== null
                     ? `HTTP ${call.responseStatus}`
                     : call.finishedAt === null

@@ -6,6 +6,7 @@ import {
   isBuiltInEventType,
 } from '@ricochet/schema';
 import type { z } from 'zod';
+import { sqlFor } from '../db/sql.ts';
 import { type EventType as EventTypeRow, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { newRecordId } from './ids.ts';
@@ -70,10 +71,12 @@ export async function assertEventTypesKnown(
 ): Promise<void> {
   const custom = args.eventTypes.filter((name) => !isBuiltInEventType(name));
   if (custom.length === 0) return;
-  const registered = await prisma.eventType.findMany({
-    where: { userId: args.userId, name: { in: custom } },
-    select: { name: true },
-  });
+  // Every publish of a custom type runs this: on the driver, not through Prisma's per-query cost.
+  const registered = await sqlFor(prisma).query<{ name: string }>(
+    `SELECT "name" FROM "EventType" WHERE "userId" = $1 AND "name" = ANY($2::text[])`,
+    [args.userId, custom],
+    'ricochet_registered_event_types',
+  );
   const known = new Set(registered.map((row) => row.name));
   const unknown = custom.filter((name) => !known.has(name));
   if (unknown.length > 0) {
