@@ -86,10 +86,20 @@ export const ConfigSchema = z.object({
   DELIVERY_LEASE_MS: PositiveInt.default(60_000),
   DELIVERY_BATCH_SIZE: PositiveInt.default(50),
   DELIVERY_CONCURRENCY: PositiveInt.default(100),
+  /** Calls in flight to one host:port at most, across every worker (one slow host cannot take every slot). */
   DELIVERY_MAX_CONCURRENT_PER_HOST: PositiveInt.default(10),
   DELIVERY_POLL_INTERVAL_MS: PositiveInt.default(1000),
   /** Consecutive failed dispatches after which a webhook is set TOO_MANY_ERRORS. */
   WEBHOOK_FAILURE_THRESHOLD: PositiveInt.default(10),
+  /** Calls in a row without a response (refused, reset, timed out) after which a webhook's circuit opens. */
+  CIRCUIT_FAILURE_THRESHOLD: PositiveInt.default(5),
+  /** The first probe after a circuit opens; each probe without a response doubles it, up to the max. */
+  CIRCUIT_PROBE_DELAY_MS: PositiveInt.default(30_000),
+  CIRCUIT_MAX_PROBE_DELAY_MS: PositiveInt.default(3600_000),
+  /** Webhooks one user may have (Apify's limit is 100). */
+  MAX_WEBHOOKS_PER_USER: PositiveInt.default(100),
+  /** Dispatches one request may create (a publish, a batch, a broadcast, a bulk redelivery). */
+  MAX_DISPATCHES_PER_REQUEST: PositiveInt.default(100_000),
   /** The outbound guard refuses private and loopback targets unless these allow them. */
   OUTBOUND_ALLOW_LOOPBACK: FlagSchema.default(false),
   OUTBOUND_ALLOW_PRIVATE: FlagSchema.default(false),

@@ -6,6 +6,7 @@ import { USER_AGENT } from '../src/delivery/payload.ts';
 import type { PrismaClient } from '../src/generated/prisma/client.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
+import { limitsFrom } from '../src/services/limits.ts';
 import { createApiToken } from '../src/services/tokens.ts';
 import { createUser } from '../src/services/users.ts';
 import { test as dbTest } from './db-fixtures.ts';
@@ -40,6 +41,9 @@ export const TEST_ENV: Record<string, string> = {
   OUTBOUND_ALLOW_LOOPBACK: 'true',
   DELIVERY_ATTEMPT_TIMEOUT_MS: '5000',
 };
+
+/** The installation's default limits, for tests that call services directly. */
+export const TEST_LIMITS = limitsFrom(loadConfig({}));
 
 export async function startTestApi(prisma: PrismaClient, env: Record<string, string> = {}) {
   const config = loadConfig({ ...TEST_ENV, ...env });

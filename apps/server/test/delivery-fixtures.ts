@@ -19,8 +19,10 @@ export const TEST_WORKER_SETTINGS: WorkerSettings = {
   attemptTimeoutMs: 5_000,
   batchSize: 50,
   concurrency: 20,
+  maxConcurrentPerHost: 10,
   pollIntervalMs: 60_000,
   failureThreshold: 3,
+  circuit: { failureThreshold: 5, probeDelayMs: 30_000, maxProbeDelayMs: 3600_000 },
   requestOrigin: 'RICOCHET',
 };
 

@@ -73,6 +73,16 @@ export const DispatchWebhookSummarySchema = z
   })
   .meta({ id: 'WebhookDispatchWebhook' });
 
+/**
+ * An ACTIVE dispatch's place in the delivery queue: READY (due, waiting for a worker), SCHEDULED
+ * (waiting for nextAttemptAt: a retry's backoff or a rate limit's slot), LEASED (its call is
+ * running), HOST_WAIT (its host has as many calls in flight as allowed), PACED (waiting for a slot
+ * of its webhook's rate limit), HELD (its webhook is not ACTIVE, or its circuit is open).
+ */
+export const QUEUE_STATES = ['READY', 'SCHEDULED', 'LEASED', 'HOST_WAIT', 'PACED', 'HELD'] as const;
+export const QueueStateSchema = z.enum(QUEUE_STATES).meta({ id: 'QueueState' });
+export type QueueState = z.infer<typeof QueueStateSchema>;
+
 /** A webhook dispatch: one event delivered (or being delivered) to one webhook, with its calls. */
 export const DispatchSchema = z
   .object({
@@ -88,6 +98,8 @@ export const DispatchSchema = z
     attemptCount: z.number().int(),
     nextAttemptAt: z.iso.datetime().nullable(),
     finishedAt: z.iso.datetime().nullable(),
+    /** Where an ACTIVE dispatch stands in the delivery queue (null once it has finished). */
+    queueState: QueueStateSchema.nullable(),
   })
   .meta({ id: 'WebhookDispatch' });
 export type Dispatch = z.infer<typeof DispatchSchema>;

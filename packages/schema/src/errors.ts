@@ -27,6 +27,9 @@ export const ERROR_TYPES = [
   'request-header-fields-too-large',
   'service-unavailable',
   'internal-server-error',
+  // Apify's names for a quota reached: the webhooks a user may have, and what one request may make.
+  'too-many-webhooks',
+  'limit-reached',
 ] as const;
 
 export const ErrorTypeSchema = z.enum(ERROR_TYPES);
@@ -54,6 +57,10 @@ export const ERROR_HTTP_STATUS: Record<ErrorType, number> = {
   'request-header-fields-too-large': 431,
   'internal-server-error': 500,
   'service-unavailable': 503,
+  // A quota of the account: nothing to retry until a webhook is deleted or the limit raised.
+  'too-many-webhooks': 403,
+  // The request would create more dispatches than one request may (split it, or raise the limit).
+  'limit-reached': 413,
 };
 
 export const ErrorBodySchema = z

@@ -90,6 +90,8 @@ const SUPEROFFICE_ERROR_TYPES: Partial<Record<ErrorType, string>> = {
   'request-too-large': 'InvalidDataException',
   'unsupported-content-encoding': 'NotSupportedException',
   'rate-limit-exceeded': 'InvalidOperationException',
+  'too-many-webhooks': 'InvalidOperationException',
+  'limit-reached': 'InvalidOperationException',
   'internal-server-error': 'Exception',
 };
 

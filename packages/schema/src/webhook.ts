@@ -14,6 +14,8 @@ export const WEBHOOK_LIMITS = {
   headerValue: 4096,
   propertiesBytes: 64_000,
   secret: 256,
+  /** rateLimitPerSecond: at least one call a second, at most 10,000. */
+  rateLimitPerSecond: 10_000,
 } as const;
 
 export const WEBHOOK_STATES = ['ACTIVE', 'STOPPED', 'TOO_MANY_ERRORS'] as const;
@@ -124,6 +126,11 @@ export const CreateWebhookInputSchema = z
     headers: StaticHeadersSchema.nullish(),
     properties: StaticPropertiesSchema.nullish(),
     secret: WebhookSecretSchema.nullish(),
+    /**
+     * At most this many calls to the webhook start per second, across every worker (as Svix's and
+     * Convoy's endpoint rate limits); null or absent: no limit. Calls are spaced 1/rate apart.
+     */
+    rateLimitPerSecond: z.number().int().min(1).max(WEBHOOK_LIMITS.rateLimitPerSecond).nullish(),
   })
   .meta({ id: 'CreateWebhookInput' });
 export type CreateWebhookInput = z.input<typeof CreateWebhookInputSchema>;
@@ -157,6 +164,27 @@ export const WebhookLastDispatchSchema = z
 /** Apify's webhook action types; Ricochet's webhooks all send HTTP requests. */
 export const WEBHOOK_ACTION_TYPE = 'HTTP_REQUEST';
 
+export const CIRCUIT_STATES = ['CLOSED', 'OPEN'] as const;
+
+/**
+ * The webhook's circuit: CLOSED normally. After a run of calls that got no response (connection
+ * refused, timeouts) it is OPEN: its dispatches wait (they are not sent and lose no retry) and one
+ * probe goes at nextProbeAt; a probe that gets any response closes it and the waiting dispatches
+ * go out, one that does not waits twice as long for the next probe (up to an hour).
+ */
+export const WebhookCircuitSchema = z
+  .object({
+    state: z.enum(CIRCUIT_STATES),
+    openedAt: z.iso.datetime().nullable(),
+    nextProbeAt: z.iso.datetime().nullable(),
+    /** Probes in a row that got no response since it opened. */
+    failedProbes: z.number().int(),
+    /** Why it opened, or why the last probe failed. */
+    lastError: z.string().nullable(),
+  })
+  .meta({ id: 'WebhookCircuit' });
+export type WebhookCircuit = z.infer<typeof WebhookCircuitSchema>;
+
 export const WebhookStatsSchema = z
   .object({ totalDispatches: z.number().int() })
   .meta({ id: 'WebhookStats' });
@@ -185,6 +213,8 @@ export const WebhookListItemSchema = z
     state: WebhookStateSchema,
     lastDispatch: WebhookLastDispatchSchema.nullable(),
     stats: WebhookStatsSchema,
+    rateLimitPerSecond: z.number().int().nullable(),
+    circuit: WebhookCircuitSchema,
   })
   .meta({ id: 'WebhookListItem' });
 export type WebhookListItem = z.infer<typeof WebhookListItemSchema>;

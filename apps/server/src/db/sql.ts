@@ -20,6 +20,11 @@ export type Sql = {
   /** Which driver: PGlite runs one statement at a time, on this process's thread. */
   backend: 'postgres' | 'pglite' | 'prisma';
   query<Row>(text: string, params?: unknown[], name?: string): Promise<Row[]>;
+  /**
+   * Runs `work` in one transaction on one connection (READ COMMITTED: each statement sees what
+   * committed before it began), committed when it resolves, rolled back when it throws.
+   */
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
 };
 
 const TIMESTAMP_OID = 1114;
@@ -32,25 +37,52 @@ export function postgresSql(pool: pg.Pool): Sql {
         ? parseUtcTimestamp
         : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
   };
-  return {
-    backend: 'postgres',
-    async query<Row>(text: string, params: unknown[] = [], name?: string) {
-      const result = await pool.query({ text, values: params, types, ...(name && { name }) });
+  const on = (client: pg.Pool | pg.PoolClient): Sql['query'] =>
+    async function query<Row>(text: string, params: unknown[] = [], name?: string) {
+      const result = await client.query({ text, values: params, types, ...(name && { name }) });
       return result.rows as Row[];
+    };
+  const sql: Sql = {
+    backend: 'postgres',
+    query: on(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work({ ...sql, query: on(client) });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
     },
   };
+  return sql;
 }
 
 export function pgliteSql(pglite: PGlite): Sql {
   const parsers = { [TIMESTAMP_OID]: parseUtcTimestamp };
   // PGlite runs in this process and offers no named statements; it parses every time.
-  return {
+  const sql: Sql = {
     backend: 'pglite',
     async query<Row>(text: string, params: unknown[] = []) {
       const result = await pglite.query<Row>(text, params, { parsers });
       return result.rows;
     },
+    transaction: (work) =>
+      pglite.transaction((tx) =>
+        work({
+          ...sql,
+          async query<Row>(text: string, params: unknown[] = []) {
+            return (await tx.query<Row>(text, params, { parsers })).rows;
+          },
+        }),
+      ),
   };
+  return sql;
 }
 
 const drivers = new WeakMap<PrismaClient, Sql>();
@@ -68,7 +100,16 @@ export function attachSql(prisma: PrismaClient, sql: Sql): void {
 export function sqlFor(prisma: PrismaClient): Sql {
   let sql = drivers.get(prisma);
   if (!sql) {
-    sql = { backend: 'prisma', query: (text, params = []) => prisma.$queryRawUnsafe(text, ...params) };
+    const viaPrisma =
+      (client: Pick<PrismaClient, '$queryRawUnsafe'>): Sql['query'] =>
+      (text, params = []) =>
+        client.$queryRawUnsafe(text, ...params);
+    const fallback: Sql = {
+      backend: 'prisma',
+      query: viaPrisma(prisma),
+      transaction: (work) => prisma.$transaction((tx) => work({ ...fallback, query: viaPrisma(tx) })),
+    };
+    sql = fallback;
     drivers.set(prisma, sql);
   }
   return sql;

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { RESPONSE_BODY_LIMIT } from '@ricochet/schema';
 import type { Dispatcher } from 'undici';
 import { Agent, request } from 'undici';
+import { hostKeyOf } from '../queue/host-key.ts';
 import type { LookupFunction, OutboundPolicy } from './outbound-guard.ts';
 import {
   createGuardedConnector,
@@ -128,12 +129,7 @@ class KeyedSemaphore {
   }
 }
 
-/** The per-host bound's key for a URL: `hostname:port`, default port filled in, `[v6]:port` for IPv6. */
-export function hostKeyOf(url: string | URL): string {
-  const parsed = typeof url === 'string' ? new URL(url) : url;
-  const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
-  return `${parsed.hostname.toLowerCase()}:${port}`;
-}
+export { hostKeyOf };
 
 /** Milliseconds to wait from a Retry-After value (delay-seconds or HTTP date), or null if unreadable. */
 export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | null {

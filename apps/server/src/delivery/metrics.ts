@@ -24,17 +24,16 @@ export class Metrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [this.registry],
     });
-    // Queue figures come from the database at scrape time: the dispatch table is the queue, and
-    // every process reports the same truth.
+    // Queue figures come from the database at scrape time: the queue table is the truth every
+    // process reports.
     new Gauge({
       name: 'ricochet_queue_due_dispatches',
-      help: 'Dispatches due for an attempt now (ACTIVE, next attempt in the past, not leased)',
+      help: 'Dispatches due for an attempt now and not in flight (READY, waiting for their host, or due SCHEDULED)',
       registers: [this.registry],
       async collect() {
         const [row] = await prisma.$queryRaw<Array<{ due: bigint | number }>>`
-          SELECT count(*) AS due FROM "Dispatch"
-          WHERE "status" = 'ACTIVE' AND "nextAttemptAt" <= now()
-            AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= now())`;
+          SELECT count(*) AS due FROM "DispatchQueue"
+          WHERE "state" IN ('READY', 'HOST_WAIT') OR ("state" = 'SCHEDULED' AND "runAt" <= timezone('UTC', now()))`;
         this.set(Number(row?.due ?? 0));
       },
     });
@@ -44,11 +43,38 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         const [row] = await prisma.$queryRaw<Array<{ oldest: Date | null }>>`
-          SELECT min("nextAttemptAt") AS oldest FROM "Dispatch"
-          WHERE "status" = 'ACTIVE' AND "nextAttemptAt" <= now()
-            AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= now())`;
+          SELECT min("runAt") AS oldest FROM "DispatchQueue"
+          WHERE "state" IN ('READY', 'HOST_WAIT') OR ("state" = 'SCHEDULED' AND "runAt" <= timezone('UTC', now()))`;
         this.set(row?.oldest ? Math.max(0, (Date.now() - new Date(row.oldest).getTime()) / 1000) : 0);
       },
     });
+    new Gauge({
+      name: 'ricochet_queue_dispatches',
+      help: 'Dispatches in the queue by state (READY, SCHEDULED, LEASED, HOST_WAIT, PACED, HELD)',
+      labelNames: ['state'],
+      registers: [this.registry],
+      async collect() {
+        const rows = await prisma.$queryRaw<Array<{ state: string; count: bigint | number }>>`
+          SELECT "state"::text AS state, count(*) AS count FROM "DispatchQueue" GROUP BY 1`;
+        this.reset();
+        for (const row of rows) this.set({ state: row.state }, Number(row.count));
+      },
+    });
+    new Gauge({
+      name: 'ricochet_webhooks_circuit_open',
+      help: 'Webhooks whose circuit is open (their calls got no response; deliveries wait for a probe)',
+      registers: [this.registry],
+      async collect() {
+        const [row] = await prisma.$queryRaw<Array<{ count: bigint | number }>>`
+          SELECT count(*) AS count FROM "Webhook" WHERE "circuitOpenedAt" IS NOT NULL`;
+        this.set(Number(row?.count ?? 0));
+      },
+    });
+  }
+
+  /** One attempt finished: counted by outcome, its duration observed. */
+  recordAttempt(outcome: DeliveryOutcome, durationMs: number): void {
+    this.deliveries.inc({ outcome });
+    this.attemptDuration.observe({ outcome }, durationMs / 1000);
   }
 }

@@ -1,6 +1,7 @@
 import {
   DEFAULT_PAYLOAD_TEMPLATE,
   DELIVERY_HEADERS,
+  type ParsedTemplate,
   parseHeadersTemplate,
   parseTemplate,
   renderHeadersTemplate,
@@ -53,17 +54,52 @@ function customerHeaders(...sources: Array<Record<string, string>>): Record<stri
   return Object.fromEntries(merged.values());
 }
 
+/**
+ * A webhook with its templates parsed, once per version of its definition (the worker caches it):
+ * parsing is most of a render. A template that does not parse fails each delivery the way it
+ * always did, as a TemplateRenderError.
+ */
+export type PreparedWebhook = DeliveryWebhook & {
+  parsedPayload: ParsedTemplate | TemplateRenderError;
+  parsedHeaders: ParsedTemplate | TemplateRenderError | null;
+};
+
+function parsedOrError(template: string, field: string, parse: (source: string) => ParsedTemplate) {
+  try {
+    return parse(template);
+  } catch (error) {
+    return new TemplateRenderError(`${field} could not be rendered: ${(error as Error).message}`);
+  }
+}
+
+export function prepareWebhook(webhook: DeliveryWebhook): PreparedWebhook {
+  return {
+    ...webhook,
+    parsedPayload: parsedOrError(
+      webhook.payloadTemplate || DEFAULT_PAYLOAD_TEMPLATE,
+      'payloadTemplate',
+      parseTemplate,
+    ),
+    parsedHeaders: webhook.headersTemplate
+      ? parsedOrError(webhook.headersTemplate, 'headersTemplate', parseHeadersTemplate)
+      : null,
+  };
+}
+
+function isPrepared(webhook: DeliveryWebhook | PreparedWebhook): webhook is PreparedWebhook {
+  return 'parsedPayload' in webhook;
+}
+
 /** The JSON body of a delivery: the payload template (Apify's default when none), rendered, with the
  * webhook's static properties merged into its top level. */
-export function renderBody(webhook: DeliveryWebhook, variables: TemplateVariables): string {
-  const options = { interpolateStrings: webhook.shouldInterpolateStrings };
+export function renderBody(webhook: DeliveryWebhook | PreparedWebhook, variables: TemplateVariables): string {
+  const { parsedPayload } = isPrepared(webhook) ? webhook : prepareWebhook(webhook);
+  if (parsedPayload instanceof TemplateRenderError) throw parsedPayload;
   let payload: unknown;
   try {
-    payload = renderTemplate(
-      parseTemplate(webhook.payloadTemplate || DEFAULT_PAYLOAD_TEMPLATE),
-      variables,
-      options,
-    );
+    payload = renderTemplate(parsedPayload, variables, {
+      interpolateStrings: webhook.shouldInterpolateStrings,
+    });
   } catch (error) {
     throw new TemplateRenderError(`payloadTemplate could not be rendered: ${(error as Error).message}`);
   }
@@ -121,24 +157,22 @@ export function deliveryHeaders(args: {
 
 /** Renders one delivery of a dispatch to its webhook. Throws TemplateRenderError when a template fails. */
 export function buildDeliveryRequest(args: {
-  webhook: DeliveryWebhook;
+  webhook: DeliveryWebhook | PreparedWebhook;
   message: DeliveryMessage;
   secrets: string[];
   now: Date;
   requestOrigin: string;
 }): DeliveryRequest {
-  const { webhook, message } = args;
+  const { message } = args;
+  const webhook = isPrepared(args.webhook) ? args.webhook : prepareWebhook(args.webhook);
   const body = renderBody(webhook, message.variables);
   let templateHeaders: Record<string, string> = {};
+  if (webhook.parsedHeaders instanceof TemplateRenderError) throw webhook.parsedHeaders;
   try {
-    if (webhook.headersTemplate) {
-      templateHeaders = renderHeadersTemplate(
-        parseHeadersTemplate(webhook.headersTemplate),
-        message.variables,
-        {
-          interpolateStrings: webhook.shouldInterpolateStrings,
-        },
-      );
+    if (webhook.parsedHeaders) {
+      templateHeaders = renderHeadersTemplate(webhook.parsedHeaders, message.variables, {
+        interpolateStrings: webhook.shouldInterpolateStrings,
+      });
     }
   } catch (error) {
     throw new TemplateRenderError(`headersTemplate could not be rendered: ${(error as Error).message}`);

@@ -16,8 +16,14 @@ export function workerSettingsFrom(config: Config): WorkerSettings {
     attemptTimeoutMs: config.DELIVERY_ATTEMPT_TIMEOUT_MS,
     batchSize: config.DELIVERY_BATCH_SIZE,
     concurrency: config.DELIVERY_CONCURRENCY,
+    maxConcurrentPerHost: config.DELIVERY_MAX_CONCURRENT_PER_HOST,
     pollIntervalMs: config.DELIVERY_POLL_INTERVAL_MS,
     failureThreshold: config.WEBHOOK_FAILURE_THRESHOLD,
+    circuit: {
+      failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+      probeDelayMs: config.CIRCUIT_PROBE_DELAY_MS,
+      maxProbeDelayMs: config.CIRCUIT_MAX_PROBE_DELAY_MS,
+    },
     requestOrigin: config.RICOCHET_REQUEST_ORIGIN,
   };
 }

@@ -1,10 +1,6 @@
 import { STORED_HEADER_VALUE_LIMIT, STORED_HEADERS_LIMIT, STORED_REQUEST_BODY_LIMIT } from '@ricochet/schema';
 
-/**
- * The error a worker gives a call that a dead worker left unfinished, when it claims the dispatch
- * again: neither its answer nor the request it sent was recorded.
- */
-export const INTERRUPTED = 'Interrupted: the worker delivering this attempt stopped before it finished.';
+export { INTERRUPTED } from '../queue/constants.ts';
 
 /**
  * `text` cut to at most `limitBytes` of UTF-8 (never inside a character), with the same marker a cut

@@ -5,14 +5,23 @@ import type { TemplateVariables } from '@ricochet/schema';
 import type { Logger } from 'pino';
 import { type Sql, sqlFor } from '../db/sql.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { DISPATCH_CHANNEL } from '../services/events.ts';
-import { stopWebhooksAfterFailures } from '../services/webhook-stats.ts';
-import { sweepOrphanedDispatches } from '../services/webhooks.ts';
+import * as queue from '../queue/index.ts';
+import { releaseHostWaits } from '../queue/sql/release-host-waits.ts';
+import { stopFailingWebhooks } from '../queue/sql/stop-failing-webhooks.ts';
 import type { HttpSender, SendResult } from './http-sender.ts';
 import type { DeliveryOutcome, Metrics } from './metrics.ts';
-import { buildDeliveryRequest, type DeliveryWebhook, TemplateRenderError } from './payload.ts';
+import { buildDeliveryRequest, TemplateRenderError } from './payload.ts';
 import { type RetryPolicy, retryDelayMs } from './retry-schedule.ts';
-import { INTERRUPTED, storedHeaders, storedRequestBody } from './stored-call.ts';
+import { storedHeaders, storedRequestBody } from './stored-call.ts';
+import { liveSecrets, type WebhookDefinition, WebhookDefinitions } from './webhook-definitions.ts';
+
+export type CircuitSettings = {
+  /** Calls in a row that got no response after which a webhook's circuit opens. */
+  failureThreshold: number;
+  /** The first probe's delay after the circuit opens; each probe without a response doubles it. */
+  probeDelayMs: number;
+  maxProbeDelayMs: number;
+};
 
 export type WorkerSettings = {
   retry: RetryPolicy;
@@ -27,10 +36,13 @@ export type WorkerSettings = {
    * most three connections whatever its concurrency.
    */
   concurrency: number;
+  /** Calls in flight to one `host:port` at most, across every worker of the installation. */
+  maxConcurrentPerHost: number;
   /** Fallback wake-up when no NOTIFY arrives (another process scheduled a retry, a lease lapsed). */
   pollIntervalMs: number;
   /** Consecutive FAILED dispatches after which a webhook is set TOO_MANY_ERRORS. */
   failureThreshold: number;
+  circuit: CircuitSettings;
   requestOrigin: string;
 };
 
@@ -50,48 +62,35 @@ export type WorkerDependencies = {
   random?: () => number;
 };
 
-/** A claimed attempt with everything needed to send it, as the claim query returns it. */
-type Claim = {
-  id: string;
-  attempt: number;
-  roundStartAttempt: number;
-  userId: string;
-  eventId: string | null;
-  eventType: string;
-  eventData: Record<string, unknown> | null;
-  resource: Record<string, unknown> | null;
-  createdAt: Date;
-  webhook: DeliveryWebhook & { doNotRetry: boolean; ignoreSslErrors: boolean };
-  /** Live secrets, newest first (the newest also keys the single X-SuperOffice-Signature). */
-  secrets: string[];
-};
-
-/** What one attempt sent (body null when no request could be rendered) and what came back. */
-type Attempt = { requestUrl: string; requestBody: string | null; result: SendResult };
+type Claim = queue.ClaimedDispatch;
 
 /** An attempt's result waiting to be written, and the promise its delivery waits on. */
 type PendingResult = {
   claim: Claim;
-  requestUrl: string;
-  requestBody: string | null;
-  result: SendResult;
-  outcome: DeliveryOutcome;
-  retryDelayMs: number | null;
+  result: queue.AttemptResult;
+  /** The call was made (or tried) and got no response: what opens a circuit. */
+  noResponse: boolean;
   done: () => void;
 };
 
-/** How often a worker deletes the queued dispatches of deleted webhooks (see sweepOrphanedDispatches). */
+/** How often a worker deletes the queued dispatches of deleted webhooks (see sweepOrphans). */
 const ORPHAN_SWEEP_INTERVAL_MS = 60_000;
 /** Results written by one statement at most; more wait for the next. */
 const RECORD_BATCH_LIMIT = 500;
 /** Backoff between attempts to write results while the database refuses. */
 const RECORD_RETRY_MIN_MS = 50;
 const RECORD_RETRY_MAX_MS = 2_000;
+/** Rows one promotion makes claimable at most. */
+const PROMOTE_LIMIT = 1_000;
+/** READY rows a claim looks at, per row it may take: room to step over rows that cannot go now. */
+const CLAIM_WINDOW_FACTOR = 2;
 
 /**
- * The delivery worker, top to bottom: claim due dispatches (one query that also returns the
- * webhook and its live secrets), send each while this worker holds its lease, and record the
- * results in batches (one statement for every result that arrived meanwhile).
+ * The delivery worker, top to bottom: claim what can be sent now (the queue decides: fair order,
+ * per-host bound, rate limits, circuits; see src/queue), send each while this worker holds its
+ * lease, and record the results in batches (one statement for every result that arrived meanwhile).
+ * Between claims it keeps the queue moving: due retries and lapsed leases come back (promote),
+ * rate-limited webhooks get their start slots (pace), open circuits get their probes.
  *
  * Correctness under load rests on three rules:
  * - Leases come from the database's clock (now() in the claim and renewal queries), never from
@@ -122,18 +121,23 @@ export class DeliveryWorker {
   /** Writes (result batches, lease renewals) run one at a time, so they never deadlock each other. */
   private writer: Promise<void> = Promise.resolve();
   private writerBusy = false;
+  /** performance.now() when the queue needs its next upkeep (promotion, pacing, probes). */
+  private upkeepDueAt = 0;
 
   private readonly sql: Sql;
+  private readonly definitions: WebhookDefinitions;
 
   constructor(private readonly deps: WorkerDependencies) {
     this.workerId = deps.workerId ?? `worker-${randomUUID()}`;
     this.sql = sqlFor(deps.prisma);
+    this.definitions = new WebhookDefinitions(this.sql);
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    if (this.deps.listen) this.unlisten = await this.deps.listen(DISPATCH_CHANNEL, () => this.requestWake());
+    if (this.deps.listen)
+      this.unlisten = await this.deps.listen(queue.DISPATCH_CHANNEL, () => this.requestWake());
     const { leaseMs } = this.deps.settings;
     this.heartbeat = setInterval(() => void this.renewLeases(), Math.max(100, Math.floor(leaseMs / 3)));
     this.heartbeat.unref();
@@ -154,8 +158,12 @@ export class DeliveryWorker {
     await this.unlisten?.();
   }
 
-  /** For tests: claims what is due now and delivers it, waiting for every result to be recorded. */
+  /**
+   * For tests: does the queue's upkeep (due retries, lapsed leases, slots, probes), claims what can
+   * go now and delivers it, waiting for every result to be recorded; returns how many it claimed.
+   */
   async runOnce(): Promise<number> {
+    await this.upkeep();
     const count = await this.claimAndStart(this.deps.settings.batchSize);
     await Promise.allSettled([...this.inFlight.values()].map((entry) => entry.work));
     return count;
@@ -163,7 +171,7 @@ export class DeliveryWorker {
 
   private async sweep(): Promise<void> {
     try {
-      const swept = await sweepOrphanedDispatches(this.deps.prisma);
+      const swept = await queue.sweepOrphans(this.sql);
       if (swept > 0)
         this.deps.logger.info({ swept, workerId: this.workerId }, 'swept dispatches of deleted webhooks');
     } catch (error) {
@@ -179,6 +187,11 @@ export class DeliveryWorker {
     else this.wakeRequested = true;
   }
 
+  /** Wakes the loop for upkeep by `at` (performance.now() time) unless it is due sooner already. */
+  private upkeepBy(at: number): void {
+    if (at < this.upkeepDueAt) this.upkeepDueAt = at;
+  }
+
   private async run(): Promise<void> {
     const { concurrency, pollIntervalMs, batchSize } = this.deps.settings;
     // Claims are made in batches: with a few calls in flight, a worker waits for a batch's worth
@@ -186,6 +199,14 @@ export class DeliveryWorker {
     // would cost more than the delivery, and results would be recorded one at a time too).
     const claimAtLeast = Math.max(1, Math.min(batchSize, Math.floor(concurrency / 2)));
     while (this.running) {
+      if (performance.now() >= this.upkeepDueAt) {
+        try {
+          await this.upkeep();
+        } catch (error) {
+          this.deps.logger.error({ err: error, workerId: this.workerId }, 'queue upkeep failed');
+          this.upkeepDueAt = performance.now() + pollIntervalMs;
+        }
+      }
       let claimed = 0;
       const free = concurrency - this.inFlight.size;
       if (free >= claimAtLeast || (free > 0 && this.inFlight.size === 0)) {
@@ -196,14 +217,15 @@ export class DeliveryWorker {
         }
       }
       // A full batch means more may be due: claim again at once. Otherwise sleep until a NOTIFY,
-      // a finished call (a slot frees), or the poll interval.
+      // a finished call (a slot frees), the next upkeep, or the poll interval.
       if (claimed > 0 && claimed === Math.min(free, batchSize) && free - claimed >= claimAtLeast) continue;
       if (this.wakeRequested) {
         this.wakeRequested = false;
         continue;
       }
+      const sleepMs = Math.max(0, Math.min(pollIntervalMs, this.upkeepDueAt - performance.now()));
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollIntervalMs);
+        const timer = setTimeout(resolve, sleepMs);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -213,17 +235,69 @@ export class DeliveryWorker {
     }
   }
 
-  /** Claims up to `limit` due dispatches and starts delivering them; returns how many it claimed. */
+  /**
+   * Keeps the queue moving, in a few statements that touch only rows that need it: due SCHEDULED
+   * rows and lapsed leases become claimable, HOST_WAIT rows of hosts with room go, rate-limited
+   * webhooks get start slots, open circuits get their probe. Then it plans the next upkeep: at the
+   * next SCHEDULED row's time (a retry, a slot) or the poll interval, whichever comes first.
+   */
+  private async upkeep(): Promise<void> {
+    const { settings } = this.deps;
+    const dueBase = this.deps.clock?.() ?? null;
+    let promoted: queue.PromoteResult;
+    do {
+      promoted = await queue.promote(this.sql, { dueBase, limit: PROMOTE_LIMIT });
+    } while (promoted.more && this.running);
+    await releaseHostWaits(this.sql, { perHost: settings.maxConcurrentPerHost });
+    for (const webhook of await queue.pacedWebhooks(this.sql)) {
+      await queue.paceWebhook(this.sql, {
+        webhookId: webhook.id,
+        rateLimitPerSecond: webhook.rateLimitPerSecond,
+      });
+    }
+    await queue.releaseProbes(this.sql, { graceMs: settings.attemptTimeoutMs + settings.leaseMs });
+    const nextDue = await queue.nextDueAt(this.sql);
+    const now = performance.now();
+    let next = now + settings.pollIntervalMs;
+    // A test's clock decides what is due; it does not move by itself, so nothing is waited for.
+    if (nextDue !== null && dueBase === null)
+      next = Math.min(next, now + Math.max(0, nextDue.getTime() - Date.now()));
+    this.upkeepDueAt = next;
+  }
+
+  /** Claims up to `limit` dispatches that can go now and starts delivering them; returns how many. */
   private async claimAndStart(limit: number): Promise<number> {
+    const { settings } = this.deps;
     const askedAt = performance.now();
-    const claims = await this.claim(Math.min(limit, this.deps.settings.batchSize));
+    const take = Math.min(limit, settings.batchSize);
+    const claims = await queue.claim(this.sql, {
+      limit: take,
+      window: take * CLAIM_WINDOW_FACTOR,
+      perHost: settings.maxConcurrentPerHost,
+      leaseMs: settings.leaseMs,
+      workerId: this.workerId,
+    });
+    if (claims.length === 0) return 0;
     // The database set each lease to its now() + leaseMs, and its now() is no earlier than the
     // moment the query was sent: counting from askedAt never overestimates the lease.
-    const leaseDeadline = askedAt + this.deps.settings.leaseMs;
+    const leaseDeadline = askedAt + settings.leaseMs;
     for (const claim of claims) {
-      const entry = { attempt: claim.attempt, leaseDeadline, work: Promise.resolve() };
-      this.inFlight.set(claim.id, entry);
-      entry.work = this.deliver(claim)
+      this.inFlight.set(claim.id, { attempt: claim.attempt, leaseDeadline, work: Promise.resolve() });
+    }
+    let definitions: Map<string, WebhookDefinition>;
+    try {
+      definitions = await this.definitions.get(
+        claims.map((claim) => ({ webhookId: claim.webhookId, version: claim.webhookVersion })),
+      );
+    } catch (error) {
+      // Nothing was sent: the leases lapse and the dispatches come back with the next holder.
+      for (const claim of claims) this.inFlight.delete(claim.id);
+      throw error;
+    }
+    for (const claim of claims) {
+      const entry = this.inFlight.get(claim.id);
+      if (!entry) continue;
+      entry.work = this.deliver(claim, definitions.get(claim.webhookId))
         .catch((error: unknown) => {
           this.deps.logger.error(
             { err: error, dispatchId: claim.id, workerId: this.workerId },
@@ -238,99 +312,71 @@ export class DeliveryWorker {
     return claims.length;
   }
 
-  /**
-   * One statement: lock due dispatches (SKIP LOCKED, so workers never wait for each other), lease
-   * them from the database's clock and count the attempt, mark calls a dead worker left
-   * unfinished as interrupted, insert this attempt's call row, and return each dispatch with its
-   * webhook and live secrets.
-   */
-  private claim(limit: number): Promise<Claim[]> {
-    const { leaseMs } = this.deps.settings;
-    const dueAt = this.deps.clock?.() ?? null;
-    // A dispatch of a webhook that is not ACTIVE waits (nothing is lost) until it is switched back
-    // on; test dispatches (no event) go out whatever the state, since someone asked for them.
-    return this.sql.query<Claim>(
-      `WITH due AS (
-        SELECT d."id" FROM "Dispatch" d JOIN "Webhook" w ON w."id" = d."webhookId"
-        WHERE d."status" = 'ACTIVE'
-          AND d."nextAttemptAt" <= COALESCE($1::timestamp(3), timezone('UTC', now()))
-          AND (d."leaseExpiresAt" IS NULL OR d."leaseExpiresAt" <= timezone('UTC', now()))
-          AND (w."state" = 'ACTIVE' OR d."eventId" IS NULL)
-        ORDER BY d."nextAttemptAt"
-        LIMIT $2
-        FOR UPDATE OF d SKIP LOCKED
-      ), claimed AS (
-        UPDATE "Dispatch" d
-        SET "leaseExpiresAt" = timezone('UTC', now()) + $3 * interval '1 millisecond',
-            "leasedBy" = $4, "attemptCount" = d."attemptCount" + 1
-        FROM due WHERE d."id" = due."id"
-        RETURNING d.*
-      ), interrupted AS (
-        UPDATE "DispatchCall" c SET "finishedAt" = timezone('UTC', now()), "errorMessage" = $5
-        FROM claimed
-        WHERE claimed."attemptCount" > 1 AND c."dispatchId" = claimed."id"
-          AND c."attempt" < claimed."attemptCount" AND c."finishedAt" IS NULL
-      ), calls AS (
-        INSERT INTO "DispatchCall" ("id", "dispatchId", "webhookId", "attempt", "startedAt")
-        SELECT claimed."id" || '-' || claimed."attemptCount", claimed."id", claimed."webhookId",
-               claimed."attemptCount", timezone('UTC', now())
-        FROM claimed
-      )
-      SELECT c."id", c."attemptCount" AS "attempt", c."roundStartAttempt", c."userId", c."eventId",
-        c."eventType", c."eventData", c."resource", c."createdAt",
-        json_build_object(
-          'id', w."id", 'requestUrl', w."requestUrl", 'payloadTemplate', w."payloadTemplate",
-          'headersTemplate', w."headersTemplate", 'shouldInterpolateStrings', w."shouldInterpolateStrings",
-          'headers', w."headers", 'properties', w."properties", 'doNotRetry', w."doNotRetry",
-          'ignoreSslErrors', w."ignoreSslErrors") AS "webhook",
-        ARRAY(SELECT s."secret" FROM "WebhookSecret" s
-              WHERE s."webhookId" = w."id" AND (s."expiresAt" IS NULL OR s."expiresAt" > timezone('UTC', now()))
-              ORDER BY s."createdAt" DESC, s."id" DESC) AS "secrets"
-      FROM claimed c JOIN "Webhook" w ON w."id" = c."webhookId"`,
-      [dueAt?.toISOString() ?? null, limit, leaseMs, this.workerId, INTERRUPTED],
-      'ricochet_claim',
-    );
-  }
-
   /** Sends one claimed attempt, if the lease still holds, and waits for its result to be recorded. */
-  private async deliver(claim: Claim): Promise<void> {
+  private async deliver(claim: Claim, definition: WebhookDefinition | undefined): Promise<void> {
     const { settings, logger } = this.deps;
     // Never start a call on a lease that may have lapsed (renewals failing): another worker may
-    // hold the dispatch by now. Its call row stays unfinished; the next holder marks it interrupted.
+    // hold the dispatch by now. Nothing is recorded; the lease recovery marks the attempt interrupted.
     if (!this.holdsLease(claim.id, settings.leaseMs / 4)) {
       logger.warn({ dispatchId: claim.id, workerId: this.workerId }, 'lease lapsed before sending; not sent');
       return;
     }
-    const { requestUrl, requestBody, result } = await this.send(claim);
-    const outcome = this.outcomeOf(claim, result);
+    // The webhook was deleted after the claim: nothing to send, and its dispatches are gone with it.
+    if (!definition) return;
+    const { requestUrl, requestBody, result } = await this.send(claim, definition);
+    const outcome = this.outcomeOf(claim, definition, result);
     const retriesUsed = claim.attempt - claim.roundStartAttempt - 1;
     const delay =
       outcome === 'retrying' ? retryDelayMs(retriesUsed + 1, settings.retry, result, this.deps.random) : null;
     await new Promise<void>((done) => {
-      this.pending.push({ claim, requestUrl, requestBody, result, outcome, retryDelayMs: delay, done });
+      this.pending.push({
+        claim,
+        result: {
+          id: claim.id,
+          webhookId: claim.webhookId,
+          attempt: claim.attempt,
+          startedAt: result.startedAt.toISOString(),
+          finishedAt: result.finishedAt.toISOString(),
+          requestUrl,
+          requestHeaders: storedHeaders(result.requestHeaders),
+          requestBody: requestBody === null ? null : storedRequestBody(requestBody),
+          responseStatus: result.responseStatus,
+          responseHeaders: result.responseStatus === null ? null : storedHeaders(result.responseHeaders),
+          responseBody: result.responseBody,
+          errorMessage: result.errorMessage,
+          outcome,
+          retryDelayMs: delay,
+        },
+        noResponse: result.responseStatus === null && requestBody !== null,
+        done,
+      });
       this.flushSoon();
     });
-    this.deps.metrics?.deliveries.inc({ outcome });
-    this.deps.metrics?.attemptDuration.observe(
-      { outcome },
-      (result.finishedAt.getTime() - result.startedAt.getTime()) / 1000,
-    );
-    logger.info(
-      {
-        dispatchId: claim.id,
-        webhookId: claim.webhook.id,
-        attempt: claim.attempt,
-        outcome,
-        responseStatus: result.responseStatus,
-        errorMessage: result.errorMessage,
-        workerId: this.workerId,
-      },
-      'delivery attempt',
-    );
+    this.deps.metrics?.recordAttempt(outcome, result.finishedAt.getTime() - result.startedAt.getTime());
+    // One line per attempt is debug: at thousands of deliveries a second an info line each would be
+    // a large share of the worker's work. Failures and state changes are logged at info or above.
+    if (logger.isLevelEnabled('debug') || outcome !== 'succeeded') {
+      logger[outcome === 'succeeded' ? 'debug' : 'info'](
+        {
+          dispatchId: claim.id,
+          webhookId: claim.webhookId,
+          attempt: claim.attempt,
+          outcome,
+          responseStatus: result.responseStatus,
+          errorMessage: result.errorMessage,
+          workerId: this.workerId,
+        },
+        'delivery attempt',
+      );
+    }
   }
 
-  private async send(claim: Claim): Promise<Attempt> {
+  private async send(
+    claim: Claim,
+    definition: WebhookDefinition,
+  ): Promise<{ requestUrl: string; requestBody: string | null; result: SendResult }> {
     const { settings } = this.deps;
+    const { webhook } = definition;
     const variables: TemplateVariables = {
       userId: claim.userId,
       createdAt: claim.createdAt.toISOString(),
@@ -341,16 +387,16 @@ export class DeliveryWorker {
     const now = new Date();
     try {
       const request = buildDeliveryRequest({
-        webhook: claim.webhook,
+        webhook,
         message: { dispatchId: claim.id, variables },
-        secrets: claim.secrets,
+        secrets: liveSecrets(definition, now),
         now,
         requestOrigin: settings.requestOrigin,
       });
       const result = await this.deps.sender.send({
         ...request,
         timeoutMs: settings.attemptTimeoutMs,
-        ignoreSslErrors: claim.webhook.ignoreSslErrors,
+        ignoreSslErrors: webhook.ignoreSslErrors,
       });
       return { requestUrl: request.url, requestBody: request.body, result };
     } catch (error) {
@@ -365,16 +411,16 @@ export class DeliveryWorker {
         errorMessage: error.message,
         retryAfterMs: null,
       };
-      return { requestUrl: claim.webhook.requestUrl, requestBody: null, result };
+      return { requestUrl: webhook.requestUrl, requestBody: null, result };
     }
   }
 
-  private outcomeOf(claim: Claim, result: SendResult): DeliveryOutcome {
+  private outcomeOf(claim: Claim, definition: WebhookDefinition, result: SendResult): DeliveryOutcome {
     const status = result.responseStatus;
     if (status !== null && status >= 200 && status < 300) return 'succeeded';
     const retriesUsed = claim.attempt - claim.roundStartAttempt - 1;
     const giveUp =
-      status === 410 || claim.webhook.doNotRetry || retriesUsed >= this.deps.settings.retry.maxRetries;
+      status === 410 || definition.webhook.doNotRetry || retriesUsed >= this.deps.settings.retry.maxRetries;
     return giveUp ? 'failed' : 'retrying';
   }
 
@@ -442,87 +488,88 @@ export class DeliveryWorker {
   }
 
   /**
-   * One statement for the whole batch: each call row gets its result and the request it sent, and
-   * each dispatch moves on (SUCCEEDED, FAILED or rescheduled) only where this worker still holds the
-   * claim for that attempt. Then the webhooks that a 410 or a run of failures must stop are updated:
-   * rare, and the only webhook-row writes on the delivery path.
+   * One statement for the whole batch (see queue's record). Then, rarely and in statements of their
+   * own: the webhooks a 410 or a run of FAILED dispatches must stop, circuits that a run of calls
+   * without a response opens, and circuits a probe's answer closes or keeps open.
    */
   private async record(batch: PendingResult[]): Promise<void> {
-    const { prisma } = this.deps;
-    const rows = batch.map(({ claim, requestUrl, requestBody, result, outcome, retryDelayMs }) => ({
-      id: claim.id,
-      attempt: claim.attempt,
-      startedAt: result.startedAt.toISOString(),
-      finishedAt: result.finishedAt.toISOString(),
-      requestUrl,
-      requestHeaders: storedHeaders(result.requestHeaders),
-      requestBody: requestBody === null ? null : storedRequestBody(requestBody),
-      responseStatus: result.responseStatus,
-      responseHeaders: result.responseStatus === null ? null : storedHeaders(result.responseHeaders),
-      responseBody: result.responseBody,
-      errorMessage: result.errorMessage,
-      outcome,
-      retryDelayMs,
-    }));
-    const dueBase = this.deps.clock?.() ?? null;
-    const moved = await this.sql.query<{ id: string }>(
-      `WITH r AS (
-        SELECT * FROM json_to_recordset($1::json) AS r(
-          "id" text, "attempt" int, "startedAt" timestamp(3), "finishedAt" timestamp(3),
-          "requestUrl" text, "requestHeaders" json, "requestBody" text,
-          "responseStatus" int, "responseHeaders" json, "responseBody" text,
-          "errorMessage" text, "outcome" text, "retryDelayMs" bigint)
-      ), moved AS (
-        UPDATE "Dispatch" d SET
-          "status" = (CASE r."outcome" WHEN 'succeeded' THEN 'SUCCEEDED' WHEN 'failed' THEN 'FAILED'
-                      ELSE 'ACTIVE' END)::"DispatchStatus",
-          "finishedAt" = CASE WHEN r."outcome" = 'retrying' THEN NULL ELSE r."finishedAt" END,
-          "nextAttemptAt" = CASE WHEN r."outcome" = 'retrying'
-            THEN COALESCE($2::timestamp(3), timezone('UTC', now())) + r."retryDelayMs" * interval '1 millisecond'
-            END,
-          "leaseExpiresAt" = NULL, "leasedBy" = NULL
-        FROM r
-        WHERE d."id" = r."id" AND d."leasedBy" = $3 AND d."attemptCount" = r."attempt"
-          AND d."status" = 'ACTIVE'
-        RETURNING d."id"
-      ), calls AS (
-        UPDATE "DispatchCall" c SET
-          "startedAt" = r."startedAt", "finishedAt" = r."finishedAt",
-          "requestUrl" = r."requestUrl", "requestHeaders" = r."requestHeaders",
-          "requestBody" = r."requestBody", "responseStatus" = r."responseStatus",
-          "responseHeaders" = r."responseHeaders", "responseBody" = r."responseBody",
-          "errorMessage" = r."errorMessage",
-          "outcome" = CASE WHEN r."id" IN (SELECT "id" FROM moved) THEN r."outcome" END
-        FROM r WHERE c."dispatchId" = r."id" AND c."attempt" = r."attempt"
-      )
-      SELECT "id" FROM moved`,
-      [JSON.stringify(rows), dueBase?.toISOString() ?? null, this.workerId],
-      'ricochet_record',
+    const { settings } = this.deps;
+    const moved = new Set(
+      await queue.record(this.sql, {
+        results: batch.map((entry) => entry.result),
+        workerId: this.workerId,
+        perHost: settings.maxConcurrentPerHost,
+        dueBase: this.deps.clock?.() ?? null,
+      }),
     );
-
-    const movedIds = new Set(moved.map((row) => row.id));
-    const lost = batch.filter((entry) => !movedIds.has(entry.claim.id));
-    for (const entry of lost) {
-      // Its own call row has the answer; the dispatch belongs to the worker that took it over.
+    for (const entry of batch) {
+      if (moved.has(entry.claim.id)) continue;
+      // Its call has the answer; the dispatch belongs to the worker that took it over.
       this.deps.logger.warn(
         { dispatchId: entry.claim.id, attempt: entry.claim.attempt, workerId: this.workerId },
         'lease lost during the call: the result is kept on its call, the dispatch is left to its new holder',
       );
     }
-    const failedHere = batch.filter(
-      (entry) => movedIds.has(entry.claim.id) && entry.outcome === 'failed' && entry.claim.eventId !== null,
+    const mine = batch.filter((entry) => moved.has(entry.claim.id));
+    const retrying = mine.find((entry) => entry.result.outcome === 'retrying');
+    if (retrying?.result.retryDelayMs != null)
+      this.upkeepBy(performance.now() + retrying.result.retryDelayMs);
+    const failed = mine.filter((entry) => entry.result.outcome === 'failed' && entry.claim.eventId !== null);
+    const gone = mine.filter(
+      (entry) => entry.result.outcome === 'failed' && entry.result.responseStatus === 410,
     );
-    const gone = batch.filter(
-      (entry) =>
-        movedIds.has(entry.claim.id) && entry.outcome === 'failed' && entry.result.responseStatus === 410,
-    );
-    if (failedHere.length > 0 || gone.length > 0) {
-      await stopWebhooksAfterFailures(prisma, {
-        goneWebhookIds: [...new Set(gone.map((entry) => entry.claim.webhook.id))],
-        failedWebhookIds: [...new Set(failedHere.map((entry) => entry.claim.webhook.id))],
-        threshold: this.deps.settings.failureThreshold,
+    if (failed.length > 0 || gone.length > 0) {
+      await stopFailingWebhooks(this.sql, {
+        goneWebhookIds: unique(gone.map((entry) => entry.claim.webhookId)),
+        failedWebhookIds: unique(failed.map((entry) => entry.claim.webhookId)),
+        threshold: settings.failureThreshold,
       });
     }
+    await this.updateCircuits(batch);
+  }
+
+  private async updateCircuits(batch: PendingResult[]): Promise<void> {
+    const { circuit } = this.deps.settings;
+    const answered = unique(
+      batch
+        .filter((entry) => entry.claim.circuitOpen && entry.result.responseStatus !== null)
+        .map((entry) => entry.claim.webhookId),
+    );
+    for (const webhookId of answered) {
+      if (await queue.closeCircuit(this.sql, { webhookId })) {
+        this.deps.logger.info(
+          { webhookId, workerId: this.workerId },
+          'circuit closed: the webhook answers again',
+        );
+      }
+    }
+    const answeredSet = new Set(answered);
+    for (const entry of batch) {
+      if (!(entry.claim.isProbe && entry.noResponse) || answeredSet.has(entry.claim.webhookId)) continue;
+      await queue.probeFailed(this.sql, {
+        webhookId: entry.claim.webhookId,
+        baseDelayMs: circuit.probeDelayMs,
+        maxDelayMs: circuit.maxProbeDelayMs,
+        error: entry.result.errorMessage,
+      });
+    }
+    const unanswered = unique(
+      batch
+        .filter((entry) => entry.noResponse && !entry.claim.circuitOpen)
+        .map((entry) => entry.claim.webhookId),
+    );
+    const opened = await queue.openCircuits(this.sql, {
+      webhookIds: unanswered,
+      threshold: circuit.failureThreshold,
+      probeDelayMs: circuit.probeDelayMs,
+    });
+    for (const webhookId of opened) {
+      this.deps.logger.warn(
+        { webhookId, workerId: this.workerId, failures: circuit.failureThreshold },
+        'circuit opened: calls to the webhook get no response; its dispatches wait for a probe',
+      );
+    }
+    if (opened.length > 0) this.upkeepBy(performance.now() + circuit.probeDelayMs);
   }
 
   /**
@@ -533,20 +580,12 @@ export class DeliveryWorker {
     if (this.inFlight.size === 0) return;
     const { leaseMs } = this.deps.settings;
     await this.serially(async () => {
-      const held = [...this.inFlight.entries()];
+      const held = [...this.inFlight.entries()].map(([id, entry]) => ({ id, attempt: entry.attempt }));
       if (held.length === 0) return;
       const askedAt = performance.now();
       try {
-        const renewed = await this.sql.query<{ id: string }>(
-          `UPDATE "Dispatch" d SET "leaseExpiresAt" = timezone('UTC', now()) + $1 * interval '1 millisecond'
-          FROM unnest($2::text[], $3::int[]) AS h("id", "attempt")
-          WHERE d."id" = h."id" AND d."attemptCount" = h."attempt" AND d."leasedBy" = $4
-            AND d."status" = 'ACTIVE'
-          RETURNING d."id"`,
-          [leaseMs, held.map(([id]) => id), held.map(([, entry]) => entry.attempt), this.workerId],
-          'ricochet_renew_leases',
-        );
-        for (const { id } of renewed) {
+        const renewed = await queue.renewLeases(this.sql, { held, leaseMs, workerId: this.workerId });
+        for (const id of renewed) {
           const entry = this.inFlight.get(id);
           if (entry) entry.leaseDeadline = askedAt + leaseMs;
         }
@@ -555,4 +594,8 @@ export class DeliveryWorker {
       }
     });
   }
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
 }

@@ -8,14 +8,19 @@ import type {
   WebhookSearchInput,
   WebhookSummary,
 } from '@ricochet/schema';
+import { sqlFor } from '../db/sql.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { DISPATCH_ROWS } from '../queue/index.ts';
 import { recordNotFound } from './errors.ts';
 import { statsOf, webhookStats } from './webhook-stats.ts';
 import { toWebhookListItem } from './webhooks.ts';
 
 // The dashboard's read models. Every figure is computed in SQL from the dispatch rows (the hot
-// paths write no counters), over the (webhookId, createdAt) / (userId, createdAt) indexes, and every
-// list is a page: nothing here reads a whole table into memory.
+// paths write no counters), over the (webhookId, createdAt) / (userId, createdAt) indexes of the
+// queue and the history (DISPATCH_ROWS is both), and every list is a page: nothing here reads a
+// whole table into memory.
+
+const DISPATCHES = Prisma.raw(DISPATCH_ROWS);
 
 const HOUR_MS = 3600_000;
 
@@ -42,7 +47,7 @@ async function outcomesByWebhook(
       count(*) FILTER (WHERE status = 'SUCCEEDED')::int AS succeeded,
       count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
       count(*) FILTER (WHERE status = 'ACTIVE')::int AS active
-    FROM "Dispatch"
+    FROM ${DISPATCHES} x
     WHERE "webhookId" IN (${Prisma.join(webhookIds)}) AND "createdAt" >= ${utcTimestamp(since)}
     GROUP BY "webhookId"`;
   return new Map(rows.map(({ webhookId, ...counts }) => [webhookId, counts]));
@@ -116,7 +121,7 @@ export async function deliveryHistogram(
       count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
       count(*) FILTER (WHERE status = 'ACTIVE' AND "attemptCount" > 0)::int AS retrying,
       count(*) FILTER (WHERE status = 'ACTIVE' AND "attemptCount" = 0)::int AS pending
-    FROM "Dispatch"
+    FROM ${DISPATCHES} x
     WHERE ${scope} AND "createdAt" >= ${utcTimestamp(firstHour)}
     GROUP BY 1`;
   const byHour = new Map(rows.map((row) => [row.hour, row]));
@@ -133,7 +138,7 @@ export async function deliveryHistogram(
   });
 }
 
-/** The dispatch log: newest first, filtered by webhook, status, event type and time window. */
+/** The dispatch log: newest first, filtered by webhook, event, status, event type and time window. */
 export async function listDispatchLog(
   prisma: PrismaClient,
   args: { userId: string; query: DispatchLogInput & { offset: number; limit: number } },
@@ -143,57 +148,77 @@ export async function listDispatchLog(
     const owned = await prisma.webhook.count({ where: { id: webhookId, userId: args.userId } });
     if (owned === 0) throw recordNotFound('Webhook', webhookId);
   }
-  const where: Prisma.DispatchWhereInput = {
-    userId: args.userId,
-    ...(webhookId && { webhookId }),
-    ...(eventId && { eventId }),
-    ...(status && { status }),
-    ...(eventType && { eventType }),
-    ...((since || until) && {
-      createdAt: { ...(since && { gte: new Date(since) }), ...(until && { lte: new Date(until) }) },
-    }),
+  const where = ['x."userId" = $1'];
+  const params: unknown[] = [args.userId];
+  const filter = (condition: (placeholder: string) => string, value: unknown) => {
+    if (value === undefined || value === null || value === '') return;
+    params.push(value);
+    where.push(condition(`$${params.length}`));
   };
-  const [total, rows] = await Promise.all([
-    prisma.dispatch.count({ where }),
-    prisma.dispatch.findMany({
-      where,
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      skip: offset,
-      take: limit,
-      include: { calls: { orderBy: { attempt: 'desc' }, take: 1, select: { responseStatus: true } } },
-    }),
-  ]);
-  // Dispatches have no foreign key to their webhook (see schema.prisma): one more query for the URLs.
-  const urls = new Map(
-    (
-      await prisma.webhook.findMany({
-        where: { id: { in: [...new Set(rows.map((row) => row.webhookId))] } },
-        select: { id: true, requestUrl: true },
-      })
-    ).map((webhook) => [webhook.id, webhook.requestUrl]),
+  filter((p) => `x."webhookId" = ${p}`, webhookId);
+  filter((p) => `x."eventId" = ${p}`, eventId);
+  filter((p) => `x."status"::text = ${p}`, status);
+  filter((p) => `x."eventType" = ${p}`, eventType);
+  filter(
+    (p) => `x."createdAt" >= ${p}::timestamp(3)`,
+    since && new Date(since).toISOString().replace('Z', ''),
+  );
+  filter(
+    (p) => `x."createdAt" <= ${p}::timestamp(3)`,
+    until && new Date(until).toISOString().replace('Z', ''),
   );
   // A dispatch whose webhook is gone was left by a publish racing the webhook's deletion; the
   // worker sweeps it.
-  const items = rows.flatMap((row): DispatchLogItem[] => {
-    const requestUrl = urls.get(row.webhookId);
-    if (requestUrl === undefined) return [];
-    return [
-      {
-        id: row.id,
-        webhookId: row.webhookId,
-        requestUrl,
-        eventId: row.eventId,
-        eventType: row.eventType,
-        status: row.status,
-        attemptCount: row.attemptCount,
-        createdAt: row.createdAt.toISOString(),
-        finishedAt: row.finishedAt?.toISOString() ?? null,
-        nextAttemptAt: row.status === 'ACTIVE' ? (row.nextAttemptAt?.toISOString() ?? null) : null,
-        lastResponseStatus: row.calls[0]?.responseStatus ?? null,
-      },
-    ];
-  });
-  return page(items, total, offset, limit);
+  const condition = [...where, 'w."id" IS NOT NULL'].join(' AND ');
+  const sql = sqlFor(prisma);
+  type Item = {
+    id: string;
+    webhookId: string;
+    requestUrl: string;
+    eventId: string | null;
+    eventType: string;
+    status: DispatchLogItem['status'];
+    attemptCount: number;
+    createdAt: Date;
+    finishedAt: Date | null;
+    nextAttemptAt: Date | null;
+    queueState: string | null;
+    lastResponseStatus: number | null;
+  };
+  const [counted, rows] = await Promise.all([
+    sql.query<{ total: number }>(
+      `SELECT count(*)::int AS "total" FROM ${DISPATCH_ROWS} x LEFT JOIN "Webhook" w ON w."id" = x."webhookId" WHERE ${condition}`,
+      params,
+    ),
+    sql.query<Item>(
+      `SELECT x."id", x."webhookId", w."requestUrl", x."eventId", x."eventType", x."status", x."attemptCount",
+        x."createdAt", x."finishedAt", x."nextAttemptAt", x."queueState",
+        (SELECT c."responseStatus" FROM "DispatchCall" c WHERE c."dispatchId" = x."id" ORDER BY c."attempt" DESC LIMIT 1) AS "lastResponseStatus"
+      FROM ${DISPATCH_ROWS} x LEFT JOIN "Webhook" w ON w."id" = x."webhookId"
+      WHERE ${condition}
+      ORDER BY x."createdAt" DESC, x."id" DESC OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+      [...params, offset, limit],
+    ),
+  ]);
+  const items = rows.map(
+    (row): DispatchLogItem => ({
+      id: row.id,
+      webhookId: row.webhookId,
+      requestUrl: row.requestUrl,
+      eventId: row.eventId,
+      eventType: row.eventType,
+      status: row.status,
+      attemptCount: row.attemptCount,
+      createdAt: row.createdAt.toISOString(),
+      finishedAt: row.finishedAt?.toISOString() ?? null,
+      nextAttemptAt:
+        row.status === 'ACTIVE' && row.queueState !== 'LEASED'
+          ? (row.nextAttemptAt?.toISOString() ?? null)
+          : null,
+      lastResponseStatus: row.lastResponseStatus,
+    }),
+  );
+  return page(items, counted[0]?.total ?? 0, offset, limit);
 }
 
 /** Recent events with their fan-out: how many dispatches each made and how they are doing. */
@@ -214,14 +239,16 @@ export async function listEventLog(
   const counts =
     rows.length === 0
       ? []
-      : await prisma.dispatch.groupBy({
-          by: ['eventId', 'status'],
-          where: { eventId: { in: rows.map((row) => row.id) } },
-          _count: { _all: true },
-        });
+      : await sqlFor(prisma).query<{ eventId: string; status: string; count: number }>(
+          `SELECT x."eventId", x."status"::text AS "status", count(*)::int AS "count"
+          FROM ${DISPATCH_ROWS} x
+          WHERE x."userId" = $1 AND x."eventId" = ANY($2::text[])
+          GROUP BY 1, 2`,
+          [args.userId, rows.map((row) => row.id)],
+        );
   const items = rows.map((row): EventLogItem => {
     const of = (status: string) =>
-      counts.find((count) => count.eventId === row.id && count.status === status)?._count._all ?? 0;
+      counts.find((count) => count.eventId === row.id && count.status === status)?.count ?? 0;
     return {
       id: row.id,
       eventType: row.eventType,
@@ -244,11 +271,11 @@ export async function installationOverview(
   const fiveMinutesAgo = utcTimestamp(new Date(now.getTime() - 5 * 60_000));
   const [queue] = await prisma.$queryRaw<Array<{ queueDepth: number; dueNow: number }>>`
     SELECT count(*)::int AS "queueDepth",
-      count(*) FILTER (WHERE "nextAttemptAt" <= ${utcTimestamp(now)})::int AS "dueNow"
-    FROM "Dispatch" WHERE status = 'ACTIVE'`;
+      count(*) FILTER (WHERE "state" IN ('READY', 'HOST_WAIT') OR ("state" = 'SCHEDULED' AND "runAt" <= ${utcTimestamp(now)}))::int AS "dueNow"
+    FROM "DispatchQueue"`;
   const [recent] = await prisma.$queryRaw<Array<{ calls5m: number; succeeded: number; failed: number }>>`
     SELECT
-      (SELECT count(*)::int FROM "DispatchCall" WHERE "finishedAt" >= ${fiveMinutesAgo}) AS calls5m,
+      (SELECT count(*)::int FROM "DispatchCall" WHERE "startedAt" >= ${fiveMinutesAgo}) AS calls5m,
       count(*) FILTER (WHERE status = 'SUCCEEDED')::int AS succeeded,
       count(*) FILTER (WHERE status = 'FAILED')::int AS failed
     FROM "Dispatch" WHERE "finishedAt" >= ${hourAgo}`;
@@ -260,8 +287,7 @@ export async function installationOverview(
       round(avg(extract(epoch from c."finishedAt" - c."startedAt") * 1000))::float8 AS "avgMs",
       round(max(extract(epoch from c."finishedAt" - c."startedAt") * 1000))::float8 AS "maxMs"
     FROM "DispatchCall" c
-    JOIN "Dispatch" d ON d.id = c."dispatchId"
-    JOIN "Webhook" w ON w.id = d."webhookId"
+    JOIN "Webhook" w ON w.id = c."webhookId"
     WHERE c."startedAt" >= ${hourAgo} AND c."finishedAt" IS NOT NULL
     GROUP BY 1 ORDER BY "avgMs" DESC LIMIT 5`;
   const [users, webhooks] = await Promise.all([prisma.user.count(), prisma.webhook.count()]);

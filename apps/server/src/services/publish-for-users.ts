@@ -9,9 +9,11 @@ import {
 import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
 import type { Event as EventRow, PrismaClient } from '../generated/prisma/client.ts';
+import { EVENTS_FROM_JSON, enqueueEvents } from '../queue/index.ts';
 import { AppError, recordNotFound } from './errors.ts';
-import { EVENTS_FROM_JSON, insertEvents, type PublishEventResult, publishEvent, toEvent } from './events.ts';
+import { type PublishEventResult, publishEvent, toEvent } from './events.ts';
 import { newRecordId } from './ids.ts';
+import { type Limits, tooManyDispatches } from './limits.ts';
 
 /** Who publishes: the caller's own user, and whether it may publish for others. */
 export type Publisher = { userId: string; isAdmin: boolean };
@@ -69,10 +71,10 @@ async function assertEventTypesKnownFor(
 /** `POST /v2/events`, for the caller's user or, for an admin, the user the input names. */
 export async function publishEventFor(
   prisma: PrismaClient,
-  args: { publisher: Publisher; input: EventInput },
+  args: { publisher: Publisher; input: EventInput; limits: Limits },
 ): Promise<PublishEventResult> {
   const [userId] = await targetUserIds(prisma, args.publisher, [args.input.userId]);
-  return publishEvent(prisma, { userId: userId as string, input: args.input });
+  return publishEvent(prisma, { userId: userId as string, input: args.input, limits: args.limits });
 }
 
 /** The events already stored under these (userId, idempotencyKey) pairs. */
@@ -96,7 +98,7 @@ async function eventsByIdempotencyKey(
  */
 export async function publishEventBatch(
   prisma: PrismaClient,
-  args: { publisher: Publisher; input: z.output<typeof PublishEventBatchInputSchema> },
+  args: { publisher: Publisher; input: z.output<typeof PublishEventBatchInputSchema>; limits: Limits },
 ): Promise<PublishEventBatchResult> {
   const { events } = args.input;
   const userIds = await targetUserIds(
@@ -112,12 +114,19 @@ export async function publishEventBatch(
     resource: event.resource ?? null,
     idempotencyKey: event.idempotencyKey ?? null,
     position: index,
+    // The whole batch is one request for the dispatch limit.
+    request: 0,
+    limit: args.limits.maxDispatchesPerRequest,
   }));
   await assertEventTypesKnownFor(
     prisma,
     rows.map((row) => ({ userId: row.userId, eventType: row.eventType, index: row.position })),
   );
-  const inserted = await insertEvents(prisma, EVENTS_FROM_JSON, [JSON.stringify(rows)]);
+  const { events: inserted, refused } = await enqueueEvents(sqlFor(prisma), {
+    candidates: EVENTS_FROM_JSON,
+    params: [JSON.stringify(rows)],
+  });
+  if (refused[0]) throw tooManyDispatches(refused[0].dispatches, args.limits);
   const byPosition = new Map(inserted.map((row) => [row.position, row]));
   const earlier = await eventsByIdempotencyKey(
     prisma,
@@ -141,21 +150,24 @@ export async function publishEventBatch(
  */
 export async function broadcastEvent(
   prisma: PrismaClient,
-  args: { input: z.output<typeof BroadcastEventInputSchema> },
+  args: { input: z.output<typeof BroadcastEventInputSchema>; limits: Limits },
 ): Promise<BroadcastEventResult> {
-  const { input } = args;
-  const rows = await insertEvents(
-    prisma,
-    `SELECT ricochet_record_id() AS "id", s."userId", $1::text AS "eventType", $2::jsonb AS "eventData",
-       $3::jsonb AS "resource", $4::text AS "idempotencyKey", (row_number() OVER (ORDER BY s."userId"))::int AS "position"
+  const { input, limits } = args;
+  const { events: rows, refused } = await enqueueEvents(sqlFor(prisma), {
+    // The whole broadcast is one request for the dispatch limit.
+    candidates: `SELECT ricochet_record_id() AS "id", s."userId", $1::text AS "eventType", $2::jsonb AS "eventData",
+       $3::jsonb AS "resource", $4::text AS "idempotencyKey", (row_number() OVER (ORDER BY s."userId"))::int AS "position",
+       0 AS "request", $5::int AS "limit"
      FROM (SELECT DISTINCT w."userId" FROM "Webhook" w WHERE w."state" = 'ACTIVE' AND $1 = ANY(w."eventTypes")) s`,
-    [
+    params: [
       input.eventType,
       JSON.stringify(input.eventData),
       input.resource ? JSON.stringify(input.resource) : null,
       input.idempotencyKey ?? `broadcast-${newRecordId()}`,
+      limits.maxDispatchesPerRequest,
     ],
-  );
+  });
+  if (refused[0]) throw tooManyDispatches(refused[0].dispatches, limits);
   return {
     events: rows.map(toEvent),
     dispatchCount: rows.reduce((sum, row) => sum + row.dispatchCount, 0),

@@ -9,14 +9,24 @@ export type EventToStore = {
   eventData: Record<string, unknown>;
   resource: Record<string, unknown> | null;
   idempotencyKey: string | null;
+  /** The dispatches this event's publish may create at most (each publish is one request). */
+  limit: number;
 };
 
-/** Stores a batch of events in one statement; returns the rows it inserted (by event id). */
-export type StoreEvents<Row extends { id: string }> = (events: EventToStore[]) => Promise<Row[]>;
+/**
+ * Stores a batch of events in one statement; returns the rows it inserted and, by event id, the
+ * events it refused whole (more dispatches than their limit), with how many they would have made.
+ */
+export type StoreEvents<Row extends { id: string }> = (
+  events: EventToStore[],
+) => Promise<{ rows: Row[]; refused: Map<string, number> }>;
+
+/** A publish's outcome: its row, or null when its idempotencyKey was taken, or its refusal. */
+export type PublishOutcome<Row> = { row: Row | null; refused?: number };
 
 type Waiting<Row> = {
   event: EventToStore;
-  resolve: (row: Row | null) => void;
+  resolve: (outcome: PublishOutcome<Row>) => void;
   reject: (error: unknown) => void;
 };
 
@@ -50,8 +60,8 @@ export class PublishQueue<Row extends { id: string }> {
     private readonly gatherFirst = false,
   ) {}
 
-  /** The stored row, or null when the event's (userId, idempotencyKey) was already taken. */
-  publish(event: EventToStore): Promise<Row | null> {
+  /** The stored row (null when the event's (userId, idempotencyKey) was already taken), or its refusal. */
+  publish(event: EventToStore): Promise<PublishOutcome<Row>> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ event, resolve, reject });
       this.pump();
@@ -75,9 +85,9 @@ export class PublishQueue<Row extends { id: string }> {
   }
 
   private async run(batch: Waiting<Row>[]): Promise<void> {
-    let rows: Row[];
+    let stored: { rows: Row[]; refused: Map<string, number> };
     try {
-      rows = await this.store(batch.map((entry) => entry.event));
+      stored = await this.store(batch.map((entry) => entry.event));
     } catch (error) {
       if (batch.length === 1) {
         batch[0]?.reject(error);
@@ -86,8 +96,13 @@ export class PublishQueue<Row extends { id: string }> {
       await Promise.all(batch.map((entry) => this.run([entry])));
       return;
     }
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    for (const entry of batch) entry.resolve(byId.get(entry.event.id) ?? null);
+    const byId = new Map(stored.rows.map((row) => [row.id, row]));
+    for (const entry of batch) {
+      const refused = stored.refused.get(entry.event.id);
+      entry.resolve(
+        refused === undefined ? { row: byId.get(entry.event.id) ?? null } : { row: null, refused },
+      );
+    }
   }
 }
 

@@ -1,13 +1,14 @@
 import type { DispatchStatus } from '@ricochet/schema';
 import { sqlFor } from '../db/sql.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { DISPATCH_ROWS } from '../queue/index.ts';
 
 /**
  * Webhook statistics, derived from the dispatch and call rows. Nothing on the publish or delivery
  * path updates a per-webhook counter: such a row is shared by every event and call of the webhook
  * and serializes them all on its lock (the cause of publish 500s under concurrency). Each figure
- * here is an index range scan: Dispatch(webhookId, createdAt), Dispatch(webhookId, finishedAt),
- * DispatchCall(webhookId, finishedAt).
+ * here is an index range scan: (webhookId, createdAt) of the queue and of the history,
+ * DispatchCall(webhookId, startedAt).
  */
 export type WebhookStats = {
   totalDispatches: number;
@@ -31,11 +32,11 @@ export async function webhookStats(
     finishedAt: Date | null;
   }>(
     `SELECT w."id",
-      (SELECT count(*)::int FROM "Dispatch" d WHERE d."webhookId" = w."id") AS "total",
+      (SELECT count(*)::int FROM ${DISPATCH_ROWS} d WHERE d."webhookId" = w."id") AS "total",
       last."status", last."finishedAt"
     FROM unnest($1::text[]) AS w("id")
     LEFT JOIN LATERAL (
-      SELECT d."status"::text AS "status", d."finishedAt" FROM "Dispatch" d
+      SELECT d."status"::text AS "status", d."finishedAt" FROM ${DISPATCH_ROWS} d
       WHERE d."webhookId" = w."id" ORDER BY d."createdAt" DESC, d."id" DESC LIMIT 1
     ) last ON true`,
     [webhookIds],
@@ -55,41 +56,10 @@ export function statsOf(stats: Map<string, WebhookStats>, webhookId: string): We
   return stats.get(webhookId) ?? NO_DISPATCHES;
 }
 
-/**
- * After results are recorded: a 410 Gone stops its webhook (STOPPED), and an ACTIVE webhook whose
- * last `threshold` finished dispatches (real events, finished since it was last activated) all
- * FAILED is set TOO_MANY_ERRORS. Run after the results commit, in a statement of its own, so it
- * sees the failures other workers recorded at the same time.
- */
-export async function stopWebhooksAfterFailures(
-  prisma: PrismaClient,
-  args: { goneWebhookIds: string[]; failedWebhookIds: string[]; threshold: number },
-): Promise<void> {
-  const { goneWebhookIds, failedWebhookIds, threshold } = args;
-  if (goneWebhookIds.length > 0) {
-    await prisma.$executeRaw`
-      UPDATE "Webhook" SET "state" = 'STOPPED', "modifiedAt" = timezone('UTC', now())
-      WHERE "id" = ANY(${goneWebhookIds}::text[]) AND "state" <> 'STOPPED'`;
-  }
-  if (failedWebhookIds.length > 0) {
-    await prisma.$executeRaw`
-      UPDATE "Webhook" w SET "state" = 'TOO_MANY_ERRORS', "modifiedAt" = timezone('UTC', now())
-      WHERE w."id" = ANY(${failedWebhookIds}::text[]) AND w."state" = 'ACTIVE'
-        AND (
-          SELECT count(*) FILTER (WHERE recent."status" = 'FAILED') FROM (
-            SELECT d."status" FROM "Dispatch" d
-            WHERE d."webhookId" = w."id" AND d."finishedAt" >= w."failuresCountedFrom"
-              AND d."eventId" IS NOT NULL
-            ORDER BY d."finishedAt" DESC LIMIT ${threshold}
-          ) recent
-        ) >= ${threshold}`;
-  }
-}
-
 export type HourlyDeliveries = { hour: string; succeeded: number; failed: number; retrying: number };
 
 /**
- * Attempts of one webhook per hour by outcome (succeeded; failed, given up; retrying, failed with
+ * Attempts of one webhook per hour they started in, by outcome (succeeded; failed, given up; retrying, failed with
  * another attempt scheduled), for charts. Hours without attempts are left out. The caller checks
  * that the webhook belongs to the user.
  */
@@ -100,12 +70,12 @@ export async function hourlyDeliveries(
   const rows = await prisma.$queryRaw<
     Array<{ hour: Date; succeeded: number; failed: number; retrying: number }>
   >`
-    SELECT date_trunc('hour', c."finishedAt") AS "hour",
+    SELECT date_trunc('hour', c."startedAt") AS "hour",
       (count(*) FILTER (WHERE c."outcome" = 'succeeded'))::int AS "succeeded",
       (count(*) FILTER (WHERE c."outcome" = 'failed'))::int AS "failed",
       (count(*) FILTER (WHERE c."outcome" = 'retrying'))::int AS "retrying"
     FROM "DispatchCall" c
-    WHERE c."webhookId" = ${args.webhookId} AND c."finishedAt" >= ${args.since} AND c."finishedAt" < ${args.until}
+    WHERE c."webhookId" = ${args.webhookId} AND c."startedAt" >= ${args.since} AND c."startedAt" < ${args.until}
       AND c."outcome" IS NOT NULL
     GROUP BY 1 ORDER BY 1`;
   return rows.map((row) => ({

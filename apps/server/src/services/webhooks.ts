@@ -6,6 +6,7 @@ import {
   type UpdateWebhookData,
   WEBHOOK_ACTION_TYPE,
   type Webhook,
+  type WebhookCircuit,
   type WebhookCondition,
   type WebhookListItem,
   type WebhookSecrets,
@@ -13,9 +14,11 @@ import {
 import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
 import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
-import { recordNotFound } from './errors.ts';
+import { hostKeyOf, releaseHeld, releasePaced, removeWebhook } from '../queue/index.ts';
+import { AppError, recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId, newWebhookSecret } from './ids.ts';
+import type { Limits } from './limits.ts';
 import { creationOrder, toList } from './pagination.ts';
 import { statsOf, type WebhookStats, webhookStats } from './webhook-stats.ts';
 
@@ -26,6 +29,16 @@ export function conditionOf(row: ConditionColumns): WebhookCondition {
     actorId: row.conditionActorId,
     actorTaskId: row.conditionActorTaskId,
     actorRunId: row.conditionActorRunId,
+  };
+}
+
+export function circuitOf(row: WebhookRow): WebhookCircuit {
+  return {
+    state: row.circuitOpenedAt === null ? 'CLOSED' : 'OPEN',
+    openedAt: row.circuitOpenedAt?.toISOString() ?? null,
+    nextProbeAt: row.circuitOpenedAt === null ? null : (row.circuitProbeAt?.toISOString() ?? null),
+    failedProbes: row.circuitOpenings,
+    lastError: row.circuitOpenedAt === null ? null : row.circuitLastError,
   };
 }
 
@@ -49,6 +62,8 @@ export function toWebhookListItem(row: WebhookRow, stats: WebhookStats): Webhook
     state: row.state,
     lastDispatch: stats.lastDispatch,
     stats: { totalDispatches: stats.totalDispatches },
+    rateLimitPerSecond: row.rateLimitPerSecond,
+    circuit: circuitOf(row),
   };
 }
 
@@ -86,7 +101,11 @@ function columnsFrom(input: UpdateWebhookData) {
   }
   if (input.ignoreSslErrors !== undefined) columns.ignoreSslErrors = input.ignoreSslErrors ?? false;
   if (input.doNotRetry !== undefined) columns.doNotRetry = input.doNotRetry ?? false;
-  if (input.requestUrl !== undefined && input.requestUrl !== null) columns.requestUrl = input.requestUrl;
+  if (input.requestUrl !== undefined && input.requestUrl !== null) {
+    columns.requestUrl = input.requestUrl;
+    columns.hostKey = hostKeyOf(input.requestUrl);
+  }
+  if (input.rateLimitPerSecond !== undefined) columns.rateLimitPerSecond = input.rateLimitPerSecond ?? null;
   // An empty template means "none" (Apify's own examples send ""), so the default payload is used.
   if (input.payloadTemplate !== undefined) columns.payloadTemplate = input.payloadTemplate || null;
   if (input.headersTemplate !== undefined) columns.headersTemplate = input.headersTemplate || null;
@@ -116,9 +135,9 @@ export type CreateWebhookResult = { webhook: Webhook; created: boolean };
  */
 export async function createWebhook(
   prisma: PrismaClient,
-  args: { userId: string; input: CreateWebhookData },
+  args: { userId: string; input: CreateWebhookData; limits: Limits },
 ): Promise<CreateWebhookResult> {
-  const { userId, input } = args;
+  const { userId, input, limits } = args;
   // An empty key is no key, as Apify's schema allows "".
   const idempotencyKey = input.idempotencyKey || null;
   const findByKey = async () =>
@@ -133,19 +152,33 @@ export async function createWebhook(
   const id = newRecordId();
   const now = new Date();
   try {
-    const row = await prisma.webhook.create({
-      data: {
-        ...(columnsFrom(input) as Prisma.WebhookUncheckedCreateInput),
-        createdAt: now,
-        modifiedAt: now,
-        failuresCountedFrom: now,
-        id,
-        userId,
-        idempotencyKey,
-        eventTypes: [...new Set(input.eventTypes)],
-        requestUrl: input.requestUrl,
-        secrets: { create: { id: newRecordId(), secret: input.secret ?? newWebhookSecret() } },
-      },
+    const row = await prisma.$transaction(async (tx) => {
+      // The user's row is locked while its webhooks are counted, so two creations at once cannot
+      // both take the last place (a rare write, never on the publish or delivery path).
+      await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${userId} FOR UPDATE`;
+      const owned = await tx.webhook.count({ where: { userId } });
+      if (owned >= limits.maxWebhooksPerUser) {
+        throw new AppError(
+          'too-many-webhooks',
+          `You have ${owned} webhooks, the most one user may have (MAX_WEBHOOKS_PER_USER is ${limits.maxWebhooksPerUser}). ` +
+            'Delete one, or ask the installation to raise the limit.',
+        );
+      }
+      return tx.webhook.create({
+        data: {
+          ...(columnsFrom(input) as Prisma.WebhookUncheckedCreateInput),
+          createdAt: now,
+          modifiedAt: now,
+          failuresCountedFrom: now,
+          id,
+          userId,
+          idempotencyKey,
+          eventTypes: [...new Set(input.eventTypes)],
+          requestUrl: input.requestUrl,
+          hostKey: hostKeyOf(input.requestUrl),
+          secrets: { create: { id: newRecordId(), secret: input.secret ?? newWebhookSecret() } },
+        },
+      });
     });
     return { webhook: toWebhook(row, statsOf(new Map(), row.id)), created: true };
   } catch (error) {
@@ -233,14 +266,31 @@ export async function updateWebhook(
   args: { userId: string; webhookId: string; input: UpdateWebhookData },
 ): Promise<Webhook> {
   const { userId, webhookId, input } = args;
-  await findOwnWebhook(prisma, userId, webhookId);
+  const before = await findOwnWebhook(prisma, userId, webhookId);
   if (input.eventTypes) await assertEventTypesKnown(prisma, { userId, eventTypes: input.eventTypes });
+  const columns = columnsFrom(input);
+  // A person switching the webhook on, or pointing it somewhere else, asks for deliveries to be
+  // tried again: its circuit closes (it opens again after as many calls without a response).
+  const urlChanged = columns.requestUrl !== undefined && columns.requestUrl !== before.requestUrl;
+  if (columns.state === 'ACTIVE' || urlChanged) {
+    Object.assign(columns, {
+      circuitOpenedAt: null,
+      circuitProbeAt: null,
+      circuitOpenings: 0,
+      circuitLastError: null,
+    });
+  }
   try {
     // modifiedAt moves with the definition only (never with publishing or delivering).
     const row = await prisma.webhook.update({
       where: { id: webhookId },
-      data: { ...columnsFrom(input), modifiedAt: new Date() },
+      data: { ...columns, modifiedAt: new Date() },
     });
+    // Dispatches that waited on the webhook (not ACTIVE, circuit open) or on a lifted rate limit go.
+    if (row.state === 'ACTIVE') await releaseHeld(sqlFor(prisma), { webhookId });
+    if (before.rateLimitPerSecond !== null && row.rateLimitPerSecond === null) {
+      await releasePaced(sqlFor(prisma), { webhookId });
+    }
     return await withStats(prisma, row);
   } catch (error) {
     // Deleted between the ownership check and the update.
@@ -255,26 +305,9 @@ export async function deleteWebhook(
   prisma: PrismaClient,
   args: { userId: string; webhookId: string },
 ): Promise<void> {
-  // Dispatches have no foreign key to their webhook (see schema.prisma), so they are deleted here,
-  // with their calls (those cascade from the dispatch). A publish running at the same moment may
-  // still add some after this; the worker's sweep (sweepOrphanedDispatches) removes those.
-  const [, { count }] = await prisma.$transaction([
-    prisma.dispatch.deleteMany({ where: { webhookId: args.webhookId, userId: args.userId } }),
-    prisma.webhook.deleteMany({ where: { id: args.webhookId, userId: args.userId } }),
-  ]);
-  if (count === 0) throw recordNotFound('Webhook', args.webhookId);
-}
-
-/**
- * Deletes the dispatches whose webhook no longer exists: a publish whose statement began just
- * before its webhook's deletion committed inserts them after deleteWebhook's own delete (there is
- * no foreign key to stop it, see schema.prisma). Only queued ones can be left so: they are never
- * claimed (the claim joins the webhook), so the sweep looks at ACTIVE dispatches only.
- */
-export async function sweepOrphanedDispatches(prisma: PrismaClient): Promise<number> {
-  return prisma.$executeRaw`
-    DELETE FROM "Dispatch" d WHERE d."status" = 'ACTIVE'
-      AND NOT EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = d."webhookId")`;
+  // With everything it delivered or was to deliver (dispatches and calls have no foreign keys to
+  // their webhook, see schema.prisma).
+  if (!(await removeWebhook(sqlFor(prisma), args))) throw recordNotFound('Webhook', args.webhookId);
 }
 
 /** The secrets a webhook signs with now, newest first; older ones are in their grace period. */

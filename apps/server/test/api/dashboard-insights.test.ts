@@ -30,18 +30,28 @@ async function seedDispatches(
   },
 ) {
   const now = Date.now();
+  const base = (row: (typeof args.rows)[number]) => ({
+    id: newRecordId(),
+    userId: args.userId,
+    webhookId: args.webhookId,
+    eventType: row.eventType ?? 'TEST',
+    attemptCount: row.attempts ?? (row.status === 'ACTIVE' ? 0 : 1),
+    createdAt: new Date(now - row.hoursAgo * HOUR),
+  });
+  // Finished dispatches are history; ACTIVE ones are in the queue, waiting for a retry.
   await api.prisma.dispatch.createMany({
-    data: args.rows.map((row) => ({
-      id: newRecordId(),
-      userId: args.userId,
-      webhookId: args.webhookId,
-      eventType: row.eventType ?? 'TEST',
-      status: row.status,
-      attemptCount: row.attempts ?? (row.status === 'ACTIVE' ? 0 : 1),
-      createdAt: new Date(now - row.hoursAgo * HOUR),
-      finishedAt: row.status === 'ACTIVE' ? null : new Date(now - row.hoursAgo * HOUR + 1000),
-      nextAttemptAt: row.status === 'ACTIVE' ? new Date(now + HOUR) : null,
-    })),
+    data: args.rows
+      .filter((row) => row.status !== 'ACTIVE')
+      .map((row) => ({
+        ...base(row),
+        status: row.status as 'SUCCEEDED' | 'FAILED',
+        finishedAt: new Date(now - row.hoursAgo * HOUR + 1000),
+      })),
+  });
+  await api.prisma.dispatchQueue.createMany({
+    data: args.rows
+      .filter((row) => row.status === 'ACTIVE')
+      .map((row) => ({ ...base(row), state: 'SCHEDULED' as const, runAt: new Date(now + HOUR) })),
   });
 }
 

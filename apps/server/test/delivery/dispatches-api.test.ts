@@ -5,6 +5,7 @@ import { appRouter } from '../../src/http/trpc/router.ts';
 import { createCallerFactory } from '../../src/http/trpc/trpc.ts';
 import { authenticateToken } from '../../src/services/tokens.ts';
 import { describe, expect, ManualClock, respond, test } from '../delivery-fixtures.ts';
+import { countDispatches, findDispatches } from '../dispatch-rows.ts';
 
 const RUN_EVENT = { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { actorId: 'hksJZtadYvn4mBuin' } };
 
@@ -83,7 +84,7 @@ describe('test, dispatches and redelivery', () => {
     const worker = delivery.worker({ settings: { failureThreshold: 10 } });
     for (let index = 0; index < 3; index++) await delivery.publish(RUN_EVENT);
     await worker.runOnce();
-    const failed = await api.prisma.dispatch.findMany({ orderBy: { createdAt: 'asc' } });
+    const failed = await findDispatches(api.prisma);
     expect(failed.every((d) => d.status === 'FAILED')).toBe(true);
 
     receiver.queue(respond(200));
@@ -109,7 +110,7 @@ describe('test, dispatches and redelivery', () => {
     expect(bulk.statusCode).toBe(200);
     expect(bulk.json().data.redelivered).toBe(2);
     await worker.runOnce();
-    expect(await api.prisma.dispatch.count({ where: { status: 'SUCCEEDED' } })).toBe(3);
+    expect(await countDispatches(api.prisma, { status: 'SUCCEEDED' })).toBe(3);
     const none = await api.request('POST', `/v2/webhooks/${webhook.id}/dispatches/redeliver`, {
       body: { since: new Date(Date.now() + 60_000).toISOString() },
     });
@@ -177,7 +178,7 @@ describe('SuperOffice Webhook/Test', () => {
         .digest('base64'),
     );
     expect(await api.prisma.webhook.count()).toBe(0);
-    expect(await api.prisma.dispatch.count()).toBe(0);
+    expect(await countDispatches(api.prisma)).toBe(0);
   });
 
   test('a failing target answers Success false with the reason; a bad definition is a 400', async ({

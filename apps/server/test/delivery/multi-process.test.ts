@@ -5,7 +5,9 @@ import { setUserDisabled } from '../../src/services/sessions.ts';
 import { revokeApiToken } from '../../src/services/tokens.ts';
 import { createUser } from '../../src/services/users.ts';
 import { createWebhook } from '../../src/services/webhooks.ts';
+import { TEST_LIMITS } from '../app-fixtures.ts';
 import { freshPostgresDatabase, TEST_DB_BACKEND } from '../db-fixtures.ts';
+import { countDispatches, findDispatches } from '../dispatch-rows.ts';
 import { ensureStopped, type RicochetProcess, startRicochet } from '../processes.ts';
 import { type Behaviour, respond, startReceiver } from '../receiver.ts';
 
@@ -54,24 +56,29 @@ describe.skipIf(TEST_DB_BACKEND !== 'postgres')('several processes on one Postgr
         response.end('ok');
       }, Math.random() * 5);
     });
-    const workers = [0, 1, 2].map(() => start(['--worker'], { DELIVERY_BATCH_SIZE: '25' }));
+    // debug: a successful attempt's line is a debug line (counting them shows who did the work).
+    const workers = [0, 1, 2].map(() =>
+      start(['--worker'], { DELIVERY_BATCH_SIZE: '25', LOG_LEVEL: 'debug' }),
+    );
     await Promise.all(workers.map((worker) => worker.waitForLine(/database ready/)));
 
     for (let index = 0; index < 20; index++) {
       await createWebhook(db.prisma, {
         userId,
+        limits: TEST_LIMITS,
         input: { eventTypes: ['ACTOR.RUN.SUCCEEDED'], requestUrl: `${receiver.url}/hook/${index}` },
       });
     }
     for (let index = 0; index < 100; index++) {
       await publishEvent(db.prisma, {
         userId,
+        limits: TEST_LIMITS,
         input: { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { index } },
       });
     }
     await receiver.waitFor(2000);
     await expect
-      .poll(() => db.prisma.dispatch.count({ where: { status: 'SUCCEEDED' } }), {
+      .poll(() => countDispatches(db.prisma, { status: 'SUCCEEDED' }), {
         timeout: 300_000,
         interval: 200,
       })
@@ -101,10 +108,12 @@ describe.skipIf(TEST_DB_BACKEND !== 'postgres')('several processes on one Postgr
     await doomed.waitForLine(/database ready/);
     await createWebhook(db.prisma, {
       userId,
+      limits: TEST_LIMITS,
       input: { eventTypes: ['ACTOR.RUN.SUCCEEDED'], requestUrl: receiver.url },
     });
     const { event } = await publishEvent(db.prisma, {
       userId,
+      limits: TEST_LIMITS,
       input: { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: {} },
     });
     await receiver.waitFor(1);
@@ -114,9 +123,15 @@ describe.skipIf(TEST_DB_BACKEND !== 'postgres')('several processes on one Postgr
     const rescuer = start(['--worker'], leaseEnv);
     await receiver.waitFor(2);
     await expect
-      .poll(() => db.prisma.dispatch.findFirst({ where: { eventId: event.id } }).then((d) => d?.status), {
-        timeout: 180_000,
-      })
+      .poll(
+        () =>
+          findDispatches(db.prisma, { eventId: event.id })
+            .then((found) => found[0])
+            .then((d) => d?.status),
+        {
+          timeout: 180_000,
+        },
+      )
       .toBe('SUCCEEDED');
     const calls_ = await db.prisma.dispatchCall.findMany({ orderBy: { attempt: 'asc' } });
     expect(calls_.map((call) => [call.attempt, call.responseStatus])).toEqual([
@@ -135,6 +150,7 @@ describe.skipIf(TEST_DB_BACKEND !== 'postgres')('several processes on one Postgr
     const { db, receiver, userId, token, start } = await setUp(respond(200));
     await createWebhook(db.prisma, {
       userId,
+      limits: TEST_LIMITS,
       input: { eventTypes: ['ACTOR.RUN.SUCCEEDED'], requestUrl: receiver.url },
     });
     const api = start(['--api'], { PORT: '0' });
@@ -150,12 +166,12 @@ describe.skipIf(TEST_DB_BACKEND !== 'postgres')('several processes on one Postgr
     const { data } = (await response.json()) as { data: { id: string; dispatchCount: number } };
     expect(data.dispatchCount).toBe(1);
     await api.exited;
-    expect(await db.prisma.dispatch.count({ where: { eventId: data.id, status: 'ACTIVE' } })).toBe(1);
+    expect(await countDispatches(db.prisma, { eventId: data.id, status: 'ACTIVE' })).toBe(1);
 
     start(['--worker']);
     await receiver.waitFor(1);
     await expect
-      .poll(() => db.prisma.dispatch.count({ where: { eventId: data.id, status: 'SUCCEEDED' } }), {
+      .poll(() => countDispatches(db.prisma, { eventId: data.id, status: 'SUCCEEDED' }), {
         timeout: 180_000,
       })
       .toBe(1);
@@ -198,22 +214,25 @@ describe.skipIf(TEST_DB_BACKEND !== 'postgres')('several processes on one Postgr
     await worker.waitForLine(/database ready/);
     await createWebhook(db.prisma, {
       userId,
+      limits: TEST_LIMITS,
       input: { eventTypes: ['ACTOR.RUN.SUCCEEDED'], requestUrl: receiver.url },
     });
-    await publishEvent(db.prisma, { userId, input: { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: {} } });
+    await publishEvent(db.prisma, {
+      userId,
+      limits: TEST_LIMITS,
+      input: { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: {} },
+    });
     await receiver.waitFor(1);
     worker.child.kill('SIGTERM');
     await worker.waitForLine(/stopping: no new claims/);
     // Published after the SIGTERM: the stopping worker must not claim it.
     await publishEvent(db.prisma, {
       userId,
+      limits: TEST_LIMITS,
       input: { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { late: true } },
     });
     expect(await worker.exited).toBe(0);
-    const dispatches = await db.prisma.dispatch.findMany({
-      orderBy: { createdAt: 'asc' },
-      include: { calls: true },
-    });
+    const dispatches = await findDispatches(db.prisma);
     expect(dispatches.map((d) => d.status)).toEqual(['SUCCEEDED', 'ACTIVE']);
     expect(dispatches[0]?.calls[0]?.responseBody).toBe('slow but ok');
     expect(dispatches[1]?.calls).toHaveLength(0);

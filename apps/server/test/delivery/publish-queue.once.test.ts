@@ -8,6 +8,7 @@ const event = (id: string): EventToStore => ({
   eventData: {},
   resource: null,
   idempotencyKey: null,
+  limit: 1000,
 });
 
 /** A store that holds each statement until the test releases it, recording the batches. */
@@ -18,7 +19,7 @@ function heldStore(refuse: (event: EventToStore) => boolean = () => false) {
     batches.push(events.map((entry) => entry.id));
     await new Promise<void>((resolve) => release.push(resolve));
     if (events.some(refuse)) throw new Error('refused');
-    return events.map((entry) => ({ id: entry.id }));
+    return { rows: events.map((entry) => ({ id: entry.id })), refused: new Map<string, number>() };
   };
   return { batches, release, store };
 }
@@ -32,10 +33,14 @@ describe('PublishQueue', () => {
     const rest = ['b', 'c', 'd'].map((id) => queue.publish(event(id)));
     expect(batches).toEqual([['a']]);
     release.shift()?.();
-    expect(await first).toEqual({ id: 'a' });
+    expect(await first).toEqual({ row: { id: 'a' } });
     await expect.poll(() => batches).toEqual([['a'], ['b', 'c', 'd']]);
     release.shift()?.();
-    expect(await Promise.all(rest)).toEqual([{ id: 'b' }, { id: 'c' }, { id: 'd' }]);
+    expect(await Promise.all(rest)).toEqual([
+      { row: { id: 'b' } },
+      { row: { id: 'c' } },
+      { row: { id: 'd' } },
+    ]);
   });
 
   test('up to maxStatements statements run at once', async () => {
@@ -46,7 +51,11 @@ describe('PublishQueue', () => {
     release.shift()?.();
     await expect.poll(() => batches).toEqual([['a'], ['b'], ['c']]);
     for (const resolve of release.splice(0)) resolve();
-    expect(await Promise.all(published)).toEqual([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    expect(await Promise.all(published)).toEqual([
+      { row: { id: 'a' } },
+      { row: { id: 'b' } },
+      { row: { id: 'c' } },
+    ]);
   });
 
   test('an event the database refuses fails only its own publish, not those that shared its statement', async () => {
@@ -62,20 +71,36 @@ describe('PublishQueue', () => {
     // Release every statement as it comes: the shared one fails, then each event goes alone.
     const releaseAll = setInterval(() => release.shift()?.(), 1);
     try {
-      expect(await first).toEqual({ id: 'a' });
-      expect(await Promise.all(shared)).toEqual([{ id: 'b' }, 'refused', { id: 'c' }]);
+      expect(await first).toEqual({ row: { id: 'a' } });
+      expect(await Promise.all(shared)).toEqual([{ row: { id: 'b' } }, 'refused', { row: { id: 'c' } }]);
     } finally {
       clearInterval(releaseAll);
     }
     expect(batches).toEqual([['a'], ['b', 'bad', 'c'], ['b'], ['bad'], ['c']]);
   });
 
-  test('an event the statement did not insert (idempotencyKey taken) resolves to null', async () => {
+  test('an event the statement refused whole resolves to its refusal, the others to their rows', async () => {
     const queue = new PublishQueue(
-      async (events: EventToStore[]) =>
-        events.filter((entry) => entry.id !== 'dup').map((entry) => ({ id: entry.id })),
+      async (events: EventToStore[]) => ({
+        rows: events.filter((entry) => entry.id !== 'big').map((entry) => ({ id: entry.id })),
+        refused: new Map(events.filter((entry) => entry.id === 'big').map((entry) => [entry.id, 5000])),
+      }),
       1,
     );
-    expect(await queue.publish(event('dup'))).toBeNull();
+    expect(await Promise.all([queue.publish(event('big')), queue.publish(event('ok'))])).toEqual([
+      { row: null, refused: 5000 },
+      { row: { id: 'ok' } },
+    ]);
+  });
+
+  test('an event the statement did not insert (idempotencyKey taken) resolves to null', async () => {
+    const queue = new PublishQueue(
+      async (events: EventToStore[]) => ({
+        rows: events.filter((entry) => entry.id !== 'dup').map((entry) => ({ id: entry.id })),
+        refused: new Map<string, number>(),
+      }),
+      1,
+    );
+    expect(await queue.publish(event('dup'))).toEqual({ row: null });
   });
 });

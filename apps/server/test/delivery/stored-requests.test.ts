@@ -7,6 +7,7 @@ import {
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import type { TestApi } from '../app-fixtures.ts';
 import { describe, expect, ManualClock, respond, test } from '../delivery-fixtures.ts';
+import { findDispatch } from '../dispatch-rows.ts';
 import type { ReceivedRequest } from '../receiver.ts';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -63,7 +64,7 @@ describe('each call stores the request it sent', () => {
 
     expect(receiver.received).toHaveLength(1);
     const [request] = receiver.received;
-    const dispatch = await api.prisma.dispatch.findFirstOrThrow({ where: { webhookId: webhook.id } });
+    const dispatch = await findDispatch(api.prisma, { webhookId: webhook.id });
     const detail = await dispatchDetail(api, dispatch.id);
     const [call] = detail.calls;
     expect(detail.calls).toHaveLength(1);
@@ -110,7 +111,7 @@ describe('each call stores the request it sent', () => {
     clock.advance(60_000);
     await worker.runOnce();
 
-    const dispatch = await api.prisma.dispatch.findFirstOrThrow({ where: { webhookId: webhook.id } });
+    const dispatch = await findDispatch(api.prisma, { webhookId: webhook.id });
     const detail = await dispatchDetail(api, dispatch.id);
     expect(detail.status).toBe('SUCCEEDED');
     expect(detail.calls.map((call) => call.responseStatus)).toEqual([503, 200]);
@@ -139,7 +140,7 @@ describe('each call stores the request it sent', () => {
     const [request] = receiver.received;
     const sentBytes = request?.bytes.length ?? 0;
     expect(sentBytes).toBeGreaterThan(STORED_REQUEST_BODY_LIMIT);
-    const dispatch = await api.prisma.dispatch.findFirstOrThrow({ where: { webhookId: webhook.id } });
+    const dispatch = await findDispatch(api.prisma, { webhookId: webhook.id });
     const [call] = (await dispatchDetail(api, dispatch.id)).calls;
     const marker = `…[truncated, ${sentBytes} bytes in all]`;
     expect(call?.requestBody?.endsWith(marker)).toBe(true);
@@ -165,10 +166,10 @@ describe('each call stores the request it sent', () => {
     const webhook = await delivery.webhook({ requestUrl: receiver.url });
     await delivery.publish(RUN_EVENT);
     await delivery.worker().runOnce();
-    const dispatch = await api.prisma.dispatch.findFirstOrThrow({ where: { webhookId: webhook.id } });
+    const dispatch = await findDispatch(api.prisma, { webhookId: webhook.id });
     // Beside the delivered call: one whose template could not render (as the worker records it, see
-    // worker.test.ts), one as an older Ricochet recorded it (no request columns), one running and one
-    // interrupted.
+    // worker.test.ts), one as an older Ricochet recorded it (no request columns), one left running by
+    // an older Ricochet and one interrupted.
     const interrupted = 'Interrupted: the worker delivering this attempt stopped before it finished.';
     await api.prisma.dispatchCall.createMany({
       data: [
@@ -179,7 +180,6 @@ describe('each call stores the request it sent', () => {
       ].map((call) => ({
         ...call,
         ...(call.attempt === 2 && { requestUrl: receiver.url, requestHeaders: {} }),
-        id: `${dispatch.id}-${call.attempt}`,
         dispatchId: dispatch.id,
         webhookId: webhook.id,
         startedAt: new Date(),

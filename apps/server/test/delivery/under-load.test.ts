@@ -1,7 +1,9 @@
+import { sqlFor } from '../../src/db/sql.ts';
+import { sweepOrphans } from '../../src/queue/index.ts';
 import { hourlyDeliveries } from '../../src/services/webhook-stats.ts';
-import { sweepOrphanedDispatches } from '../../src/services/webhooks.ts';
 import { TEST_DB_BACKEND } from '../db-fixtures.ts';
 import { describe, expect, respond, test } from '../delivery-fixtures.ts';
+import { countDispatches, findDispatch, findDispatches } from '../dispatch-rows.ts';
 import type { ReceivedRequest } from '../receiver.ts';
 
 const RUN_EVENT = {
@@ -14,7 +16,7 @@ describe('recording under load', () => {
     api,
     delivery,
   }) => {
-    // While refuse_writes has a row, every update of a dispatch fails, as during a failover.
+    // While refuse_writes has a row, writing a finished dispatch fails, as during a failover.
     await api.prisma.$executeRawUnsafe('CREATE TABLE refuse_writes (since timestamp)');
     await api.prisma.$executeRawUnsafe(`
       CREATE FUNCTION refuse_dispatch_writes() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -25,7 +27,7 @@ describe('recording under load', () => {
         RETURN NEW;
       END $$`);
     await api.prisma.$executeRawUnsafe(
-      'CREATE TRIGGER refuse BEFORE UPDATE ON "Dispatch" FOR EACH ROW EXECUTE FUNCTION refuse_dispatch_writes()',
+      'CREATE TRIGGER refuse BEFORE INSERT ON "Dispatch" FOR EACH ROW EXECUTE FUNCTION refuse_dispatch_writes()',
     );
     const receiver = await delivery.receiver(async (_request, response) => {
       await api.prisma.$executeRawUnsafe('INSERT INTO refuse_writes VALUES (now())');
@@ -44,7 +46,7 @@ describe('recording under load', () => {
     await api.prisma.$executeRawUnsafe('DELETE FROM refuse_writes');
     expect(await delivered).toBe(1);
 
-    const dispatch = await api.prisma.dispatch.findFirstOrThrow({ include: { calls: true } });
+    const dispatch = await findDispatch(api.prisma);
     expect(dispatch.status).toBe('SUCCEEDED');
     expect(dispatch.calls.map((call) => [call.attempt, call.responseStatus, call.outcome])).toEqual([
       [1, 200, 'succeeded'],
@@ -73,16 +75,14 @@ describe('recording under load', () => {
     await receiver.waitFor(1);
     // The first worker's lease lapses (as if it stalled for longer than the lease).
     await api.prisma
-      .$executeRaw`UPDATE "Dispatch" SET "leaseExpiresAt" = timezone('UTC', now()) - interval '1 second'`;
+      .$executeRaw`UPDATE "DispatchQueue" SET "leaseExpiresAt" = timezone('UTC', now()) - interval '1 second'`;
     expect(await delivery.worker().runOnce()).toBe(1);
-    const afterSecond = await api.prisma.dispatch.findFirstOrThrow();
-    expect(afterSecond).toMatchObject({ status: 'SUCCEEDED', attemptCount: 2, leasedBy: null });
+    const afterSecond = await findDispatch(api.prisma);
+    expect(afterSecond).toMatchObject({ status: 'SUCCEEDED', attemptCount: 2, queueState: null });
 
     releaseFirst?.();
     expect(await first).toBe(1);
-    const dispatch = await api.prisma.dispatch.findFirstOrThrow({
-      include: { calls: { orderBy: { attempt: 'asc' } } },
-    });
+    const dispatch = await findDispatch(api.prisma);
     // Still the second worker's outcome: the late 500 did not reschedule or fail it.
     expect(dispatch).toMatchObject({
       status: 'SUCCEEDED',
@@ -113,7 +113,7 @@ describe('publishing under load', () => {
     );
     expect(responses.map((response) => response.statusCode)).toEqual(Array(200).fill(201));
     expect(responses.every((response) => response.json().data.dispatchCount === 1)).toBe(true);
-    expect(await api.prisma.dispatch.count({ where: { webhookId: webhook.id } })).toBe(200);
+    expect(await countDispatches(api.prisma, { webhookId: webhook.id })).toBe(200);
     const stats = (await api.request('GET', `/v2/webhooks/${webhook.id}`)).json().data;
     expect(stats).toMatchObject({ stats: { totalDispatches: 200 }, lastDispatch: { status: 'ACTIVE' } });
   }, 120_000);
@@ -135,7 +135,7 @@ describe('publishing under load', () => {
     expect(new Set(ids).size).toBe(3);
     for (let index = 0; index < 60; index++) expect(ids[index]).toBe(ids[index % 3]);
     expect(await api.prisma.event.count()).toBe(3);
-    expect(await api.prisma.dispatch.count()).toBe(3);
+    expect(await countDispatches(api.prisma)).toBe(3);
   }, 120_000);
 
   test('webhook statistics stay right while events are published and delivered at the same time', async ({
@@ -160,9 +160,7 @@ describe('publishing under load', () => {
       );
       expect(published.map((response) => response.statusCode)).toEqual(Array(20).fill(201));
     }
-    await expect
-      .poll(() => api.prisma.dispatch.count({ where: { status: 'ACTIVE' } }), { timeout: 60_000 })
-      .toBe(0);
+    await expect.poll(() => countDispatches(api.prisma, { status: 'ACTIVE' }), { timeout: 60_000 }).toBe(0);
     await worker.stop();
 
     const since = new Date(Date.now() - 3600_000);
@@ -173,14 +171,11 @@ describe('publishing under load', () => {
     ] as const;
     for (const [webhook, status, outcomes] of expected) {
       const shown = (await api.request('GET', `/v2/webhooks/${webhook.id}`)).json().data;
-      const newest = await api.prisma.dispatch.findFirstOrThrow({
-        where: { webhookId: webhook.id },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      });
+      const newest = (await findDispatches(api.prisma, { webhookId: webhook.id })).at(-1);
       expect(shown).toMatchObject({
         state: 'ACTIVE',
         stats: { totalDispatches: events },
-        lastDispatch: { status, finishedAt: newest.finishedAt?.toISOString() },
+        lastDispatch: { status, finishedAt: newest?.finishedAt?.toISOString() },
       });
       const hours = await hourlyDeliveries(api.prisma, { webhookId: webhook.id, since, until });
       const totals = hours.reduce(
@@ -231,23 +226,27 @@ describe('the publish path has no foreign keys', () => {
     expect(await delivery.worker().runOnce()).toBe(1);
     expect(await api.prisma.dispatchCall.count({ where: { webhookId: deleted.id } })).toBe(1);
     expect((await api.request('DELETE', `/v2/webhooks/${deleted.id}`)).statusCode).toBe(204);
-    expect(await api.prisma.dispatch.count({ where: { webhookId: deleted.id } })).toBe(0);
+    expect(await countDispatches(api.prisma, { webhookId: deleted.id })).toBe(0);
     expect(await api.prisma.dispatchCall.count({ where: { webhookId: deleted.id } })).toBe(0);
 
     // What a publish whose statement started before the deletion committed leaves behind: a
     // queued dispatch of a webhook that is gone. It is never sent, never listed, then swept.
     const kept = await delivery.webhook({ requestUrl: receiver.url });
     await delivery.publish(RUN_EVENT);
-    await api.prisma.dispatch.create({
-      data: { id: 'orphanDispatch01', userId: api.admin.id, webhookId: deleted.id, eventType: 'X' },
+    await api.prisma.dispatchQueue.create({
+      data: {
+        id: 'orphanDispatch01',
+        userId: api.admin.id,
+        webhookId: deleted.id,
+        eventType: 'X',
+        state: 'HELD',
+      },
     });
     const listed = (await api.request('GET', '/v2/webhook-dispatches')).json().data.items;
     expect(listed.map((dispatch: { webhookId: string }) => dispatch.webhookId)).toEqual([kept.id]);
     expect((await api.request('GET', '/v2/webhook-dispatches/orphanDispatch01')).statusCode).toBe(404);
-    expect(await sweepOrphanedDispatches(api.prisma)).toBe(1);
-    expect(await api.prisma.dispatch.findMany({ select: { webhookId: true } })).toEqual([
-      { webhookId: kept.id },
-    ]);
+    expect(await sweepOrphans(sqlFor(api.prisma))).toBe(1);
+    expect((await findDispatches(api.prisma)).map((dispatch) => dispatch.webhookId)).toEqual([kept.id]);
     expect(await delivery.worker().runOnce()).toBe(1);
     expect(receiver.received).toHaveLength(2);
   }, 60_000);

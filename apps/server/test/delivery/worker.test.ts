@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { describe, expect, ManualClock, respond, test } from '../delivery-fixtures.ts';
+import { countDispatches, findDispatch, findDispatches } from '../dispatch-rows.ts';
 
 const RUN_EVENT = {
   eventType: 'ACTOR.RUN.SUCCEEDED',
@@ -21,7 +22,7 @@ describe('fan-out', () => {
     await delivery.webhook({ state: 'STOPPED' });
     const event = await delivery.publish(RUN_EVENT);
     expect(event.dispatchCount).toBe(2);
-    const dispatches = await api.prisma.dispatch.findMany({ where: { eventId: event.id } });
+    const dispatches = await findDispatches(api.prisma, { eventId: event.id });
     expect(dispatches.map((d) => d.webhookId).sort()).toEqual([matching.id, noCondition.id].sort());
     const webhook = (await api.request('GET', `/v2/webhooks/${matching.id}`)).json().data;
     expect(webhook.stats.totalDispatches).toBe(1);
@@ -36,7 +37,7 @@ describe('fan-out', () => {
     const first = await delivery.publish({ ...RUN_EVENT, idempotencyKey: 'evt-1' });
     const second = await delivery.publish({ ...RUN_EVENT, idempotencyKey: 'evt-1' });
     expect(second).toEqual(first);
-    expect(await api.prisma.dispatch.count()).toBe(1);
+    expect(await countDispatches(api.prisma)).toBe(1);
   });
 
   test('events of unknown types are refused; registered custom types fan out', async ({ api, delivery }) => {
@@ -58,7 +59,7 @@ describe('fan-out', () => {
     expect(response.statusCode).toBe(201);
     const { id } = response.json().data;
     expect(await api.prisma.event.findUnique({ where: { id } })).not.toBeNull();
-    expect(await api.prisma.dispatch.count({ where: { eventId: id, status: 'ACTIVE' } })).toBe(1);
+    expect(await countDispatches(api.prisma, { eventId: id, status: 'ACTIVE' })).toBe(1);
   });
 });
 
@@ -74,7 +75,7 @@ describe('delivery', () => {
 
     expect(receiver.received).toHaveLength(1);
     const [request] = receiver.received;
-    const dispatch = await api.prisma.dispatch.findFirstOrThrow({ where: { eventId: event.id } });
+    const dispatch = await findDispatch(api.prisma, { eventId: event.id });
     expect(request?.method).toBe('POST');
     expect(request?.url).toBe('/hook?x=1');
     expect(request?.headers).toMatchObject({
@@ -176,7 +177,7 @@ describe('delivery', () => {
     });
     await delivery.publish(RUN_EVENT);
     await delivery.worker().runOnce();
-    const dispatch = await api.prisma.dispatch.findFirstOrThrow({ include: { calls: true } });
+    const dispatch = await findDispatch(api.prisma);
     expect(dispatch.calls[0]?.errorMessage).toBe(
       'payloadTemplate could not be rendered: Unclosed variable, expected }} at line 1, column 7',
     );
@@ -232,7 +233,7 @@ describe('outcomes and retries', () => {
     const clock = new ManualClock();
     const worker = delivery.worker({ clock });
     const start = clock.current.getTime();
-    const dispatch = () => api.prisma.dispatch.findFirstOrThrow({ include: { calls: true } });
+    const dispatch = () => findDispatch(api.prisma);
 
     // maxRetries 3, base 60 s doubling: attempts at 0, 60 s, 180 s, 420 s.
     expect(await worker.runOnce()).toBe(1);
@@ -270,9 +271,7 @@ describe('outcomes and retries', () => {
     await worker.runOnce();
     clock.advance(60_000);
     await worker.runOnce();
-    const dispatch = await api.prisma.dispatch.findFirstOrThrow({
-      include: { calls: { orderBy: { attempt: 'asc' } } },
-    });
+    const dispatch = await findDispatch(api.prisma);
     expect(dispatch.status).toBe('SUCCEEDED');
     expect(dispatch.calls.map((call) => call.responseStatus)).toEqual([503, 200]);
   });
@@ -283,13 +282,13 @@ describe('outcomes and retries', () => {
     await delivery.publish(RUN_EVENT);
     const clock = new ManualClock();
     await delivery.worker({ clock }).runOnce();
-    const dispatch = await api.prisma.dispatch.findFirstOrThrow();
+    const dispatch = await findDispatch(api.prisma);
     expect(dispatch.nextAttemptAt?.getTime()).toBe(clock.current.getTime() + 7000);
 
     receiver.queue(respond(429, '', { 'retry-after': String(30 * 24 * 3600) }));
     clock.advance(7000);
     await delivery.worker({ clock }).runOnce();
-    const capped = await api.prisma.dispatch.findFirstOrThrow();
+    const capped = await findDispatch(api.prisma);
     expect(capped.nextAttemptAt?.getTime()).toBe(clock.current.getTime() + 3600_000);
   });
 
@@ -298,7 +297,7 @@ describe('outcomes and retries', () => {
     await delivery.webhook({ requestUrl: receiver.url, doNotRetry: true });
     await delivery.publish(RUN_EVENT);
     await delivery.worker().runOnce();
-    expect((await api.prisma.dispatch.findFirstOrThrow()).status).toBe('FAILED');
+    expect((await findDispatch(api.prisma)).status).toBe('FAILED');
   });
 
   test('410 Gone fails the dispatch at once and stops the webhook', async ({ api, delivery }) => {
@@ -306,7 +305,7 @@ describe('outcomes and retries', () => {
     const webhook = await delivery.webhook({ requestUrl: receiver.url });
     await delivery.publish(RUN_EVENT);
     await delivery.worker().runOnce();
-    expect((await api.prisma.dispatch.findFirstOrThrow()).status).toBe('FAILED');
+    expect((await findDispatch(api.prisma)).status).toBe('FAILED');
     const after = (await api.request('GET', `/v2/webhooks/${webhook.id}`)).json().data;
     expect(after.state).toBe('STOPPED');
     expect(after.lastDispatch.status).toBe('FAILED');
@@ -333,7 +332,7 @@ describe('outcomes and retries', () => {
       await delivery.webhook({ requestUrl: url });
       await delivery.publish(RUN_EVENT);
       await delivery.worker({ settings: { attemptTimeoutMs: 500 } }).runOnce();
-      const dispatch = await api.prisma.dispatch.findFirstOrThrow({ include: { calls: true } });
+      const dispatch = await findDispatch(api.prisma);
       expect(dispatch.status).toBe('ACTIVE');
       expect(dispatch.calls[0]?.errorMessage).toMatch(message);
       if (kind === 'redirect') {
@@ -350,7 +349,7 @@ describe('outcomes and retries', () => {
     await delivery.webhook({ requestUrl: receiver.url });
     await delivery.publish(RUN_EVENT);
     await delivery.worker({ settings: { attemptTimeoutMs: 5000 } }).runOnce();
-    expect((await api.prisma.dispatch.findFirstOrThrow()).status).toBe('SUCCEEDED');
+    expect((await findDispatch(api.prisma)).status).toBe('SUCCEEDED');
   });
 
   test('consecutive failed dispatches set TOO_MANY_ERRORS; ACTIVE again resumes delivery', async ({
@@ -407,7 +406,7 @@ describe('outcomes and retries', () => {
     await delivery.webhook({ requestUrl: receiver.url });
     await delivery.publish(RUN_EVENT);
     await delivery.worker({ policy: { allowLoopback: false, allowPrivate: false } }).runOnce();
-    const dispatch = await api.prisma.dispatch.findFirstOrThrow({ include: { calls: true } });
+    const dispatch = await findDispatch(api.prisma);
     expect(dispatch.calls[0]?.errorMessage).toMatch(/127\.0\.0\.1.*loopback/);
     expect(receiver.received).toHaveLength(0);
   });
@@ -422,6 +421,6 @@ describe('outcomes and retries', () => {
     await delivery.publish(RUN_EVENT);
     await receiver.waitFor(1);
     await worker.stop();
-    await expect.poll(async () => (await api.prisma.dispatch.findFirstOrThrow()).status).toBe('SUCCEEDED');
+    await expect.poll(async () => (await findDispatch(api.prisma)).status).toBe('SUCCEEDED');
   });
 });

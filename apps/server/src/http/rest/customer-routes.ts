@@ -13,6 +13,7 @@ import {
 } from '@ricochet/schema';
 import { z } from 'zod';
 import { ensureUserByExternalId, getUserByExternalId } from '../../services/customers.ts';
+import { limitsFrom } from '../../services/limits.ts';
 import { createPortalSession } from '../../services/portal-sessions.ts';
 import { broadcastEvent, publishEventBatch } from '../../services/publish-for-users.ts';
 import { defineRoute } from './route.ts';
@@ -27,8 +28,8 @@ export const customerRoutes = [
     access: 'write',
     body: PublishEventBatchInputSchema,
     success: { status: 201, data: PublishEventBatchResultSchema },
-    handler: ({ prisma, principal, body }) =>
-      publishEventBatch(prisma, { publisher: principal, input: body }),
+    handler: ({ prisma, principal, body, services }) =>
+      publishEventBatch(prisma, { publisher: principal, input: body, limits: limitsFrom(services.config) }),
   }),
   defineRoute({
     method: 'POST',
@@ -38,7 +39,8 @@ export const customerRoutes = [
     access: 'admin',
     body: BroadcastEventInputSchema,
     success: { status: 201, data: BroadcastEventResultSchema },
-    handler: ({ prisma, body }) => broadcastEvent(prisma, { input: body }),
+    handler: ({ prisma, body, services }) =>
+      broadcastEvent(prisma, { input: body, limits: limitsFrom(services.config) }),
   }),
   defineRoute({
     method: 'POST',

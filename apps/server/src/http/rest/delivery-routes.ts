@@ -23,6 +23,7 @@ import {
   testWebhook,
 } from '../../services/dispatches.ts';
 import { getEvent } from '../../services/events.ts';
+import { limitsFrom } from '../../services/limits.ts';
 import { publishEventFor } from '../../services/publish-for-users.ts';
 import { testWebhookDefinition } from '../../services/superoffice.ts';
 import { testWebhookDefinitionDraft } from '../../services/webhook-tests.ts';
@@ -42,8 +43,12 @@ export const deliveryRoutes = [
     access: 'write',
     body: PublishEventInputSchema,
     success: { status: 201, data: EventSchema },
-    handler: async ({ prisma, principal, body, request, reply }) => {
-      const { event } = await publishEventFor(prisma, { publisher: principal, input: body });
+    handler: async ({ prisma, principal, body, request, reply, services }) => {
+      const { event } = await publishEventFor(prisma, {
+        publisher: principal,
+        input: body,
+        limits: limitsFrom(services.config),
+      });
       reply.header('location', publicUrl(request, `/v2/events/${event.id}`));
       return event;
     },
@@ -132,11 +137,12 @@ export const deliveryRoutes = [
     params: WebhookParams,
     body: BulkRedeliverInputSchema,
     success: { status: 200, data: BulkRedeliverResultSchema },
-    handler: ({ prisma, principal, params, body }) =>
+    handler: ({ prisma, principal, params, body, services }) =>
       redeliverFailedDispatches(prisma, {
         userId: principal.userId,
         webhookId: params.webhookId,
         input: body,
+        limits: limitsFrom(services.config),
       }),
   }),
   defineRoute({

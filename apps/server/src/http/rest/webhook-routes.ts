@@ -8,6 +8,7 @@ import {
   WebhookSchema,
 } from '@ricochet/schema';
 import { z } from 'zod';
+import { limitsFrom } from '../../services/limits.ts';
 import {
   createWebhook,
   deleteWebhook,
@@ -31,8 +32,12 @@ export const webhookRoutes = [
     access: 'write',
     body: CreateWebhookInputSchema,
     success: { status: 201, data: WebhookSchema },
-    handler: async ({ prisma, principal, body, request, reply }) => {
-      const { webhook } = await createWebhook(prisma, { userId: principal.userId, input: body });
+    handler: async ({ prisma, principal, body, request, reply, services }) => {
+      const { webhook } = await createWebhook(prisma, {
+        userId: principal.userId,
+        input: body,
+        limits: limitsFrom(services.config),
+      });
       reply.header('location', publicUrl(request, `/v2/webhooks/${webhook.id}`));
       return webhook;
     },

@@ -16,6 +16,7 @@ import {
 } from '@ricochet/schema';
 import { z } from 'zod';
 import { ensureUserByExternalId, getUserByExternalId } from '../../services/customers.ts';
+import { limitsFrom } from '../../services/limits.ts';
 import {
   createPortalSession,
   installationBranding,
@@ -29,11 +30,13 @@ export const customerEventProcedures = {
   publishBatch: capabilityProcedure('write', 'events')
     .input(PublishEventBatchInputSchema)
     .output(PublishEventBatchResultSchema)
-    .mutation(({ ctx, input }) => publishEventBatch(ctx.prisma, { publisher: ctx.principal, input })),
+    .mutation(({ ctx, input }) =>
+      publishEventBatch(ctx.prisma, { publisher: ctx.principal, input, limits: limitsFrom(ctx.config) }),
+    ),
   broadcast: adminProcedure
     .input(BroadcastEventInputSchema)
     .output(BroadcastEventResultSchema)
-    .mutation(({ ctx, input }) => broadcastEvent(ctx.prisma, { input })),
+    .mutation(({ ctx, input }) => broadcastEvent(ctx.prisma, { input, limits: limitsFrom(ctx.config) })),
 };
 
 /** Merged into `users`: customers by the team's own ids, and their portal links. */

@@ -23,6 +23,7 @@ import {
   testWebhook,
 } from '../../services/dispatches.ts';
 import { getEvent } from '../../services/events.ts';
+import { limitsFrom } from '../../services/limits.ts';
 import { publishEventFor } from '../../services/publish-for-users.ts';
 import { testWebhookDefinition } from '../../services/superoffice.ts';
 import { testWebhookDefinitionDraft } from '../../services/webhook-tests.ts';
@@ -40,7 +41,13 @@ export const eventsRouter = router({
     .output(EventSchema)
     .mutation(
       async ({ ctx, input }) =>
-        (await publishEventFor(ctx.prisma, { publisher: ctx.principal, input })).event,
+        (
+          await publishEventFor(ctx.prisma, {
+            publisher: ctx.principal,
+            input,
+            limits: limitsFrom(ctx.config),
+          })
+        ).event,
     ),
   get: readProcedure
     .input(z.object({ eventId: RecordIdSchema }))
@@ -119,6 +126,7 @@ export const webhookDeliveryProcedures = {
         userId: ctx.principal.userId,
         webhookId: input.webhookId,
         input: input.data,
+        limits: limitsFrom(ctx.config),
       }),
     ),
 };

@@ -8,6 +8,7 @@ import {
   WebhookSchema,
 } from '@ricochet/schema';
 import { z } from 'zod';
+import { limitsFrom } from '../../services/limits.ts';
 import {
   createWebhook,
   deleteWebhook,
@@ -25,7 +26,11 @@ export const webhooksRouter = router({
     .input(CreateWebhookInputSchema)
     .output(WebhookSchema)
     .mutation(async ({ ctx, input }) => {
-      const { webhook } = await createWebhook(ctx.prisma, { userId: ctx.principal.userId, input });
+      const { webhook } = await createWebhook(ctx.prisma, {
+        userId: ctx.principal.userId,
+        input,
+        limits: limitsFrom(ctx.config),
+      });
       return webhook;
     }),
   list: readProcedure

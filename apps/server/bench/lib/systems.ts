@@ -1,0 +1,116 @@
+import type pg from 'pg';
+import { applyMigrationsToPostgres } from '../../src/db/migrate.ts';
+import { BENCH_TOKEN, seedBenchUser } from '../bench-user.ts';
+import { MINIMAL_SCHEMA } from '../pipelines/minimal.ts';
+import { type BenchCluster, countRows, truncate } from './cluster.ts';
+import { type Proc, startMinimal, startRicochet } from './processes.ts';
+
+/**
+ * One system under measurement on its own database: Ricochet, or the minimal pipeline (the
+ * ceiling). Scenarios drive both through this, so both do exactly the same work.
+ */
+export type BenchSystem = {
+  name: 'ricochet' | 'minimal';
+  label: string;
+  url: string;
+  pool: pg.Pool;
+  /** Empties the database and creates one user with `fanout` webhooks to `${receiverUrl}/hook/<n>`. */
+  reset(receiverUrl: string, fanout: number): Promise<void>;
+  /** Commits `events` events with one dispatch per webhook in one transaction; returns the dispatches. */
+  backlog(events: number): Promise<number>;
+  /** Dispatches recorded as delivered. */
+  delivered(): Promise<number>;
+  startWorker(env?: Record<string, string>): Promise<Proc>;
+  startApi(env?: Record<string, string>): Promise<{ proc: Proc; baseUrl: string }>;
+  publishPath: string;
+  token: string | undefined;
+};
+
+export async function ricochetSystem(cluster: BenchCluster): Promise<BenchSystem> {
+  const { url, pool } = await cluster.createDatabase('ricochet_bench');
+  await applyMigrationsToPostgres(url);
+  return {
+    name: 'ricochet',
+    label: 'Ricochet',
+    url,
+    pool,
+    async reset(receiverUrl, fanout) {
+      await truncate(
+        pool,
+        'TRUNCATE "User", "Webhook", "Event", "Dispatch", "DispatchCall", "WebhookSecret", "ApiToken" CASCADE',
+      );
+      await seedBenchUser(pool, receiverUrl, fanout);
+    },
+    async backlog(events) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          `INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "dispatchCount")
+           SELECT 'ev' || i, 'benchUser', 'ACTOR.RUN.SUCCEEDED', jsonb_build_object('actorId', 'benchActor', 'i', i),
+             (SELECT count(*) FROM "Webhook") FROM generate_series(1, $1::int) i`,
+          [events],
+        );
+        const { rowCount } = await client.query(
+          `INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "createdAt", "nextAttemptAt")
+           SELECT ricochet_record_id(), e."userId", w."id", e."id", e."eventType", e."eventData", e."createdAt", e."createdAt"
+           FROM "Event" e CROSS JOIN "Webhook" w`,
+        );
+        await client.query(`SELECT pg_notify('ricochet_dispatches', '')`);
+        await client.query('COMMIT');
+        return rowCount ?? 0;
+      } finally {
+        client.release();
+      }
+    },
+    delivered: () => countRows(pool, `SELECT count(*) FROM "Dispatch" WHERE "status" = 'SUCCEEDED'`),
+    startWorker: async (env = {}) => (await startRicochet(['--worker'], { DATABASE_URL: url, ...env })).proc,
+    startApi: (env = {}) => startRicochet(['--api'], { DATABASE_URL: url, ...env }),
+    publishPath: '/v2/events',
+    token: BENCH_TOKEN,
+  };
+}
+
+export async function minimalSystem(cluster: BenchCluster): Promise<BenchSystem> {
+  const { url, pool } = await cluster.createDatabase('minimal_bench');
+  await pool.query(MINIMAL_SCHEMA);
+  return {
+    name: 'minimal',
+    label: 'minimal pipeline',
+    url,
+    pool,
+    async reset(receiverUrl, fanout) {
+      // No RESTART IDENTITY: ids are never reused, so a call still in flight from an earlier run
+      // cannot land on a new dispatch that took its id.
+      await truncate(pool, 'TRUNCATE mp_webhook, mp_event, mp_dispatch, mp_call');
+      await pool.query(
+        `INSERT INTO mp_webhook (url, event_type) SELECT $1 || '/hook/' || i, 'ACTOR.RUN.SUCCEEDED' FROM generate_series(1, $2::int) i`,
+        [receiverUrl, fanout],
+      );
+    },
+    async backlog(events) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          `INSERT INTO mp_event (event_type, data)
+           SELECT 'ACTOR.RUN.SUCCEEDED', jsonb_build_object('actorId', 'benchActor', 'i', i) FROM generate_series(1, $1::int) i`,
+          [events],
+        );
+        const { rowCount } = await client.query(
+          `INSERT INTO mp_dispatch (webhook_id, event_id) SELECT w.id, e.id FROM mp_event e CROSS JOIN mp_webhook w`,
+        );
+        await client.query(`SELECT pg_notify('mp_dispatches', '')`);
+        await client.query('COMMIT');
+        return rowCount ?? 0;
+      } finally {
+        client.release();
+      }
+    },
+    delivered: () => countRows(pool, `SELECT count(*) FROM mp_dispatch WHERE status = 'SUCCEEDED'`),
+    startWorker: async () => (await startMinimal('--worker', url)).proc,
+    startApi: () => startMinimal('--api', url),
+    publishPath: '/events',
+    token: undefined,
+  };
+}

@@ -1,0 +1,126 @@
+import type { Sql } from '../../db/sql.ts';
+import type { Event as EventRow } from '../../generated/prisma/client.ts';
+import { DISPATCH_CHANNEL } from '../constants.ts';
+import { FRONT_KEY, lastReadyKeyOf, NOW } from '../fair-key.ts';
+
+/**
+ * A webhook matches an event (`e`): the event's user's, ACTIVE, subscribed to its type, and each
+ * condition field that is set equals the same field of eventData when that field is a string.
+ */
+const WEBHOOK_MATCHES_EVENT = `w."userId" = e."userId" AND w."state" = 'ACTIVE' AND e."eventType" = ANY(w."eventTypes")
+  AND (w."conditionActorId" IS NULL OR w."conditionActorId" = e."eventData"->>'actorId' AND jsonb_typeof(e."eventData"->'actorId') = 'string')
+  AND (w."conditionActorTaskId" IS NULL OR w."conditionActorTaskId" = e."eventData"->>'actorTaskId' AND jsonb_typeof(e."eventData"->'actorTaskId') = 'string')
+  AND (w."conditionActorRunId" IS NULL OR w."conditionActorRunId" = e."eventData"->>'actorRunId' AND jsonb_typeof(e."eventData"->'actorRunId') = 'string')`;
+
+/**
+ * enqueueEvents' candidates from a JSON array ($1) of events, each with its "position", the
+ * "request" it came in and that request's "limit" (the dispatches it may create).
+ */
+export const EVENTS_FROM_JSON = `SELECT i."id", i."userId", i."eventType", i."eventData", i."resource", i."idempotencyKey", i."position", i."request", i."limit"
+  FROM jsonb_to_recordset($1::jsonb) AS i("id" text, "userId" text, "eventType" text, "eventData" jsonb,
+    "resource" jsonb, "idempotencyKey" text, "position" int, "request" int, "limit" int)`;
+
+export type StoredEvent = EventRow & { position: number };
+export type EnqueueResult = {
+  events: StoredEvent[];
+  /** Requests refused whole, before anything was stored: they would make more dispatches than allowed. */
+  refused: Array<{ request: number; dispatches: number }>;
+};
+
+/**
+ * Stores events and their dispatches in ONE statement (one round trip, no interactive
+ * transaction), so they are stored all together or not at all, and NOTIFYs the workers when there
+ * is something to deliver; once it returns, the events cannot be lost. `candidates` is a SELECT of
+ * ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "position", "request",
+ * "limit"); the webhooks matching each are found once and give both its dispatchCount and its
+ * dispatches. Events whose (userId, idempotencyKey) is taken insert nothing. A request whose events
+ * would make more dispatches than its "limit" stores nothing and is named in `refused`.
+ *
+ * Each dispatch enters the queue READY with its start tag (see fair-key.ts), PACED when its webhook
+ * has a rate limit, HELD when the webhook's circuit is open. It updates no shared row and, with no
+ * foreign keys on events and dispatches, locks none either, so concurrent publishes never queue on
+ * a lock. `name` prepares the statement (fixed candidates only, see Sql).
+ */
+export async function enqueueEvents(
+  sql: Sql,
+  args: { candidates: string; params: unknown[]; name?: string },
+): Promise<EnqueueResult> {
+  const channel = `$${args.params.length + 1}`;
+  const rows = await sql.query<StoredEvent & { refusedRequest: number | null; wanted: number | null }>(
+    `WITH candidate AS (${args.candidates}),
+    matching AS (
+      SELECT e."id" AS "eventId", e."position", w."id" AS "webhookId", w."userId",
+        w."rateLimitPerSecond", w."circuitOpenedAt"
+      FROM candidate e JOIN "Webhook" w ON ${WEBHOOK_MATCHES_EVENT}
+    ),
+    request AS (
+      SELECT c."request", count(m."webhookId")::int AS "wanted", min(c."limit") AS "limit"
+      FROM candidate c LEFT JOIN matching m ON m."eventId" = c."id"
+      GROUP BY c."request"
+    ),
+    event AS (
+      INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "dispatchCount", "createdAt")
+      SELECT e."id", e."userId", e."eventType", e."eventData", e."resource", e."idempotencyKey",
+        COALESCE(n."count", 0), ${NOW}
+      FROM candidate e
+      JOIN request r ON r."request" = e."request" AND r."wanted" <= r."limit"
+      LEFT JOIN (SELECT "eventId", count(*) AS "count" FROM matching GROUP BY 1) n ON n."eventId" = e."id"
+      ORDER BY e."position"
+      ON CONFLICT ("userId", "idempotencyKey") DO NOTHING
+      RETURNING *
+    ),
+    -- One flow per webhook reached: its last READY key, its place among the user's webhooks this
+    -- statement reaches, and how many those are (the stride).
+    flow AS (
+      SELECT f.*, (row_number() OVER (PARTITION BY f."userId" ORDER BY f."webhookId") - 1) AS "offset",
+        count(*) OVER (PARTITION BY f."userId") AS "stride"
+      FROM (
+        SELECT m."webhookId", m."userId", min(m."rateLimitPerSecond") AS "rateLimit",
+          bool_or(m."circuitOpenedAt" IS NOT NULL) AS "circuitOpen", ${lastReadyKeyOf('m."webhookId"')} AS "lastKey"
+        FROM matching m JOIN event e ON e."id" = m."eventId"
+        GROUP BY m."webhookId", m."userId"
+      ) f
+    ),
+    front AS (SELECT ${FRONT_KEY} AS "key"),
+    dispatches AS (
+      INSERT INTO "DispatchQueue" ("id", "userId", "webhookId", "eventId", "eventType", "createdAt", "runAt", "state", "fairKey")
+      SELECT ricochet_record_id(), e."userId", m."webhookId", e."id", e."eventType", e."createdAt", e."createdAt",
+        (CASE WHEN f."circuitOpen" THEN 'HELD' WHEN f."rateLimit" IS NOT NULL THEN 'PACED' ELSE 'READY' END)::"QueueState",
+        GREATEST(front."key", f."lastKey" + 1) + f."offset"
+          + (row_number() OVER (PARTITION BY m."webhookId" ORDER BY m."position") - 1) * f."stride"
+      FROM event e JOIN matching m ON m."eventId" = e."id" JOIN flow f ON f."webhookId" = m."webhookId"
+      CROSS JOIN front
+      RETURNING "state"
+    ),
+    notified AS (
+      SELECT pg_notify(${channel}, '') FROM (SELECT 1 FROM dispatches WHERE "state" <> 'HELD' LIMIT 1) d
+    )
+    SELECT e.*, c."position"::int AS "position", NULL::int AS "refusedRequest", NULL::int AS "wanted",
+      (SELECT count(*) FROM notified) AS "notified"
+    FROM event e JOIN candidate c ON c."id" = e."id"
+    UNION ALL
+    SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, r."request", r."wanted", NULL
+    FROM request r WHERE r."wanted" > r."limit"
+    ORDER BY "position"`,
+    [...args.params, DISPATCH_CHANNEL],
+    args.name,
+  );
+  const events: StoredEvent[] = [];
+  const refused: EnqueueResult['refused'] = [];
+  for (const row of rows) {
+    if (row.refusedRequest !== null) {
+      refused.push({ request: row.refusedRequest, dispatches: row.wanted ?? 0 });
+      continue;
+    }
+    const {
+      refusedRequest: _request,
+      wanted: _wanted,
+      notified: _notified,
+      ...event
+    } = row as typeof row & {
+      notified: unknown;
+    };
+    events.push(event);
+  }
+  return { events, refused };
+}

@@ -1,0 +1,119 @@
+import type { Sql } from '../../db/sql.ts';
+import { DISPATCH_CHANNEL } from '../constants.ts';
+import { FRONT_KEY, NOW } from '../fair-key.ts';
+
+export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed';
+
+/** One finished attempt, as the worker hands it over to be written. */
+export type AttemptResult = {
+  id: string;
+  webhookId: string;
+  attempt: number;
+  startedAt: string;
+  finishedAt: string;
+  requestUrl: string;
+  requestHeaders: Record<string, string>;
+  requestBody: string | null;
+  responseStatus: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  errorMessage: string | null;
+  outcome: AttemptOutcome;
+  /** For `retrying`: how long until the next attempt. */
+  retryDelayMs: number | null;
+};
+
+/**
+ * One statement for a batch of results. Where `workerId` still holds the claim for that attempt
+ * (LEASED by it, attemptCount unchanged), the dispatch moves on: a finished one leaves the queue for
+ * the history table (SUCCEEDED or FAILED), a retrying one is SCHEDULED for its next attempt. Every
+ * result is written as its call; a result whose claim was lost (its lease lapsed and another worker
+ * took the dispatch over) keeps its answer on the call, with no outcome, and moves nothing. The
+ * slots the finished calls free on their hosts are handed to the host's HOST_WAIT rows, which go
+ * READY at the front of the queue (they waited), and the workers are woken for them. Returns the ids
+ * of the dispatches that moved.
+ */
+export async function record(
+  sql: Sql,
+  args: { results: AttemptResult[]; workerId: string; perHost: number; dueBase: Date | null },
+): Promise<string[]> {
+  const rows = await sql.query<{ id: string }>(
+    `WITH r AS (
+      SELECT * FROM json_to_recordset($1::json) AS r(
+        "id" text, "webhookId" text, "attempt" int, "startedAt" timestamp(3), "finishedAt" timestamp(3),
+        "requestUrl" text, "requestHeaders" json, "requestBody" text,
+        "responseStatus" int, "responseHeaders" json, "responseBody" text,
+        "errorMessage" text, "outcome" text, "retryDelayMs" bigint)
+    ), held AS (
+      SELECT q."id", q."hostKey" FROM "DispatchQueue" q JOIN r ON r."id" = q."id"
+      WHERE q."state" = 'LEASED' AND q."leasedBy" = $3 AND q."attemptCount" = r."attempt"
+    ), finished AS (
+      DELETE FROM "DispatchQueue" q USING r
+      WHERE q."id" = r."id" AND q."state" = 'LEASED' AND q."leasedBy" = $3 AND q."attemptCount" = r."attempt"
+        AND r."outcome" <> 'retrying'
+      RETURNING q.*, r."outcome" AS "result", r."finishedAt" AS "endedAt"
+    ), history AS (
+      INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "resource",
+        "status", "attemptCount", "roundStartAttempt", "createdAt", "finishedAt")
+      SELECT f."id", f."userId", f."webhookId", f."eventId", f."eventType", f."eventData", f."resource",
+        (CASE WHEN f."result" = 'succeeded' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"DispatchStatus",
+        f."attemptCount", f."roundStartAttempt", f."createdAt", f."endedAt"
+      FROM finished f
+    ), rescheduled AS (
+      UPDATE "DispatchQueue" q SET "state" = 'SCHEDULED',
+        "runAt" = COALESCE($2::timestamp(3), ${NOW}) + r."retryDelayMs" * interval '1 millisecond',
+        "leasedBy" = NULL, "leasedAt" = NULL, "leaseExpiresAt" = NULL, "hostKey" = NULL,
+        "pacedSlot" = NULL, "isProbe" = false
+      FROM r
+      WHERE q."id" = r."id" AND q."state" = 'LEASED' AND q."leasedBy" = $3 AND q."attemptCount" = r."attempt"
+        AND r."outcome" = 'retrying'
+      RETURNING q."id"
+    ), calls AS (
+      INSERT INTO "DispatchCall" ("dispatchId", "attempt", "webhookId", "startedAt", "finishedAt", "outcome",
+        "errorMessage", "responseStatus", "responseBody", "requestUrl", "requestHeaders", "requestBody", "responseHeaders")
+      SELECT r."id", r."attempt", r."webhookId", r."startedAt", r."finishedAt",
+        CASE WHEN r."id" IN (SELECT "id" FROM finished UNION ALL SELECT "id" FROM rescheduled) THEN r."outcome" END,
+        r."errorMessage", r."responseStatus", r."responseBody", r."requestUrl", r."requestHeaders", r."requestBody",
+        r."responseHeaders"
+      FROM r
+      -- An attempt the lease recovery marked interrupted (its worker was presumed dead) gets its real answer.
+      ON CONFLICT ("dispatchId", "attempt") DO UPDATE SET
+        "startedAt" = EXCLUDED."startedAt", "finishedAt" = EXCLUDED."finishedAt", "outcome" = EXCLUDED."outcome",
+        "errorMessage" = EXCLUDED."errorMessage", "responseStatus" = EXCLUDED."responseStatus",
+        "responseBody" = EXCLUDED."responseBody", "requestUrl" = EXCLUDED."requestUrl",
+        "requestHeaders" = EXCLUDED."requestHeaders", "requestBody" = EXCLUDED."requestBody",
+        "responseHeaders" = EXCLUDED."responseHeaders"
+    ), freed AS (
+      -- Per host these calls were to: how many calls it will still have in flight once they are done.
+      SELECT h."hostKey", count(*)::int AS "done",
+        (SELECT count(*)::int FROM "DispatchQueue" l WHERE l."state" = 'LEASED' AND l."hostKey" = h."hostKey") AS "leased"
+      FROM held h
+      WHERE EXISTS (SELECT 1 FROM "DispatchQueue" w WHERE w."state" = 'HOST_WAIT' AND w."hostKey" = h."hostKey")
+      GROUP BY h."hostKey"
+    ), released AS (
+      UPDATE "DispatchQueue" q SET "state" = 'READY', "hostKey" = NULL, "fairKey" = (SELECT ${FRONT_KEY})
+      FROM (
+        SELECT x."id" FROM freed f CROSS JOIN LATERAL (
+          SELECT w."id" FROM "DispatchQueue" w WHERE w."state" = 'HOST_WAIT' AND w."hostKey" = f."hostKey"
+          ORDER BY w."fairKey" LIMIT GREATEST(0, $4 - (f."leased" - f."done"))
+          FOR UPDATE SKIP LOCKED
+        ) x
+      ) wake
+      WHERE q."id" = wake."id"
+      RETURNING 1
+    ), notified AS (
+      SELECT pg_notify($5, '') FROM (SELECT 1 FROM released LIMIT 1) n
+    )
+    SELECT "id" FROM finished UNION ALL SELECT "id" FROM rescheduled
+    UNION ALL SELECT NULL FROM notified`,
+    [
+      JSON.stringify(args.results),
+      args.dueBase?.toISOString() ?? null,
+      args.workerId,
+      args.perHost,
+      DISPATCH_CHANNEL,
+    ],
+    'ricochet_record',
+  );
+  return rows.flatMap((row) => (row.id === null ? [] : [row.id]));
+}
