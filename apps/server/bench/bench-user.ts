@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { hostKeyOf } from '../src/queue/host-key.ts';
 
 /** The API token of the benchmarks' user (a fixed value: the benchmarks' databases are throwaway). */
 export const BENCH_TOKEN = `ricochet_api_${'b'.repeat(36)}`;
@@ -17,10 +18,10 @@ export async function seedBenchUser(pool: pg.Pool, receiverUrl: string, fanout: 
     [createHash('sha256').update(BENCH_TOKEN).digest('hex')],
   );
   await pool.query(
-    `INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl")
-     SELECT 'benchWebhook' || i, 'benchUser', ARRAY['ACTOR.RUN.SUCCEEDED'], $1 || '/hook/' || i
+    `INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl", "hostKey")
+     SELECT 'benchWebhook' || i, 'benchUser', ARRAY['ACTOR.RUN.SUCCEEDED'], $1 || '/hook/' || i, $3
      FROM generate_series(1, $2::int) i`,
-    [receiverUrl, fanout],
+    [receiverUrl, fanout, hostKeyOf(receiverUrl)],
   );
   await pool.query(
     `INSERT INTO "WebhookSecret" ("id", "webhookId", "secret")

@@ -420,6 +420,29 @@ export function renderTemplate(
   return new TemplateRun(template.source, templateContext(variables)).render(options);
 }
 
+/**
+ * The JSON text of DEFAULT_PAYLOAD_TEMPLATE rendered for an event, without running the engine:
+ * what renderTemplate + JSON.stringify give for it (each variable's JSON in place, null for a falsy
+ * one), built directly, since nearly every delivery uses the default and rendering is most of the
+ * work of building a request. Undefined where Apify's engine would go its own way: a value whose
+ * JSON has `\\"` (a string ending in a backslash, which throws Apify's quote counting off) or `{{`
+ * (a variable of its own); the caller renders those the long way. A property-based test holds it
+ * to Apify's own engine.
+ */
+export function renderDefaultPayload(variables: TemplateVariables): string | undefined {
+  const json = (value: unknown) => (value ? JSON.stringify(value) : 'null');
+  const parts = [
+    json(variables.userId),
+    json(variables.createdAt),
+    json(variables.eventType),
+    json(variables.eventData),
+    json(variables.resource),
+  ];
+  if (parts.some((part) => part.includes('\\\\"') || part.includes('{{'))) return undefined;
+  const [userId, createdAt, eventType, eventData, resource] = parts;
+  return `{"userId":${userId},"createdAt":${createdAt},"eventType":${eventType},"eventData":${eventData},"resource":${resource}}`;
+}
+
 /** Renders a headers template to header values: strings as they are, null left out, others as JSON. */
 export function renderHeadersTemplate(
   template: ParsedTemplate,

@@ -10,7 +10,9 @@ import { WebhookPayloadTemplate } from '@apify/utilities';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
+  DEFAULT_PAYLOAD_TEMPLATE,
   parseTemplate,
+  renderDefaultPayload,
   renderTemplate,
   TEMPLATE_VARIABLES,
   type TemplateVariables,
@@ -132,6 +134,22 @@ describe("templates render exactly as Apify's WebhookPayloadTemplate renders the
       }),
       { seed: SEED, numRuns: RUNS },
     );
+  });
+
+  test("the default payload's shortcut renders exactly what Apify's engine renders, or steps aside", () => {
+    let shortcuts = 0;
+    fc.assert(
+      fc.property(variablesArbitrary, (variables) => {
+        const fast = renderDefaultPayload(variables);
+        const oracle = apify(DEFAULT_PAYLOAD_TEMPLATE, templateContext(variables), false);
+        if (fast === undefined) return;
+        shortcuts++;
+        expect({ refused: false, json: fast }).toEqual(oracle);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+    // It steps aside only for the rare values that need the engine, not for most events.
+    expect(shortcuts).toBeGreaterThan(RUNS / 2);
   });
 
   test("Apify's documented examples, including globals and falsy values", () => {

@@ -58,7 +58,11 @@ export async function benchCluster(log: (message: string) => void): Promise<Benc
     '-t',
     '120',
     '-o',
-    `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c max_connections=300`,
+    `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c max_connections=300${process.env.BENCH_PG_OPTIONS ? ` ${process.env.BENCH_PG_OPTIONS}` : ''}` +
+      // BENCH_PG_STATEMENTS=1 (bench/probe.ts --statements): where the database's time goes, per statement.
+      (process.env.BENCH_PG_STATEMENTS
+        ? ' -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on'
+        : ''),
     'start',
   ]);
   onCleanup(() => {

@@ -37,7 +37,7 @@ export async function ricochetSystem(cluster: BenchCluster): Promise<BenchSystem
     async reset(receiverUrl, fanout) {
       await truncate(
         pool,
-        'TRUNCATE "User", "Webhook", "Event", "Dispatch", "DispatchCall", "WebhookSecret", "ApiToken" CASCADE',
+        'TRUNCATE "User", "Webhook", "Event", "Dispatch", "DispatchQueue", "DispatchCall", "WebhookSecret", "ApiToken" CASCADE',
       );
       await seedBenchUser(pool, receiverUrl, fanout);
     },
@@ -51,9 +51,11 @@ export async function ricochetSystem(cluster: BenchCluster): Promise<BenchSystem
              (SELECT count(*) FROM "Webhook") FROM generate_series(1, $1::int) i`,
           [events],
         );
+        // As one publish of them all would queue them: READY, each webhook's rows in turn.
         const { rowCount } = await client.query(
-          `INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "createdAt", "nextAttemptAt")
-           SELECT ricochet_record_id(), e."userId", w."id", e."id", e."eventType", e."eventData", e."createdAt", e."createdAt"
+          `INSERT INTO "DispatchQueue" ("id", "userId", "webhookId", "eventId", "eventType", "createdAt", "runAt", "state", "fairKey")
+           SELECT ricochet_record_id(), e."userId", w."id", e."id", e."eventType", e."createdAt", e."createdAt", 'READY',
+             row_number() OVER (ORDER BY e."id", w."id")
            FROM "Event" e CROSS JOIN "Webhook" w`,
         );
         await client.query(`SELECT pg_notify('ricochet_dispatches', '')`);

@@ -360,7 +360,14 @@ export class HttpSender {
       responseStatus = response.statusCode;
       responseHeaders = flattenHeaders(response.headers);
       retryAfterMs = parseRetryAfter(responseHeaders['retry-after']);
-      const read = await this.readBody(response.body, responseHeaders['content-length']);
+      // The usual answer of a receiver has no body (204, or a length of 0): nothing to iterate.
+      const read =
+        responseStatus === 204 || responseStatus === 304 || responseHeaders['content-length'] === '0'
+          ? await response.body.dump().then(
+              () => ({ text: '', error: null }),
+              (caught: unknown) => ({ text: '', error: caught }),
+            )
+          : await this.readBody(response.body, responseHeaders['content-length']);
       responseBody = read.text;
       if (read.error !== null) {
         errorMessage = timedOut

@@ -4,6 +4,7 @@ import {
   type ParsedTemplate,
   parseHeadersTemplate,
   parseTemplate,
+  renderDefaultPayload,
   renderHeadersTemplate,
   renderTemplate,
   type TemplateVariables,
@@ -93,6 +94,11 @@ function isPrepared(webhook: DeliveryWebhook | PreparedWebhook): webhook is Prep
 /** The JSON body of a delivery: the payload template (Apify's default when none), rendered, with the
  * webhook's static properties merged into its top level. */
 export function renderBody(webhook: DeliveryWebhook | PreparedWebhook, variables: TemplateVariables): string {
+  // Most webhooks send Apify's default payload as it is: built directly (see renderDefaultPayload).
+  if (!webhook.payloadTemplate && !webhook.shouldInterpolateStrings && !webhook.properties) {
+    const rendered = renderDefaultPayload(variables);
+    if (rendered !== undefined) return rendered;
+  }
   const { parsedPayload } = isPrepared(webhook) ? webhook : prepareWebhook(webhook);
   if (parsedPayload instanceof TemplateRenderError) throw parsedPayload;
   let payload: unknown;

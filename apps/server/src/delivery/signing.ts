@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { standardSecretKeyBytes } from '@ricochet/schema';
 
 /**
@@ -7,6 +7,21 @@ import { standardSecretKeyBytes } from '@ricochet/schema';
  */
 export function secretKeyBytes(secret: string): Buffer {
   return Buffer.from(standardSecretKeyBytes(secret));
+}
+
+/** Secrets whose HMAC keys are kept ready: decoding a secret on every call is a cost for nothing. */
+const KEYS_KEPT = 1000;
+const standardKeys = new Map<string, KeyObject>();
+const superOfficeKeys = new Map<string, KeyObject>();
+
+function keyOf(cache: Map<string, KeyObject>, secret: string, bytes: (secret: string) => Buffer): KeyObject {
+  let key = cache.get(secret);
+  if (key === undefined) {
+    if (cache.size >= KEYS_KEPT) cache.clear();
+    key = createSecretKey(bytes(secret));
+    cache.set(secret, key);
+  }
+  return key;
 }
 
 export type StandardSignatureInput = {
@@ -40,7 +55,9 @@ export function standardWebhookSignature({
   return secrets
     .map(
       (secret) =>
-        `v1,${createHmac('sha256', secretKeyBytes(secret)).update(content, 'utf8').digest('base64')}`,
+        `v1,${createHmac('sha256', keyOf(standardKeys, secret, secretKeyBytes))
+          .update(content, 'utf8')
+          .digest('base64')}`,
     )
     .join(' ');
 }
@@ -51,5 +68,6 @@ export function standardWebhookSignature({
  * does and what receivers written against it (`Encoding.UTF8.GetBytes(secret)`) verify with.
  */
 export function superOfficeSignature(secret: string, body: string): string {
-  return createHmac('sha256', Buffer.from(secret, 'utf8')).update(body, 'utf8').digest('base64');
+  const key = keyOf(superOfficeKeys, secret, (text) => Buffer.from(text, 'utf8'));
+  return createHmac('sha256', key).update(body, 'utf8').digest('base64');
 }

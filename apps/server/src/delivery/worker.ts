@@ -194,10 +194,10 @@ export class DeliveryWorker {
 
   private async run(): Promise<void> {
     const { concurrency, pollIntervalMs, batchSize } = this.deps.settings;
-    // Claims are made in batches: with a few calls in flight, a worker waits for a batch's worth
-    // of free slots instead of claiming one dispatch per finished call (one query per delivery
-    // would cost more than the delivery, and results would be recorded one at a time too).
-    const claimAtLeast = Math.max(1, Math.min(batchSize, Math.floor(concurrency / 2)));
+    // Claims are made in batches: with a few calls in flight, a worker waits for half a batch's
+    // worth of free slots instead of claiming one dispatch per finished call (one query per
+    // delivery would cost more than the delivery, and results would be recorded one at a time too).
+    const claimAtLeast = Math.max(1, Math.min(Math.ceil(batchSize / 2), Math.floor(concurrency / 2)));
     while (this.running) {
       if (performance.now() >= this.upkeepDueAt) {
         try {

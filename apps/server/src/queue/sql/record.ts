@@ -23,6 +23,27 @@ export type AttemptResult = {
   retryDelayMs: number | null;
 };
 
+/** The results as one array per column, for unnest(): cheaper for the database to read than JSON. */
+function columns(results: AttemptResult[]): unknown[][] {
+  const json = (value: Record<string, string> | null) => (value === null ? null : JSON.stringify(value));
+  return [
+    results.map((r) => r.id),
+    results.map((r) => r.webhookId),
+    results.map((r) => r.attempt),
+    results.map((r) => r.startedAt),
+    results.map((r) => r.finishedAt),
+    results.map((r) => r.requestUrl),
+    results.map((r) => json(r.requestHeaders)),
+    results.map((r) => r.requestBody),
+    results.map((r) => r.responseStatus),
+    results.map((r) => json(r.responseHeaders)),
+    results.map((r) => r.responseBody),
+    results.map((r) => r.errorMessage),
+    results.map((r) => r.outcome),
+    results.map((r) => r.retryDelayMs),
+  ];
+}
+
 /**
  * One statement for a batch of results. Where `workerId` still holds the claim for that attempt
  * (LEASED by it, attemptCount unchanged), the dispatch moves on: a finished one leaves the queue for
@@ -39,17 +60,16 @@ export async function record(
 ): Promise<string[]> {
   const rows = await sql.query<{ id: string }>(
     `WITH r AS (
-      SELECT * FROM json_to_recordset($1::json) AS r(
-        "id" text, "webhookId" text, "attempt" int, "startedAt" timestamp(3), "finishedAt" timestamp(3),
-        "requestUrl" text, "requestHeaders" json, "requestBody" text,
-        "responseStatus" int, "responseHeaders" json, "responseBody" text,
-        "errorMessage" text, "outcome" text, "retryDelayMs" bigint)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamp(3)[], $5::timestamp(3)[], $6::text[],
+        $7::json[], $8::text[], $9::int[], $10::json[], $11::text[], $12::text[], $13::text[], $14::bigint[])
+      AS r("id", "webhookId", "attempt", "startedAt", "finishedAt", "requestUrl", "requestHeaders", "requestBody",
+        "responseStatus", "responseHeaders", "responseBody", "errorMessage", "outcome", "retryDelayMs")
     ), held AS (
       SELECT q."id", q."hostKey" FROM "DispatchQueue" q JOIN r ON r."id" = q."id"
-      WHERE q."state" = 'LEASED' AND q."leasedBy" = $3 AND q."attemptCount" = r."attempt"
+      WHERE q."state" = 'LEASED' AND q."leasedBy" = $16 AND q."attemptCount" = r."attempt"
     ), finished AS (
       DELETE FROM "DispatchQueue" q USING r
-      WHERE q."id" = r."id" AND q."state" = 'LEASED' AND q."leasedBy" = $3 AND q."attemptCount" = r."attempt"
+      WHERE q."id" = r."id" AND q."state" = 'LEASED' AND q."leasedBy" = $16 AND q."attemptCount" = r."attempt"
         AND r."outcome" <> 'retrying'
       RETURNING q.*, r."outcome" AS "result", r."finishedAt" AS "endedAt"
     ), history AS (
@@ -61,11 +81,11 @@ export async function record(
       FROM finished f
     ), rescheduled AS (
       UPDATE "DispatchQueue" q SET "state" = 'SCHEDULED',
-        "runAt" = COALESCE($2::timestamp(3), ${NOW}) + r."retryDelayMs" * interval '1 millisecond',
+        "runAt" = COALESCE($15::timestamp(3), ${NOW}) + r."retryDelayMs" * interval '1 millisecond',
         "leasedBy" = NULL, "leasedAt" = NULL, "leaseExpiresAt" = NULL, "hostKey" = NULL,
         "pacedSlot" = NULL, "isProbe" = false
       FROM r
-      WHERE q."id" = r."id" AND q."state" = 'LEASED' AND q."leasedBy" = $3 AND q."attemptCount" = r."attempt"
+      WHERE q."id" = r."id" AND q."state" = 'LEASED' AND q."leasedBy" = $16 AND q."attemptCount" = r."attempt"
         AND r."outcome" = 'retrying'
       RETURNING q."id"
     ), calls AS (
@@ -95,19 +115,19 @@ export async function record(
       FROM (
         SELECT x."id" FROM freed f CROSS JOIN LATERAL (
           SELECT w."id" FROM "DispatchQueue" w WHERE w."state" = 'HOST_WAIT' AND w."hostKey" = f."hostKey"
-          ORDER BY w."fairKey" LIMIT GREATEST(0, $4 - (f."leased" - f."done"))
+          ORDER BY w."fairKey" LIMIT GREATEST(0, $17 - (f."leased" - f."done"))
           FOR UPDATE SKIP LOCKED
         ) x
       ) wake
       WHERE q."id" = wake."id"
       RETURNING 1
     ), notified AS (
-      SELECT pg_notify($5, '') FROM (SELECT 1 FROM released LIMIT 1) n
+      SELECT pg_notify($18, '') FROM (SELECT 1 FROM released LIMIT 1) n
     )
     SELECT "id" FROM finished UNION ALL SELECT "id" FROM rescheduled
     UNION ALL SELECT NULL FROM notified`,
     [
-      JSON.stringify(args.results),
+      ...columns(args.results),
       args.dueBase?.toISOString() ?? null,
       args.workerId,
       args.perHost,
