@@ -1,16 +1,18 @@
 import type pg from 'pg';
 import { applyMigrationsToPostgres } from '../../src/db/migrate.ts';
 import { BENCH_TOKEN, seedBenchUser } from '../bench-user.ts';
+import { ADD_JOBS_SQL } from '../pipelines/job-queue.ts';
 import { MINIMAL_SCHEMA } from '../pipelines/minimal.ts';
 import { type BenchCluster, countRows, truncate } from './cluster.ts';
-import { type Proc, startMinimal, startRicochet } from './processes.ts';
+import { waitUntil } from './load.ts';
+import { type Proc, startMinimal, startNode, startRicochet } from './processes.ts';
 
 /**
  * One system under measurement on its own database: Ricochet, or the minimal pipeline (the
  * ceiling). Scenarios drive both through this, so both do exactly the same work.
  */
 export type BenchSystem = {
-  name: 'ricochet' | 'minimal';
+  name: 'ricochet' | 'minimal' | 'jobqueue';
   label: string;
   url: string;
   pool: pg.Pool;
@@ -21,7 +23,8 @@ export type BenchSystem = {
   /** Dispatches recorded as delivered. */
   delivered(): Promise<number>;
   startWorker(env?: Record<string, string>): Promise<Proc>;
-  startApi(env?: Record<string, string>): Promise<{ proc: Proc; baseUrl: string }>;
+  /** Absent for the job queue, which has no publish endpoint. */
+  startApi?(env?: Record<string, string>): Promise<{ proc: Proc; baseUrl: string }>;
   publishPath: string;
   token: string | undefined;
 };
@@ -115,4 +118,54 @@ export async function minimalSystem(cluster: BenchCluster): Promise<BenchSystem>
     publishPath: '/events',
     token: undefined,
   };
+}
+
+/** graphile-worker, one job per delivery (bench/pipelines/job-queue.ts): draining only. */
+export async function jobQueueSystem(cluster: BenchCluster): Promise<BenchSystem> {
+  const { url, pool } = await cluster.createDatabase('jobqueue_bench');
+  const setup = startNode(['bench/pipelines/job-queue.ts', '--setup'], { DATABASE_URL: url });
+  if ((await setup.exited) !== 0)
+    throw new Error(`graphile-worker's migrations failed:\n${setup.lines.join('\n')}`);
+  let receiver = '';
+  let fanout = 1;
+  return {
+    name: 'jobqueue',
+    label: 'job queue (graphile-worker, a job per POST)',
+    url,
+    pool,
+    async reset(receiverUrl, webhooks) {
+      await truncate(pool, 'TRUNCATE graphile_worker._private_jobs');
+      receiver = receiverUrl;
+      fanout = webhooks;
+    },
+    async backlog(events) {
+      await pool.query(ADD_JOBS_SQL, [receiver, events, fanout]);
+      return events * fanout;
+    },
+    delivered: async () => {
+      // Jobs are deleted as they complete; none are added while a backlog drains.
+      const left = await countRows(pool, 'SELECT count(*) FROM graphile_worker._private_jobs');
+      return left === 0 ? Number.POSITIVE_INFINITY : -left;
+    },
+    startWorker: async () => {
+      const proc = startNode(['bench/pipelines/job-queue.ts', '--worker'], { DATABASE_URL: url });
+      await proc.waitForLine(/worker ready/, 60_000);
+      return proc;
+    },
+    publishPath: '',
+    token: undefined,
+  };
+}
+
+/**
+ * Runs a small backlog through freshly started workers before anything is measured: a new process
+ * loads and compiles its modules on first use, which would otherwise be counted against the first
+ * run's deliveries.
+ */
+export async function warmUp(system: BenchSystem, receiver: { url: string; reset(): Promise<void> }): Promise<void> {
+  await system.reset(receiver.url, 1);
+  const total = await system.backlog(500);
+  const done = await waitUntil(async () => (await system.delivered()) >= total, 60_000, 50);
+  if (!done) throw new Error(`${system.label}: the warm-up backlog was not delivered within a minute`);
+  await receiver.reset();
 }

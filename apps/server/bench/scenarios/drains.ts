@@ -4,7 +4,7 @@ import { waitUntil } from '../lib/load.ts';
 import { stop, waitForListeners } from '../lib/processes.ts';
 import type { BenchReceiver } from '../lib/receiver.ts';
 import { log, record, recordCpu } from '../lib/results.ts';
-import type { BenchSystem } from '../lib/systems.ts';
+import { type BenchSystem, warmUp } from '../lib/systems.ts';
 
 export type DrainOptions = { events: number; workerCounts: number[]; fanouts: number[] };
 
@@ -23,7 +23,8 @@ export async function drains(
     for (const system of systems) {
       const procs = await Promise.all(Array.from({ length: workers }, () => system.startWorker()));
       await waitForListeners(system.pool, workers);
-      for (const fanout of options.fanouts) {
+      // The job queue's jobs are one per POST whatever the fan-out: one fan-out is enough.
+      for (const fanout of system.name === 'jobqueue' ? options.fanouts.slice(0, 1) : options.fanouts) {
         const events = fanout === 1 ? options.events : Math.floor(options.events / 5);
         await system.reset(receiver.url, fanout);
         const meter: CpuMeter = {
