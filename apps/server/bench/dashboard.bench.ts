@@ -30,18 +30,23 @@ async function seed(db: Database) {
     SELECT 'wh' || lpad(i::text, 15, '0'), '${user.id}', ARRAY['ACTOR.RUN.SUCCEEDED', 'TEST'],
       'https://host' || (i % 50) || '.example.com/hook/' || i, now(), now() - (i || ' minutes')::interval
     FROM generate_series(1, ${WEBHOOKS}) AS i`);
+  // Finished dispatches are history; the 5 % in flight are in the queue, waiting for a retry.
   await db.prisma.$executeRawUnsafe(`
-    INSERT INTO "Dispatch" (id, "userId", "webhookId", "eventType", status, "attemptCount", "createdAt", "finishedAt", "nextAttemptAt")
+    INSERT INTO "Dispatch" (id, "userId", "webhookId", "eventType", status, "attemptCount", "createdAt", "finishedAt")
     SELECT 'd' || lpad(i::text, 16, '0'), '${user.id}', 'wh' || lpad((i % ${WEBHOOKS} + 1)::text, 15, '0'),
       CASE WHEN i % 2 = 0 THEN 'ACTOR.RUN.SUCCEEDED' ELSE 'TEST' END,
-      (CASE WHEN i % 20 = 0 THEN 'ACTIVE' WHEN i % 20 < 4 THEN 'FAILED' ELSE 'SUCCEEDED' END)::"DispatchStatus",
-      1, now() - ((i % 10080) || ' minutes')::interval,
-      CASE WHEN i % 20 = 0 THEN NULL ELSE now() - ((i % 10080) || ' minutes')::interval + interval '1 second' END,
-      CASE WHEN i % 20 = 0 THEN now() + interval '1 minute' ELSE NULL END
-    FROM generate_series(1, ${DISPATCHES}) AS i`);
+      (CASE WHEN i % 20 < 4 THEN 'FAILED' ELSE 'SUCCEEDED' END)::"DispatchStatus",
+      1, now() - ((i % 10080) || ' minutes')::interval, now() - ((i % 10080) || ' minutes')::interval + interval '1 second'
+    FROM generate_series(1, ${DISPATCHES}) AS i WHERE i % 20 <> 0`);
   await db.prisma.$executeRawUnsafe(`
-    INSERT INTO "DispatchCall" (id, "dispatchId", attempt, "startedAt", "finishedAt", "responseStatus")
-    SELECT 'c' || substring(d.id from 2), d.id, 1, d."createdAt", d."createdAt" + interval '120 milliseconds',
+    INSERT INTO "DispatchQueue" (id, "userId", "webhookId", "eventType", state, "attemptCount", "createdAt", "runAt")
+    SELECT 'd' || lpad(i::text, 16, '0'), '${user.id}', 'wh' || lpad((i % ${WEBHOOKS} + 1)::text, 15, '0'),
+      CASE WHEN i % 2 = 0 THEN 'ACTOR.RUN.SUCCEEDED' ELSE 'TEST' END, 'SCHEDULED',
+      1, now() - ((i % 10080) || ' minutes')::interval, now() + interval '1 minute'
+    FROM generate_series(1, ${DISPATCHES}) AS i WHERE i % 20 = 0`);
+  await db.prisma.$executeRawUnsafe(`
+    INSERT INTO "DispatchCall" ("dispatchId", "webhookId", attempt, "startedAt", "finishedAt", "responseStatus")
+    SELECT d.id, d."webhookId", 1, d."createdAt", d."createdAt" + interval '120 milliseconds',
       CASE WHEN d.status = 'FAILED' THEN 500 ELSE 200 END
     FROM "Dispatch" d`);
   await db.prisma.$executeRawUnsafe('ANALYZE');
