@@ -110,14 +110,18 @@ async function readSchemaFiles(): Promise<SchemaContainer[]> {
   return [{ path: SCHEMA_PATH, content: await readFile(SCHEMA_PATH, 'utf8') }];
 }
 
-/** Reads prisma/migrations the way the Prisma CLI does (folders sorted by name, lockfile optional). */
-async function readMigrationsList(): Promise<MigrationList> {
+/**
+ * Reads prisma/migrations the way the Prisma CLI does (folders sorted by name, lockfile optional);
+ * with `upTo`, only the migrations up to that one (upgrade tests build an older installation).
+ */
+async function readMigrationsList(upTo?: string): Promise<MigrationList> {
   const lockfile = await readFile(join(MIGRATIONS_DIR, LOCKFILE_NAME), 'utf8').catch(() => null);
   const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true }).catch(() => []);
   const folders = entries
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
-    .sort((a, b) => a.localeCompare(b));
+    .sort((a, b) => a.localeCompare(b))
+    .filter((folder) => upTo === undefined || folder.localeCompare(upTo) <= 0);
   const migrationDirectories = await Promise.all(
     folders.map(async (folder) => ({
       path: folder,
@@ -176,8 +180,9 @@ async function withEngine<T>(
  */
 export async function applyMigrations(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
+  options: { upTo?: string } = {},
 ): Promise<string[]> {
-  const [schemaFiles, migrationsList] = await Promise.all([readSchemaFiles(), readMigrationsList()]);
+  const [schemaFiles, migrationsList] = await Promise.all([readSchemaFiles(), readMigrationsList(options.upTo)]);
   return withEngine(adapterFactory, schemaFiles, async (engine) => {
     const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
     return appliedMigrationNames;
@@ -190,14 +195,17 @@ export async function applyMigrations(
  * pg_advisory_lock call then returns at once instead of timing out after 10 s behind a slow
  * migration elsewhere), and closing it is what releases the lock.
  */
-export async function applyMigrationsToPostgres(databaseUrl: string): Promise<string[]> {
+export async function applyMigrationsToPostgres(
+  databaseUrl: string,
+  options: { upTo?: string } = {},
+): Promise<string[]> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, idleTimeoutMillis: 0 });
   // An idle connection that dies would otherwise crash the process with an unhandled 'error' event;
   // the query in flight fails on its own.
   pool.on('error', () => {});
   try {
     await pool.query(`SELECT pg_advisory_lock(${PRISMA_MIGRATE_LOCK_KEY})`);
-    return await applyMigrations(postgresMigrationAdapter(pool));
+    return await applyMigrations(postgresMigrationAdapter(pool), options);
   } finally {
     await pool.end();
   }

@@ -84,6 +84,13 @@ const RECORD_RETRY_MAX_MS = 2_000;
 const PROMOTE_LIMIT = 1_000;
 /** READY rows a claim looks at, per row it may take: room to step over rows that cannot go now. */
 const CLAIM_WINDOW_FACTOR = 2;
+/**
+ * The least time between two claims when the last one found little (a quarter of a batch or less):
+ * while events trickle in faster than calls finish, claiming on every NOTIFY would cost a claim
+ * statement per delivery; waiting this long lets a few gather. At 100 events/s claims are further
+ * apart than this anyway, so a quiet queue's latency is untouched.
+ */
+const SMALL_CLAIM_SPACING_MS = 3;
 
 /**
  * The delivery worker, top to bottom: claim what can be sent now (the queue decides: fair order,
@@ -198,6 +205,7 @@ export class DeliveryWorker {
     // worth of free slots instead of claiming one dispatch per finished call (one query per
     // delivery would cost more than the delivery, and results would be recorded one at a time too).
     const claimAtLeast = Math.max(1, Math.min(Math.ceil(batchSize / 2), Math.floor(concurrency / 2)));
+    let lastSmallClaimAt = Number.NEGATIVE_INFINITY;
     while (this.running) {
       if (performance.now() >= this.upkeepDueAt) {
         try {
@@ -210,8 +218,11 @@ export class DeliveryWorker {
       let claimed = 0;
       const free = concurrency - this.inFlight.size;
       if (free >= claimAtLeast || (free > 0 && this.inFlight.size === 0)) {
+        const wait = lastSmallClaimAt + SMALL_CLAIM_SPACING_MS - performance.now();
+        if (wait > 0) await sleep(wait);
         try {
           claimed = await this.claimAndStart(free);
+          lastSmallClaimAt = claimed <= batchSize / 4 ? performance.now() : Number.NEGATIVE_INFINITY;
         } catch (error) {
           this.deps.logger.error({ err: error, workerId: this.workerId }, 'claiming dispatches failed');
         }

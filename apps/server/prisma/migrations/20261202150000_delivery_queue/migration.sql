@@ -57,6 +57,10 @@ CREATE TABLE "DispatchQueue" (
     CONSTRAINT "DispatchQueue_pkey" PRIMARY KEY ("id")
 );
 
+-- Calls no longer belong to one table of dispatches (the queue or the history): no foreign key, and
+-- first of all no cascade, which would take the calls of the dispatches deleted below.
+ALTER TABLE "DispatchCall" DROP CONSTRAINT "DispatchCall_dispatchId_fkey";
+
 -- Calls a worker left running: nothing of their answer was recorded.
 UPDATE "DispatchCall" c SET "finishedAt" = timezone('UTC', now()),
   "errorMessage" = 'Interrupted: the worker delivering this attempt stopped before it finished.'
@@ -80,13 +84,13 @@ SELECT d."id", d."userId", d."webhookId", d."eventId", d."eventType",
 FROM "Dispatch" d JOIN "Webhook" w ON w."id" = d."webhookId"
 WHERE d."status" = 'ACTIVE';
 
--- What is left of ACTIVE dispatches belongs to deleted webhooks (never sent): gone with their calls.
-DELETE FROM "DispatchCall" c USING "Dispatch" d WHERE c."dispatchId" = d."id" AND d."status" = 'ACTIVE';
+-- The ACTIVE dispatches left in "Dispatch" now are either in the queue (moved above, their calls
+-- stay) or belong to webhooks deleted long ago (never sent): those go with their calls.
+DELETE FROM "DispatchCall" c USING "Dispatch" d
+WHERE c."dispatchId" = d."id" AND d."status" = 'ACTIVE'
+  AND NOT EXISTS (SELECT 1 FROM "DispatchQueue" q WHERE q."id" = d."id");
 DELETE FROM "Dispatch" WHERE "status" = 'ACTIVE';
 UPDATE "Dispatch" SET "finishedAt" = "createdAt" WHERE "finishedAt" IS NULL;
-
--- DropForeignKey
-ALTER TABLE "DispatchCall" DROP CONSTRAINT "DispatchCall_dispatchId_fkey";
 
 -- DropIndex
 DROP INDEX "Dispatch_status_nextAttemptAt_idx";

@@ -1,0 +1,169 @@
+import { afterEach } from 'vitest';
+import { type Database, openDatabase } from '../src/db/client.ts';
+import { applyMigrations, applyMigrationsToPostgres, pgliteMigrationAdapter } from '../src/db/migrate.ts';
+import { HttpSender } from '../src/delivery/http-sender.ts';
+import { DeliveryWorker } from '../src/delivery/worker.ts';
+import { createLogger } from '../src/logger.ts';
+import { sqlFor } from '../src/db/sql.ts';
+import { releaseHeld } from '../src/queue/index.ts';
+import { describe, expect, freshPostgresDatabase, TEST_DB_BACKEND, test } from './db-fixtures.ts';
+import { ManualClock, TEST_WORKER_SETTINGS } from './delivery-fixtures.ts';
+import { findDispatches } from './dispatch-rows.ts';
+import { startReceiver } from './receiver.ts';
+
+/** The last migration of the schema before the delivery queue (issue 15). */
+const BEFORE_QUEUE = '20261129234434_drop_publish_path_foreign_keys';
+const INTERRUPTED = 'Interrupted: the worker delivering this attempt stopped before it finished.';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A database migrated only up to `upTo`, as an installation of that version has it. */
+async function olderInstallation(upTo: string): Promise<Database> {
+  if (TEST_DB_BACKEND === 'postgres') {
+    const fresh = await freshPostgresDatabase({ migrated: false });
+    await applyMigrationsToPostgres(fresh.url, { upTo });
+    const db = await openDatabase({ databaseUrl: fresh.url, migrate: false });
+    cleanups.push(fresh.drop, db.close);
+    return db;
+  }
+  const db = await openDatabase({ dataDir: 'memory://', migrate: false });
+  cleanups.push(db.close);
+  await applyMigrations(pgliteMigrationAdapter(db.pglite as NonNullable<Database['pglite']>), { upTo });
+  return db;
+}
+
+/**
+ * Rows as the version before the queue wrote them: two users, webhooks ACTIVE and STOPPED (and one
+ * deleted), their secrets, events, and dispatches in every state with their calls.
+ */
+async function fillBeforeQueue(db: Database, receiverUrl: string): Promise<void> {
+  const run = (sql: string) => db.prisma.$executeRawUnsafe(sql);
+  await run(`INSERT INTO "User" ("id", "username", "isAdmin") VALUES ('userA', 'a', true), ('userB', 'b', false)`);
+  await run(`INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl", "state") VALUES
+    ('hookActive', 'userA', ARRAY['ACTOR.RUN.SUCCEEDED'], '${receiverUrl}/active', 'ACTIVE'),
+    ('hookStopped', 'userB', ARRAY['ACTOR.RUN.SUCCEEDED'], 'HTTPS://Example.COM:8443/stopped', 'STOPPED'),
+    ('hookHttps', 'userB', ARRAY['ACTOR.RUN.SUCCEEDED'], 'https://user:pw@[::1]/v6', 'ACTIVE')`);
+  await run(`INSERT INTO "WebhookSecret" ("id", "webhookId", "secret") VALUES
+    ('s1', 'hookActive', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'), ('s2', 'hookStopped', 'chosen-secret')`);
+  await run(`INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "dispatchCount") VALUES
+    ('ev1', 'userA', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"a","n":1}', '{"id":"run1"}', 1),
+    ('ev2', 'userA', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"a","n":2}', NULL, 1),
+    ('ev3', 'userB', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"b"}', NULL, 1)`);
+  const past = `timezone('UTC', now()) - interval '1 hour'`;
+  const future = `timezone('UTC', now()) + interval '1 hour'`;
+  await run(`INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "resource", "status",
+      "attemptCount", "roundStartAttempt", "nextAttemptAt", "leaseExpiresAt", "leasedBy", "createdAt", "finishedAt") VALUES
+    ('due', 'userA', 'hookActive', 'ev1', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"a","n":1}', '{"id":"run1"}', 'ACTIVE', 0, 0, ${past}, NULL, NULL, ${past}, NULL),
+    ('retrying', 'userA', 'hookActive', 'ev2', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"a","n":2}', NULL, 'ACTIVE', 1, 0, ${future}, NULL, NULL, ${past}, NULL),
+    ('leased', 'userA', 'hookActive', 'ev1', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"a","n":1}', NULL, 'ACTIVE', 2, 0, ${past}, ${future}, 'old-worker', ${past}, NULL),
+    ('test', 'userA', 'hookActive', NULL, 'TEST', '{"actorId":"TEST_ACTOR_ID"}', '{"id":"TEST_ACTOR_RUN_ID"}', 'ACTIVE', 0, 0, ${past}, NULL, NULL, ${past}, NULL),
+    ('parked', 'userB', 'hookStopped', 'ev3', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"b"}', NULL, 'ACTIVE', 0, 0, ${past}, NULL, NULL, ${past}, NULL),
+    ('succeeded', 'userA', 'hookActive', 'ev1', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"a","n":1}', NULL, 'SUCCEEDED', 1, 0, NULL, NULL, NULL, ${past}, ${past}),
+    ('failed', 'userB', 'hookStopped', 'ev3', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"b"}', NULL, 'FAILED', 2, 0, NULL, NULL, NULL, ${past}, ${past}),
+    ('orphan', 'userA', 'hookGone', 'ev1', 'ACTOR.RUN.SUCCEEDED', '{}', NULL, 'ACTIVE', 0, 0, ${past}, NULL, NULL, ${past}, NULL)`);
+  await run(`INSERT INTO "DispatchCall" ("id", "dispatchId", "webhookId", "attempt", "startedAt", "finishedAt", "outcome",
+      "errorMessage", "responseStatus", "responseBody", "requestUrl", "requestHeaders", "requestBody", "responseHeaders") VALUES
+    ('retrying-1', 'retrying', 'hookActive', 1, ${past}, ${past}, 'retrying', NULL, 500, 'boom', '${receiverUrl}/active', '{"a":"1"}', '{}', '{"x":"y"}'),
+    ('leased-1', 'leased', 'hookActive', 1, ${past}, ${past}, 'retrying', 'Connection refused', NULL, NULL, NULL, NULL, NULL, NULL),
+    ('leased-2', 'leased', 'hookActive', 2, ${past}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    ('succeeded-1', 'succeeded', 'hookActive', 1, ${past}, ${past}, 'succeeded', NULL, 200, 'ok', '${receiverUrl}/active', '{"b":"2"}', '{"p":1}', '{}'),
+    ('failed-1', 'failed', 'hookStopped', 1, ${past}, ${past}, 'retrying', NULL, 503, 'busy', NULL, NULL, NULL, NULL),
+    ('failed-2', 'failed', 'hookStopped', 2, ${past}, ${past}, 'failed', NULL, 503, 'still busy', NULL, NULL, NULL, NULL)`);
+}
+
+describe('upgrading an installation in place loses nothing', () => {
+  test('from the schema before the delivery queue: every row kept, every ACTIVE dispatch still delivers', async () => {
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    const db = await olderInstallation(BEFORE_QUEUE);
+    await fillBeforeQueue(db, receiver.url);
+
+    const applied = await db.migrate();
+    expect(applied[0]).toBe('20261202150000_delivery_queue');
+
+    // Users, webhooks (with their host), secrets and events are all there.
+    expect(await db.prisma.user.count()).toBe(2);
+    const webhooks = await db.prisma.webhook.findMany({ orderBy: { id: 'asc' } });
+    expect(webhooks.map((webhook) => [webhook.id, webhook.hostKey])).toEqual([
+      ['hookActive', `127.0.0.1:${receiver.port}`],
+      ['hookHttps', '[::1]:443'],
+      ['hookStopped', 'example.com:8443'],
+    ]);
+    expect(await db.prisma.webhookSecret.count()).toBe(2);
+    expect(await db.prisma.event.count()).toBe(3);
+
+    // Every dispatch but the orphan (of a webhook deleted long ago, never to be sent) is kept, in its state.
+    const dispatches = new Map((await findDispatches(db.prisma)).map((dispatch) => [dispatch.id, dispatch]));
+    expect([...dispatches.keys()].sort()).toEqual(['due', 'failed', 'leased', 'parked', 'retrying', 'succeeded', 'test']);
+    expect(
+      Object.fromEntries([...dispatches].map(([id, dispatch]) => [id, [dispatch.status, dispatch.queueState, dispatch.attemptCount]])),
+    ).toEqual({
+      due: ['ACTIVE', 'READY', 0],
+      retrying: ['ACTIVE', 'SCHEDULED', 1],
+      leased: ['ACTIVE', 'READY', 2],
+      test: ['ACTIVE', 'READY', 0],
+      parked: ['ACTIVE', 'HELD', 0],
+      succeeded: ['SUCCEEDED', null, 1],
+      failed: ['FAILED', null, 2],
+    });
+    // Finished ones keep their calls as they were; the call a dead worker left running is interrupted.
+    expect(dispatches.get('failed')?.calls.map((call) => [call.attempt, call.responseStatus, call.outcome])).toEqual([
+      [1, 503, 'retrying'],
+      [2, 503, 'failed'],
+    ]);
+    expect(dispatches.get('succeeded')?.calls[0]).toMatchObject({
+      responseStatus: 200,
+      responseBody: 'ok',
+      requestHeaders: { b: '2' },
+      requestBody: '{"p":1}',
+    });
+    expect(dispatches.get('leased')?.calls.map((call) => [call.attempt, call.errorMessage])).toEqual([
+      [1, 'Connection refused'],
+      [2, INTERRUPTED],
+    ]);
+    // The test dispatch kept its own data; the others read their event's.
+    expect(dispatches.get('test')?.eventData).toEqual({ actorId: 'TEST_ACTOR_ID' });
+
+    // Every ACTIVE dispatch delivers: the due ones now, the retry when it is due, the held one once
+    // its webhook is switched on.
+    const clock = new ManualClock();
+    const sender = new HttpSender({ policy: { allowLoopback: true, allowPrivate: false }, userAgent: 'test' });
+    cleanups.push(() => sender.close());
+    const worker = new DeliveryWorker({
+      prisma: db.prisma,
+      sender,
+      logger: createLogger({ LOG_LEVEL: 'silent' }),
+      settings: TEST_WORKER_SETTINGS,
+      clock: clock.now,
+      random: () => 0.5,
+    });
+    expect(await worker.runOnce()).toBe(3);
+    clock.advance(2 * 3600_000);
+    expect(await worker.runOnce()).toBe(1);
+    const bodies = receiver.received.map((request) => JSON.parse(request.body));
+    expect(bodies.map((body) => body.eventData).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      { actorId: 'TEST_ACTOR_ID' },
+      { actorId: 'a', n: 1 },
+      { actorId: 'a', n: 1 },
+      { actorId: 'a', n: 2 },
+    ]);
+    await db.prisma.webhook.update({
+      where: { id: 'hookStopped' },
+      data: { state: 'ACTIVE', requestUrl: `${receiver.url}/b`, hostKey: `127.0.0.1:${receiver.port}` },
+    });
+    expect(await releaseHeld(sqlFor(db.prisma), { webhookId: 'hookStopped' })).toBe(1);
+    expect(await worker.runOnce()).toBe(1);
+    const after = await findDispatches(db.prisma);
+    expect(after.filter((dispatch) => dispatch.status === 'SUCCEEDED').map((dispatch) => dispatch.id).sort()).toEqual([
+      'due',
+      'leased',
+      'parked',
+      'retrying',
+      'succeeded',
+      'test',
+    ]);
+  }, 300_000);
+});
