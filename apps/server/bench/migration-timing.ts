@@ -1,0 +1,39 @@
+// How long the delivery queue's migration takes on an installation with history, per million rows
+// (the figure its migration.sql quotes). Not part of `pnpm bench`:
+//   node --import tsx bench/migration-timing.ts [millions=1]
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { applyMigrationsToPostgres } from '../src/db/migrate.ts';
+import { benchCluster } from './lib/cluster.ts';
+import { killEverything } from './lib/processes.ts';
+import { log } from './lib/results.ts';
+
+const MILLIONS = Number(process.argv[2] ?? 1);
+const N = Math.round(MILLIONS * 1_000_000);
+try {
+  const cluster = await benchCluster(log);
+  const { url, pool } = await cluster.createDatabase('migration_timing');
+  await applyMigrationsToPostgres(url, { upTo: '20261129234434_drop_publish_path_foreign_keys' });
+  const run = (sql: string, params: unknown[] = []) => pool.query(sql, params);
+  await run(`INSERT INTO "User" ("id", "username") VALUES ('u', 'u')`);
+  await run(`INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl")
+    SELECT 'w' || i, 'u', ARRAY['X'], 'https://host' || i || '.example.com/hook' FROM generate_series(1, 100) i`);
+  await run(`INSERT INTO "Event" ("id", "userId", "eventType", "eventData") SELECT 'e' || i, 'u', 'X', '{"a":1}' FROM generate_series(1, $1::int) i`, [N]);
+  log(`filling ${N.toLocaleString('en-US')} ACTIVE dispatches, as many finished ones, and a call for each`);
+  await run(`INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "status", "attemptCount", "nextAttemptAt", "createdAt", "finishedAt")
+    SELECT 'a' || i, 'u', 'w' || (i % 100 + 1), 'e' || i, 'X', '{"a":1}', 'ACTIVE', 1,
+      now() + (CASE WHEN i % 2 = 0 THEN interval '1 hour' ELSE interval '-1 hour' END), now(), NULL FROM generate_series(1, $1::int) i`, [N]);
+  await run(`INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "status", "attemptCount", "createdAt", "finishedAt")
+    SELECT 'f' || i, 'u', 'w' || (i % 100 + 1), 'e' || i, 'X', '{"a":1}', 'SUCCEEDED', 1, now(), now() FROM generate_series(1, $1::int) i`, [N]);
+  await run(`INSERT INTO "DispatchCall" ("id", "dispatchId", "webhookId", "attempt", "startedAt", "finishedAt", "outcome", "responseStatus")
+    SELECT d."id" || '-1', d."id", d."webhookId", 1, now(), now(), 'succeeded', 200 FROM "Dispatch" d`);
+  await run('VACUUM ANALYZE');
+  const t0 = performance.now();
+  await applyMigrationsToPostgres(url);
+  const seconds = (performance.now() - t0) / 1000;
+  log(`migrated in ${seconds.toFixed(1)} s: ${(seconds / MILLIONS).toFixed(1)} s per million ACTIVE dispatches (with as many finished ones and ${(2 * N).toLocaleString('en-US')} calls)`);
+  await pool.end();
+} finally {
+  killEverything();
+}
+process.exit(0);
