@@ -18,20 +18,31 @@ try {
   await run(`INSERT INTO "User" ("id", "username") VALUES ('u', 'u')`);
   await run(`INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl")
     SELECT 'w' || i, 'u', ARRAY['X'], 'https://host' || i || '.example.com/hook' FROM generate_series(1, 100) i`);
-  await run(`INSERT INTO "Event" ("id", "userId", "eventType", "eventData") SELECT 'e' || i, 'u', 'X', '{"a":1}' FROM generate_series(1, $1::int) i`, [N]);
+  await run(
+    `INSERT INTO "Event" ("id", "userId", "eventType", "eventData") SELECT 'e' || i, 'u', 'X', '{"a":1}' FROM generate_series(1, $1::int) i`,
+    [N],
+  );
   log(`filling ${N.toLocaleString('en-US')} ACTIVE dispatches, as many finished ones, and a call for each`);
-  await run(`INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "status", "attemptCount", "nextAttemptAt", "createdAt", "finishedAt")
+  await run(
+    `INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "status", "attemptCount", "nextAttemptAt", "createdAt", "finishedAt")
     SELECT 'a' || i, 'u', 'w' || (i % 100 + 1), 'e' || i, 'X', '{"a":1}', 'ACTIVE', 1,
-      now() + (CASE WHEN i % 2 = 0 THEN interval '1 hour' ELSE interval '-1 hour' END), now(), NULL FROM generate_series(1, $1::int) i`, [N]);
-  await run(`INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "status", "attemptCount", "createdAt", "finishedAt")
-    SELECT 'f' || i, 'u', 'w' || (i % 100 + 1), 'e' || i, 'X', '{"a":1}', 'SUCCEEDED', 1, now(), now() FROM generate_series(1, $1::int) i`, [N]);
+      now() + (CASE WHEN i % 2 = 0 THEN interval '1 hour' ELSE interval '-1 hour' END), now(), NULL FROM generate_series(1, $1::int) i`,
+    [N],
+  );
+  await run(
+    `INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "status", "attemptCount", "createdAt", "finishedAt")
+    SELECT 'f' || i, 'u', 'w' || (i % 100 + 1), 'e' || i, 'X', '{"a":1}', 'SUCCEEDED', 1, now(), now() FROM generate_series(1, $1::int) i`,
+    [N],
+  );
   await run(`INSERT INTO "DispatchCall" ("id", "dispatchId", "webhookId", "attempt", "startedAt", "finishedAt", "outcome", "responseStatus")
     SELECT d."id" || '-1', d."id", d."webhookId", 1, now(), now(), 'succeeded', 200 FROM "Dispatch" d`);
   await run('VACUUM ANALYZE');
   const t0 = performance.now();
   await applyMigrationsToPostgres(url);
   const seconds = (performance.now() - t0) / 1000;
-  log(`migrated in ${seconds.toFixed(1)} s: ${(seconds / MILLIONS).toFixed(1)} s per million ACTIVE dispatches (with as many finished ones and ${(2 * N).toLocaleString('en-US')} calls)`);
+  log(
+    `migrated in ${seconds.toFixed(1)} s: ${(seconds / MILLIONS).toFixed(1)} s per million ACTIVE dispatches (with as many finished ones and ${(2 * N).toLocaleString('en-US')} calls)`,
+  );
   await pool.end();
 } finally {
   killEverything();

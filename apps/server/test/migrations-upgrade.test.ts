@@ -1,10 +1,10 @@
 import { afterEach } from 'vitest';
 import { type Database, openDatabase } from '../src/db/client.ts';
 import { applyMigrations, applyMigrationsToPostgres, pgliteMigrationAdapter } from '../src/db/migrate.ts';
+import { sqlFor } from '../src/db/sql.ts';
 import { HttpSender } from '../src/delivery/http-sender.ts';
 import { DeliveryWorker } from '../src/delivery/worker.ts';
 import { createLogger } from '../src/logger.ts';
-import { sqlFor } from '../src/db/sql.ts';
 import { releaseHeld } from '../src/queue/index.ts';
 import { describe, expect, freshPostgresDatabase, TEST_DB_BACKEND, test } from './db-fixtures.ts';
 import { ManualClock, TEST_WORKER_SETTINGS } from './delivery-fixtures.ts';
@@ -41,7 +41,9 @@ async function olderInstallation(upTo: string): Promise<Database> {
  */
 async function fillBeforeQueue(db: Database, receiverUrl: string): Promise<void> {
   const run = (sql: string) => db.prisma.$executeRawUnsafe(sql);
-  await run(`INSERT INTO "User" ("id", "username", "isAdmin") VALUES ('userA', 'a', true), ('userB', 'b', false)`);
+  await run(
+    `INSERT INTO "User" ("id", "username", "isAdmin") VALUES ('userA', 'a', true), ('userB', 'b', false)`,
+  );
   await run(`INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl", "state") VALUES
     ('hookActive', 'userA', ARRAY['ACTOR.RUN.SUCCEEDED'], '${receiverUrl}/active', 'ACTIVE'),
     ('hookStopped', 'userB', ARRAY['ACTOR.RUN.SUCCEEDED'], 'HTTPS://Example.COM:8443/stopped', 'STOPPED'),
@@ -97,9 +99,22 @@ describe('upgrading an installation in place loses nothing', () => {
 
     // Every dispatch but the orphan (of a webhook deleted long ago, never to be sent) is kept, in its state.
     const dispatches = new Map((await findDispatches(db.prisma)).map((dispatch) => [dispatch.id, dispatch]));
-    expect([...dispatches.keys()].sort()).toEqual(['due', 'failed', 'leased', 'parked', 'retrying', 'succeeded', 'test']);
+    expect([...dispatches.keys()].sort()).toEqual([
+      'due',
+      'failed',
+      'leased',
+      'parked',
+      'retrying',
+      'succeeded',
+      'test',
+    ]);
     expect(
-      Object.fromEntries([...dispatches].map(([id, dispatch]) => [id, [dispatch.status, dispatch.queueState, dispatch.attemptCount]])),
+      Object.fromEntries(
+        [...dispatches].map(([id, dispatch]) => [
+          id,
+          [dispatch.status, dispatch.queueState, dispatch.attemptCount],
+        ]),
+      ),
     ).toEqual({
       due: ['ACTIVE', 'READY', 0],
       retrying: ['ACTIVE', 'SCHEDULED', 1],
@@ -110,7 +125,9 @@ describe('upgrading an installation in place loses nothing', () => {
       failed: ['FAILED', null, 2],
     });
     // Finished ones keep their calls as they were; the call a dead worker left running is interrupted.
-    expect(dispatches.get('failed')?.calls.map((call) => [call.attempt, call.responseStatus, call.outcome])).toEqual([
+    expect(
+      dispatches.get('failed')?.calls.map((call) => [call.attempt, call.responseStatus, call.outcome]),
+    ).toEqual([
       [1, 503, 'retrying'],
       [2, 503, 'failed'],
     ]);
@@ -130,7 +147,10 @@ describe('upgrading an installation in place loses nothing', () => {
     // Every ACTIVE dispatch delivers: the due ones now, the retry when it is due, the held one once
     // its webhook is switched on.
     const clock = new ManualClock();
-    const sender = new HttpSender({ policy: { allowLoopback: true, allowPrivate: false }, userAgent: 'test' });
+    const sender = new HttpSender({
+      policy: { allowLoopback: true, allowPrivate: false },
+      userAgent: 'test',
+    });
     cleanups.push(() => sender.close());
     const worker = new DeliveryWorker({
       prisma: db.prisma,
@@ -144,7 +164,9 @@ describe('upgrading an installation in place loses nothing', () => {
     clock.advance(2 * 3600_000);
     expect(await worker.runOnce()).toBe(1);
     const bodies = receiver.received.map((request) => JSON.parse(request.body));
-    expect(bodies.map((body) => body.eventData).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+    expect(
+      bodies.map((body) => body.eventData).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual([
       { actorId: 'TEST_ACTOR_ID' },
       { actorId: 'a', n: 1 },
       { actorId: 'a', n: 1 },
@@ -157,13 +179,11 @@ describe('upgrading an installation in place loses nothing', () => {
     expect(await releaseHeld(sqlFor(db.prisma), { webhookId: 'hookStopped' })).toBe(1);
     expect(await worker.runOnce()).toBe(1);
     const after = await findDispatches(db.prisma);
-    expect(after.filter((dispatch) => dispatch.status === 'SUCCEEDED').map((dispatch) => dispatch.id).sort()).toEqual([
-      'due',
-      'leased',
-      'parked',
-      'retrying',
-      'succeeded',
-      'test',
-    ]);
+    expect(
+      after
+        .filter((dispatch) => dispatch.status === 'SUCCEEDED')
+        .map((dispatch) => dispatch.id)
+        .sort(),
+    ).toEqual(['due', 'leased', 'parked', 'retrying', 'succeeded', 'test']);
   }, 300_000);
 });

@@ -162,7 +162,10 @@ export async function jobQueueSystem(cluster: BenchCluster): Promise<BenchSystem
  * loads and compiles its modules on first use, which would otherwise be counted against the first
  * run's deliveries.
  */
-export async function warmUp(system: BenchSystem, receiver: { url: string; reset(): Promise<void> }): Promise<void> {
+export async function warmUp(
+  system: BenchSystem,
+  receiver: { url: string; reset(): Promise<void> },
+): Promise<void> {
   await system.reset(receiver.url, 1);
   const total = await system.backlog(500);
   const done = await waitUntil(async () => (await system.delivered()) >= total, 60_000, 50);

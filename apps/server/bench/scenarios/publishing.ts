@@ -51,7 +51,12 @@ export async function publishing(
         await warmUp(system, receiver);
         // The API too: its first publishes resolve the token and prepare statements.
         await system.reset(receiver.url, 1);
-        await closedLoop({ concurrency: PUBLISHERS, durationMs: 10_000, maxCalls: 200, call: () => client.post(publishBody()) });
+        await closedLoop({
+          concurrency: PUBLISHERS,
+          durationMs: 10_000,
+          maxCalls: 200,
+          call: () => client.post(publishBody()),
+        });
         for (const fanout of options.fanouts) {
           await system.reset(receiver.url, fanout);
           await receiver.reset();

@@ -182,7 +182,10 @@ export async function applyMigrations(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   options: { upTo?: string } = {},
 ): Promise<string[]> {
-  const [schemaFiles, migrationsList] = await Promise.all([readSchemaFiles(), readMigrationsList(options.upTo)]);
+  const [schemaFiles, migrationsList] = await Promise.all([
+    readSchemaFiles(),
+    readMigrationsList(options.upTo),
+  ]);
   return withEngine(adapterFactory, schemaFiles, async (engine) => {
     const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
     return appliedMigrationNames;

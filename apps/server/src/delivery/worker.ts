@@ -276,6 +276,20 @@ export class DeliveryWorker {
     this.upkeepDueAt = next;
   }
 
+  /**
+   * Gives rate-limited webhooks their next start slots, and plans the upkeep that makes the earliest
+   * one claimable at its time.
+   */
+  private async pace(webhooks: Array<{ id: string; rateLimitPerSecond: number }>): Promise<void> {
+    for (const webhook of webhooks) {
+      const first = await queue.paceWebhook(this.sql, {
+        webhookId: webhook.id,
+        rateLimitPerSecond: webhook.rateLimitPerSecond,
+      });
+      if (first) this.upkeepBy(performance.now() + Math.max(0, first.getTime() - Date.now()));
+    }
+  }
+
   /** Claims up to `limit` dispatches that can go now and starts delivering them; returns how many. */
   private async claimAndStart(limit: number): Promise<number> {
     const { settings } = this.deps;
@@ -289,6 +303,21 @@ export class DeliveryWorker {
       workerId: this.workerId,
     });
     if (claims.length === 0) return 0;
+    // A rate-limited webhook's next slot follows its last claimed call: give it now.
+    const paced = new Map<string, number>();
+    for (const claim of claims) {
+      if (claim.rateLimitPerSecond !== null && claim.eventId !== null)
+        paced.set(claim.webhookId, claim.rateLimitPerSecond);
+    }
+    if (paced.size > 0) {
+      void this.pace([...paced].map(([id, rateLimitPerSecond]) => ({ id, rateLimitPerSecond }))).catch(
+        (error: unknown) =>
+          this.deps.logger.warn(
+            { err: error, workerId: this.workerId },
+            'pacing rate-limited webhooks failed',
+          ),
+      );
+    }
     // The database set each lease to its now() + leaseMs, and its now() is no earlier than the
     // moment the query was sent: counting from askedAt never overestimates the lease.
     const leaseDeadline = askedAt + settings.leaseMs;

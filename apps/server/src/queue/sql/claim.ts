@@ -21,6 +21,8 @@ export type ClaimedDispatch = {
   isProbe: boolean;
   /** Whether the webhook's circuit was open when claimed (a probe's result decides it). */
   circuitOpen: boolean;
+  /** Its webhook's rate limit, when it has one: claiming a call frees the webhook's next slot. */
+  rateLimitPerSecond: number | null;
 };
 
 /**
@@ -50,6 +52,7 @@ export function claim(
       FOR UPDATE SKIP LOCKED
     ), candidate AS (
       SELECT c.*, w."hostKey", w."version", w."circuitOpenedAt" IS NOT NULL AS "circuitOpen", w."id" IS NULL AS "orphan",
+        w."rateLimitPerSecond",
         CASE
           WHEN w."id" IS NULL THEN 'GONE'
           WHEN c."eventId" IS NULL THEN 'GO'
@@ -66,7 +69,8 @@ export function claim(
       FROM candidate c LEFT JOIN busy b ON b."hostKey" = c."hostKey"
       WHERE c."verdict" = 'GO'
     ), taken AS (
-      SELECT r."id", r."hostKey", r."version", r."circuitOpen" FROM ranked r WHERE r."hostHasRoom" ORDER BY r."fairKey" LIMIT $1
+      SELECT r."id", r."hostKey", r."version", r."circuitOpen", r."rateLimitPerSecond" FROM ranked r
+      WHERE r."hostHasRoom" ORDER BY r."fairKey" LIMIT $1
     ), claimed AS (
       UPDATE "DispatchQueue" q SET "state" = 'LEASED', "leasedBy" = $5, "leasedAt" = ${NOW},
         "leaseExpiresAt" = ${NOW} + $4 * interval '1 millisecond', "attemptCount" = q."attemptCount" + 1,
@@ -86,7 +90,7 @@ export function claim(
     SELECT c."id", c."attemptCount" AS "attempt", c."roundStartAttempt", c."userId", c."webhookId",
       t."version" AS "webhookVersion", c."hostKey", c."eventId", c."eventType",
       COALESCE(c."eventData", e."eventData") AS "eventData", COALESCE(c."resource", e."resource") AS "resource",
-      COALESCE(e."createdAt", c."createdAt") AS "createdAt", c."isProbe", t."circuitOpen"
+      COALESCE(e."createdAt", c."createdAt") AS "createdAt", c."isProbe", t."circuitOpen", t."rateLimitPerSecond"
     FROM claimed c JOIN taken t ON t."id" = c."id" LEFT JOIN "Event" e ON e."id" = c."eventId"`,
     [args.limit, args.window, args.perHost, args.leaseMs, args.workerId],
     'ricochet_claim',
