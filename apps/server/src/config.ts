@@ -76,6 +76,11 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_WINDOW_MS: PositiveInt.default(10_000),
   /** Largest request body accepted, after decompression. */
   BODY_LIMIT_BYTES: PositiveInt.default(1_048_576),
+  /**
+   * A request's headers and body must have arrived within this long, or it is answered 408 and its
+   * connection closed: a client trickling a body byte by byte cannot hold a connection for ever.
+   */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   /** Delivery: per-attempt timeout, retries (Apify's default: ~1 min doubling, 11 retries). */
   DELIVERY_ATTEMPT_TIMEOUT_MS: PositiveInt.default(30_000),
   DELIVERY_MAX_RETRIES: z.coerce.number().int().min(0).max(50).default(11),

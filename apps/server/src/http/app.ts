@@ -55,6 +55,15 @@ export async function buildApp({
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Headers and body must arrive within REQUEST_TIMEOUT_MS (Fastify's default is no limit at all,
+    // so a body sent one byte every few seconds held its connection for ever). Node checks the
+    // pending requests every connectionsCheckingInterval, so a late one is closed within a quarter
+    // of the timeout after it; the headers' own timeout cannot be longer than the whole request's.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(60_000, config.REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.max(250, Math.floor(config.REQUEST_TIMEOUT_MS / 4)),
+    },
     // Long tRPC batch URLs and Apify's ids fit easily; anything longer is abuse.
     routerOptions: { maxParamLength: 500 },
     // Requests refused before routing (bad percent-encoding, an over-long id, headers too large)
@@ -81,6 +90,11 @@ export async function buildApp({
     ),
   );
 
+  // tRPC answers are private to the session that asked (auth.session carries its CSRF token): no
+  // browser or proxy may keep them, errors included.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/trpc')) reply.header('cache-control', 'no-store');
+  });
   app.addHook('preParsing', decompressRequestBody);
   // Bodies are JSON whatever they are labelled (SuperOffice clients send text/json and friends;
   // apify-client labels bodiless POSTs as form data), and an empty body is no body, even when
