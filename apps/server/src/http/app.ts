@@ -41,6 +41,11 @@ export type AppDependencies = {
   sender: HttpSender;
   metrics?: Metrics;
   version?: string;
+  /**
+   * Whether the process is ready for traffic: main.ts says so once the first admin (and
+   * RICOCHET_ADMIN_TOKEN) exists, and no longer once it is stopping. /readyz answers 503 until then.
+   */
+  isReady?: () => boolean;
 };
 
 /** The HTTP server: REST (Apify-compatible) under /v2 and /api, tRPC under /trpc, health and docs. */
@@ -51,6 +56,7 @@ export async function buildApp({
   sender,
   metrics,
   version = '0.1.0',
+  isReady = () => true,
 }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -152,6 +158,12 @@ export async function buildApp({
 
   app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {
+    // The port is bound before the first admin is created (so a port in use stops a start with
+    // nothing done); until that is done, requests with RICOCHET_ADMIN_TOKEN would get 401.
+    if (!isReady()) {
+      const { status, envelope } = errorAnswer('service-unavailable', 'Ricochet is starting or stopping.');
+      return reply.code(status).header('retry-after', '1').send(envelope);
+    }
     try {
       await prisma.$queryRaw`SELECT 1`;
       return { status: 'ready' };
