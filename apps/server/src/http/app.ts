@@ -1,6 +1,5 @@
 import cookie from '@fastify/cookie';
-import rateLimit from '@fastify/rate-limit';
-import { CSRF_HEADER } from '@ricochet/schema';
+import { CSRF_HEADER, TRPC_MAX_BATCH_SIZE } from '@ricochet/schema';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -15,6 +14,7 @@ import type { Principal } from '../services/tokens.ts';
 import { type Authentication, authenticate } from './auth.ts';
 import { configuredOrigins, isCrossOrigin } from './csrf.ts';
 import { decompressRequestBody } from './decompress.ts';
+import { enforceRequestBudget, RequestBudgets } from './rate-limits.ts';
 import { answerClientError, errorAnswer, invalidJsonBody, sendError, toAppError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { registerRoutes } from './rest/route.ts';
@@ -138,23 +138,9 @@ export async function buildApp({
     request.authenticatedBy = by;
   });
 
-  await app.register(rateLimit, {
-    global: true,
-    max: config.RATE_LIMIT_MAX,
-    timeWindow: config.RATE_LIMIT_WINDOW_MS,
-    // Limits are per token. Requests without a valid token share a budget per client address, so
-    // guessing tokens is limited too.
-    keyGenerator: (request) =>
-      request.principal ? `token:${request.principal.tokenId}` : `ip:${request.ip}`,
-    errorResponseBuilder: (_request, context) =>
-      new AppError(
-        'rate-limit-exceeded',
-        `Rate limit exceeded: at most ${context.max} requests per ${context.after}. Retry later.`,
-        {
-          retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
-        },
-      ),
-  });
+  // Limits are per token; requests without a valid token share a budget per client address, so
+  // guessing tokens is limited too. Every procedure of a tRPC batch counts (see rate-limits.ts).
+  app.addHook('onRequest', enforceRequestBudget(new RequestBudgets(config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_MS)));
 
   app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {
@@ -187,6 +173,8 @@ export async function buildApp({
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
+      // Refused earlier, in the request budget's hook; this is tRPC's own guard behind it.
+      maxBatchSize: TRPC_MAX_BATCH_SIZE,
       createContext: ({ req, res }): TrpcContext => ({
         prisma,
         sender,
