@@ -11,6 +11,12 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import { AppError } from './errors.ts';
 import { newRecordId } from './ids.ts';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords.ts';
+import {
+  assertSignInAllowed,
+  recordSignInFailure,
+  recordSignInSuccess,
+  type SignInLimits,
+} from './sign-in-throttle.ts';
 import { authenticateToken, hashToken, type Principal, tokensChanged } from './tokens.ts';
 import { toUser } from './users.ts';
 
@@ -73,18 +79,66 @@ function findSession(prisma: PrismaClient, token: string) {
   return prisma.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
 }
 
-/** Username + password. Wrong username and wrong password answer alike, in about the same time. */
-export async function signInWithPassword(prisma: PrismaClient, input: SignInInput): Promise<NewSession> {
-  const user = await prisma.user.findUnique({ where: { username: input.username } });
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-  if (!user?.passwordHash || !ok || user.disabledAt) throw invalidCredentials();
-  return createSession(prisma, { userId: user.id });
+/**
+ * Username + password. Wrong username and wrong password answer alike, in about the same time.
+ * Failures are counted per account and per client address (sign-in-throttle.ts); a locked one is
+ * refused with 429 before any password is hashed.
+ */
+export async function signInWithPassword(
+  prisma: PrismaClient,
+  args: { input: SignInInput; clientAddress?: string | undefined; limits: SignInLimits },
+): Promise<NewSession> {
+  const { input, limits } = args;
+  const attempt = { username: input.username, clientAddress: args.clientAddress };
+  // One attempt at a time per account in this process: otherwise a batch of attempts made at once
+  // would all pass the check before the first failure is counted.
+  const userId = await oneAtATime(`account:${input.username}`, async () => {
+    await assertSignInAllowed(prisma, attempt, limits);
+    const user = await prisma.user.findUnique({ where: { username: input.username } });
+    const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    if (!user?.passwordHash || !ok || user.disabledAt) {
+      await recordSignInFailure(prisma, attempt, limits);
+      throw invalidCredentials();
+    }
+    await recordSignInSuccess(prisma, attempt);
+    return user.id;
+  });
+  return createSession(prisma, { userId });
 }
 
-/** An API token signs its user in; a read-only token gives a read-only session. */
-export async function signInWithToken(prisma: PrismaClient, args: { token: string }): Promise<NewSession> {
+const runningByKey = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier call with the same key has settled (a per-key queue in memory). */
+async function oneAtATime<Result>(key: string, work: () => Promise<Result>): Promise<Result> {
+  const previous = runningByKey.get(key) ?? Promise.resolve();
+  const current = previous.then(work, work);
+  const settled = current.then(
+    () => {},
+    () => {},
+  );
+  runningByKey.set(key, settled);
+  try {
+    return await current;
+  } finally {
+    if (runningByKey.get(key) === settled) runningByKey.delete(key);
+  }
+}
+
+/**
+ * An API token signs its user in; a read-only token gives a read-only session. Wrong tokens count
+ * against the client address, like wrong passwords.
+ */
+export async function signInWithToken(
+  prisma: PrismaClient,
+  args: { token: string; clientAddress?: string | undefined; limits: SignInLimits },
+): Promise<NewSession> {
+  const attempt = { clientAddress: args.clientAddress };
+  await assertSignInAllowed(prisma, attempt, args.limits);
   const principal = await authenticateToken(prisma, args.token);
-  if (!principal) throw new AppError('token-not-valid', 'That API token is not valid or was revoked.');
+  if (!principal) {
+    await recordSignInFailure(prisma, attempt, args.limits);
+    throw new AppError('token-not-valid', 'That API token is not valid or was revoked.');
+  }
   return createSession(prisma, { userId: principal.userId, scope: principal.scope });
 }
 
