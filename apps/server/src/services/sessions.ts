@@ -28,8 +28,20 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export type NewSession = { token: string; expiresAt: Date; info: SessionInfo };
 
-export function secret(): string {
-  return randomBytes(32).toString('base64url');
+/**
+ * What each random credential of the dashboard starts with: a session's cookie or header value, its
+ * CSRF token, and a single-use link's token (setup, portal). A recognisable shape lets the logger cut
+ * any that reaches a log line (logger.ts), and secret scanners find leaked ones.
+ */
+export const CREDENTIAL_PREFIXES = {
+  session: 'ricochet_session_',
+  csrf: 'ricochet_csrf_',
+  link: 'ricochet_link_',
+} as const;
+
+/** 256 random bits, base64url, after the prefix of its kind. */
+export function secret(kind: keyof typeof CREDENTIAL_PREFIXES): string {
+  return `${CREDENTIAL_PREFIXES[kind]}${randomBytes(32).toString('base64url')}`;
 }
 
 const invalidCredentials = () => new AppError('token-not-valid', 'The username or password is not right.');
@@ -44,13 +56,13 @@ export async function createSession(
     branding?: BrandingOverride | null;
   },
 ): Promise<NewSession> {
-  const token = secret();
+  const token = secret('session');
   const row = await prisma.session.create({
     data: {
       id: newRecordId(),
       userId: args.userId,
       tokenHash: hashToken(token),
-      csrfToken: secret(),
+      csrfToken: secret('csrf'),
       scope: args.scope ?? 'FULL',
       mode: args.mode ?? 'FULL',
       expiresAt: args.expiresAt ?? new Date(Date.now() + SESSION_TTL_MS),
@@ -175,7 +187,7 @@ export async function createSetupLink(
 ): Promise<{ token: string; username: string } | null> {
   const admin = await prisma.user.findFirst({ where: { isAdmin: true }, orderBy: { createdAt: 'asc' } });
   if (!admin || admin.passwordHash) return null;
-  const token = secret();
+  const token = secret('link');
   await prisma.$transaction([
     prisma.signInLink.deleteMany({ where: { userId: admin.id, purpose: 'SETUP' } }),
     prisma.signInLink.create({
