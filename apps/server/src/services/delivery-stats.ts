@@ -11,7 +11,7 @@ import type {
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { recordNotFound } from './errors.ts';
 import { statsOf, webhookStats } from './webhook-stats.ts';
-import { toWebhookListItem } from './webhooks.ts';
+import { toWebhookListItem, WEBHOOK_DEFINITION_COLUMNS } from './webhooks.ts';
 
 // The dashboard's read models. Every figure is computed in SQL from the dispatch rows (the hot
 // paths write no counters), over the (webhookId, createdAt) / (userId, createdAt) indexes, and every
@@ -72,8 +72,10 @@ export async function searchWebhooks(
   };
   const [total, rows] = await Promise.all([
     prisma.webhook.count({ where }),
+    // At most 100 rows, without the templates and static headers a row of the table never shows.
     prisma.webhook.findMany({
       where,
+      omit: WEBHOOK_DEFINITION_COLUMNS,
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       skip: offset,
       take: limit,
@@ -160,6 +162,8 @@ export async function listDispatchLog(
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       skip: offset,
       take: limit,
+      // The log shows no payload: up to 100 rows without their event data (up to 256 KB each).
+      omit: { eventData: true, resource: true },
       include: { calls: { orderBy: { attempt: 'desc' }, take: 1, select: { responseStatus: true } } },
     }),
   ]);
@@ -206,6 +210,8 @@ export async function listEventLog(
     prisma.event.count({ where }),
     prisma.event.findMany({
       where,
+      // The list shows no payload; an event's page does (events.get).
+      select: { id: true, eventType: true, createdAt: true, dispatchCount: true },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       skip: args.offset,
       take: args.limit,

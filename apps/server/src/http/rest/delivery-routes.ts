@@ -16,7 +16,7 @@ import {
 } from '@ricochet/schema';
 import { z } from 'zod';
 import {
-  getDispatch,
+  dispatchWithAllCallsAsJson,
   listDispatches,
   redeliverDispatch,
   redeliverFailedDispatches,
@@ -28,7 +28,7 @@ import { testWebhookDefinition } from '../../services/superoffice.ts';
 import { testWebhookDefinitionDraft } from '../../services/webhook-tests.ts';
 import { getWebhookSecrets, rotateWebhookSecret } from '../../services/webhooks.ts';
 import { publicUrl } from '../public-url.ts';
-import { defineRoute } from './route.ts';
+import { defineRoute, StreamedJson } from './route.ts';
 
 const WebhookParams = z.object({ webhookId: RecordIdSchema });
 const DispatchParams = z.object({ dispatchId: RecordIdSchema });
@@ -152,13 +152,15 @@ export const deliveryRoutes = [
   defineRoute({
     method: 'GET',
     path: '/v2/webhook-dispatches/:dispatchId',
-    summary: 'Get webhook dispatch with its calls',
+    summary: 'Get webhook dispatch with all its calls (streamed: a dispatch redelivered often has thousands)',
     tags: ['Webhook dispatches'],
     access: 'read',
     params: DispatchParams,
     success: { status: 200, data: DispatchSchema },
-    handler: ({ prisma, principal, params }) =>
-      getDispatch(prisma, { userId: principal.userId, dispatchId: params.dispatchId }),
+    handler: async ({ prisma, principal, params }) =>
+      new StreamedJson(
+        await dispatchWithAllCallsAsJson(prisma, { userId: principal.userId, dispatchId: params.dispatchId }),
+      ),
   }),
   defineRoute({
     method: 'POST',
