@@ -143,3 +143,13 @@ export const BulkRedeliverResultSchema = z
   .object({ redelivered: z.number().int(), dispatchIds: z.array(z.string()) })
   .meta({ id: 'BulkRedeliverResult' });
 export type BulkRedeliverResult = z.infer<typeof BulkRedeliverResultSchema>;
+
+/**
+ * `POST /v2/webhook-dispatches/:dispatchId/retry-now` (tRPC `dispatches.retryNow`): a dispatch
+ * waiting on its backoff is attempted now, on its current retry schedule (not a redelivery). The
+ * answer is the dispatch (DispatchSchema).
+ */
+export const RetryDispatchNowInputSchema = z
+  .object({ dispatchId: RecordIdSchema })
+  .meta({ id: 'RetryDispatchNowInput' });
+export type RetryDispatchNowInput = z.input<typeof RetryDispatchNowInputSchema>;

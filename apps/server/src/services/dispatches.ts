@@ -430,6 +430,46 @@ export async function redeliverDispatch(
   return getDispatch(prisma, args);
 }
 
+/**
+ * Attempts a dispatch that waits on its backoff now: its next attempt becomes due at once and the
+ * workers are told (NOTIFY). Its retry schedule and budget carry on as they were (a redelivery is
+ * for finished dispatches). Refused, saying why, once the dispatch has finished, while an attempt
+ * of it is running (a worker holds its lease), and while its webhook is not ACTIVE (no attempt
+ * would be made). Written against today's Dispatch table, where the row is the queue entry.
+ */
+export async function retryDispatchNow(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string },
+): Promise<Dispatch> {
+  const { row, webhook } = await findDispatch(prisma, args);
+  if (row.status !== 'ACTIVE') {
+    throw new AppError(
+      'invalid-input',
+      `Invalid input: dispatch ${row.id} has finished (${row.status}); redeliver it to send it again.`,
+    );
+  }
+  const { state } = await prisma.webhook.findUniqueOrThrow({ where: { id: webhook.id }, select: { state: true } });
+  if (state !== 'ACTIVE') {
+    throw new AppError(
+      'invalid-input',
+      `Invalid input: the dispatch's webhook is ${state === 'STOPPED' ? 'paused' : 'stopped after too many errors'}; enable it first.`,
+    );
+  }
+  const made = await prisma.$transaction(async (tx) => {
+    const due = await tx.$queryRaw<Array<{ id: string }>>`
+      UPDATE "Dispatch" SET "nextAttemptAt" = timezone('UTC', now())
+      WHERE "id" = ${row.id} AND "userId" = ${args.userId} AND "status" = 'ACTIVE'
+        AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= timezone('UTC', now()))
+      RETURNING "id"`;
+    if (due.length > 0) await tx.$executeRaw`SELECT pg_notify(${DISPATCH_CHANNEL}, '')`;
+    return due.length > 0;
+  });
+  if (!made) {
+    throw new AppError('invalid-input', `Invalid input: an attempt of dispatch ${row.id} is running right now.`);
+  }
+  return getDispatch(prisma, args);
+}
+
 /** At most this many dispatches per bulk redelivery, so one request cannot flood the queue. */
 export const BULK_REDELIVER_LIMIT = 10_000;
 

@@ -20,6 +20,7 @@ import {
   listDispatches,
   redeliverDispatch,
   redeliverFailedDispatches,
+  retryDispatchNow,
   testWebhook,
 } from '../../services/dispatches.ts';
 import { getEvent } from '../../services/events.ts';
@@ -172,6 +173,17 @@ export const deliveryRoutes = [
     success: { status: 200, data: DispatchSchema },
     handler: ({ prisma, principal, params }) =>
       redeliverDispatch(prisma, { userId: principal.userId, dispatchId: params.dispatchId }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v2/webhook-dispatches/:dispatchId/retry-now',
+    summary: 'Attempt a dispatch that waits on its backoff now (its retry schedule carries on)',
+    tags: ['Webhook dispatches'],
+    access: 'write',
+    params: DispatchParams,
+    success: { status: 200, data: DispatchSchema },
+    handler: ({ prisma, principal, params }) =>
+      retryDispatchNow(prisma, { userId: principal.userId, dispatchId: params.dispatchId }),
   }),
 ];
 
