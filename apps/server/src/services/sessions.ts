@@ -203,19 +203,33 @@ export async function createSetupLink(
   return { token, username: admin.username };
 }
 
-/** Whose setup link this is, so the page can greet them; refused when used, expired or unknown. */
+/**
+ * Whose setup link this is, so the page can greet them; refused when used, expired or unknown, with
+ * what to do next: once the first admin has a password, setup is over and there is no new link to
+ * get (restarting prints none), so they sign in; before that, the latest start printed the link
+ * that works.
+ */
 export async function describeSetupLink(prisma: PrismaClient, args: { token: string }) {
   const link = await prisma.signInLink.findUnique({
     where: { tokenHash: hashToken(args.token) },
     include: { user: true },
   });
-  if (link?.purpose !== 'SETUP' || link.usedAt || link.expiresAt.getTime() <= Date.now()) {
+  if (link?.purpose === 'SETUP' && !link.usedAt && link.expiresAt.getTime() > Date.now()) {
+    return { username: link.user.username };
+  }
+  const firstAdmin = await prisma.user.findFirst({ where: { isAdmin: true }, orderBy: { createdAt: 'asc' } });
+  if (!firstAdmin || firstAdmin.passwordHash) {
     throw new AppError(
       'token-not-valid',
-      'This setup link was already used or has expired. Restart Ricochet for a new one, or sign in.',
+      'This setup link was already used: the administrator has chosen a password. Sign in with it.',
     );
   }
-  return { username: link.user.username };
+  throw new AppError(
+    'token-not-valid',
+    link?.usedAt
+      ? 'This setup link was already used.'
+      : 'This setup link has expired or was replaced by a newer one: use the link Ricochet printed when it last started (restarting prints a new one).',
+  );
 }
 
 /** Uses the setup link once: sets the password and signs the admin in. */
