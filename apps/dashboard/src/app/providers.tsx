@@ -1,8 +1,12 @@
 'use client';
 
+import { installReadableZodErrors } from '@ricochet/schema';
 import { ThemeProvider } from 'next-themes';
 import { Toaster } from 'sonner';
 import { TrpcReactProvider } from '@/lib/trpc';
+
+// The forms validate with the API's own schemas: their messages read as the API's do.
+installReadableZodErrors();
 
 export function Providers({ children }: { children: React.ReactNode }) {
   return (
