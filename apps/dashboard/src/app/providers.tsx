@@ -8,9 +8,10 @@ import { TrpcReactProvider } from '@/lib/trpc';
 // The forms validate with the API's own schemas: their messages read as the API's do.
 installReadableZodErrors();
 
-export function Providers({ children }: { children: React.ReactNode }) {
+export function Providers({ children, nonce }: { children: React.ReactNode; nonce?: string | undefined }) {
   return (
-    <ThemeProvider attribute="class" defaultTheme="system" enableSystem disableTransitionOnChange>
+    // next-themes sets the theme with an inline script before the page paints: it needs the nonce.
+    <ThemeProvider attribute="class" defaultTheme="system" enableSystem disableTransitionOnChange nonce={nonce}>
       <TrpcReactProvider>
         {children}
         <Toaster closeButton position="bottom-right" />

@@ -1,8 +1,9 @@
 import type { Metadata } from 'next';
+import { pageTitle } from '@/lib/page-title';
 import { PageHeader } from '@/components/page';
 import { WebhookForm } from '@/components/webhooks/webhook-form';
 
-export const metadata: Metadata = { title: 'New webhook' };
+export const metadata: Metadata = { title: pageTitle('New webhook') };
 
 export default function NewWebhookPage() {
   return (
