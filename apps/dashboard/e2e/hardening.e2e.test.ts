@@ -28,7 +28,9 @@ function api<Data>(method: string, path: string, body?: unknown): Promise<Data> 
  * request that would leave this machine; those are stopped before a byte is sent.
  */
 async function browser(options: { viewport?: { width: number; height: number } } = {}) {
-  const context = await stack.browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 860 } });
+  const context = await stack.browser.newContext({
+    viewport: options.viewport ?? { width: 1280, height: 860 },
+  });
   contexts.push(context);
   await context.addInitScript(recordPolicyViolations);
   const leftTheMachine: string[] = [];
@@ -182,9 +184,14 @@ describe('every page works under a nonce-based Content-Security-Policy', () => {
     // And the policy is no decoration: markup injected into the page cannot run script (what an
     // XSS would do: an inline event handler).
     await page.evaluate(() => {
-      document.body.insertAdjacentHTML('beforeend', '<img alt="" src="data:," onerror="window.__injected = true">');
+      document.body.insertAdjacentHTML(
+        'beforeend',
+        '<img alt="" src="data:," onerror="window.__injected = true">',
+      );
     });
-    expect(await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected)).toBeUndefined();
+    expect(
+      await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected),
+    ).toBeUndefined();
     await waitFor('the violation to be reported', async () => (await policyViolationsOf(page)).length > 0);
     expect((await policyViolationsOf(page))[0]).toMatch(/^script-src/);
   });
@@ -243,7 +250,10 @@ describe('what a new user trips over', () => {
     await page.getByRole('button', { name: 'Create webhook' }).click();
     await page.waitForURL(/\/webhooks\/[A-Za-z0-9]{17}$/);
     const webhookId = new URL(page.url()).pathname.split('/').at(-1) as string;
-    const saved = await api<{ secrets: Array<{ secret: string }> }>('GET', `/v2/webhooks/${webhookId}/secret`);
+    const saved = await api<{ secrets: Array<{ secret: string }> }>(
+      'GET',
+      `/v2/webhooks/${webhookId}/secret`,
+    );
     expect(saved.secrets.map((entry) => entry.secret)).toEqual([secret]);
 
     // Editing it, the test is signed with the webhook's current secret.
@@ -255,7 +265,11 @@ describe('what a new user trips over', () => {
   });
 
   test('one name per state on every page; the filters say what the badges say', async () => {
-    await api('POST', '/v2/webhooks', { eventTypes: ['TEST'], requestUrl: receiver.url, description: 'States' });
+    await api('POST', '/v2/webhooks', {
+      eventTypes: ['TEST'],
+      requestUrl: receiver.url,
+      description: 'States',
+    });
     const { page } = await browser();
     await signInThroughTheForm(page);
     await page.waitForURL('**/webhooks');
@@ -278,7 +292,10 @@ describe('what a new user trips over', () => {
     });
     await api('POST', '/v2/events', { eventType: 'ACTOR.RUN.FAILED', eventData: { actorId: 'later' } });
     await waitFor('the first attempt', () => failing.calls.length >= 1);
-    const { items } = await api<{ items: Array<{ id: string }> }>('GET', `/v2/webhooks/${webhook.id}/dispatches`);
+    const { items } = await api<{ items: Array<{ id: string }> }>(
+      'GET',
+      `/v2/webhooks/${webhook.id}/dispatches`,
+    );
     const dispatchId = items[0]?.id as string;
     const { page } = await browser();
     await signInThroughTheForm(page);
@@ -286,7 +303,9 @@ describe('what a new user trips over', () => {
     await page.goto(`${stack.dashboardUrl}/dispatches/${dispatchId}`);
     await page.locator('main').getByText('Retrying', { exact: true }).first().waitFor();
     await page.getByText(/next attempt /).waitFor();
-    await waitFor('the button to apply', async () => page.getByRole('button', { name: 'Retry now' }).isEnabled());
+    await waitFor('the button to apply', async () =>
+      page.getByRole('button', { name: 'Retry now' }).isEnabled(),
+    );
     await page.getByRole('button', { name: 'Retry now' }).click();
     // A minute early: the second attempt is made now, and the page shows it.
     await waitFor('the second attempt', () => failing.calls.length >= 2, 20_000);

@@ -341,11 +341,15 @@ export function recordPolicyViolations() {
   const seen: string[] = [];
   (window as unknown as { __policyViolations: string[] }).__policyViolations = seen;
   document.addEventListener('securitypolicyviolation', (event) => {
-    seen.push(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`);
+    seen.push(
+      `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`,
+    );
   });
 }
 
 /** The policy violations the page (or frame) has had so far (see recordPolicyViolations). */
 export async function policyViolationsOf(view: Page | Frame): Promise<string[]> {
-  return view.evaluate(() => (window as unknown as { __policyViolations?: string[] }).__policyViolations ?? []);
+  return view.evaluate(
+    () => (window as unknown as { __policyViolations?: string[] }).__policyViolations ?? [],
+  );
 }

@@ -29,7 +29,11 @@ export function frameAncestors(setting: string | undefined): string {
  * RICOCHET_PORTAL_FRAME_ANCESTORS names. Styles and images are left open: the components set
  * inline styles, and a brand's logo may live on any https host.
  */
-export function contentSecurityPolicy(nonce: string, frameAncestorsSetting: string | undefined, dev = false): string {
+export function contentSecurityPolicy(
+  nonce: string,
+  frameAncestorsSetting: string | undefined,
+  dev = false,
+): string {
   return [
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ''}`,
     "object-src 'none'",

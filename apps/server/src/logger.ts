@@ -34,7 +34,8 @@ export function redactUrl(url: string): string {
 // Ricochet's own credentials have recognisable shapes (API tokens, session, CSRF and link tokens,
 // generated webhook secrets); any that still reaches a log line (inside an error's message, say) is
 // cut out of the line itself. Percent-encoded ones too (`_` and `-` stay as they are in a URL).
-const TOKEN_SHAPES = /ricochet_(?:api|session|csrf|link)_[A-Za-z0-9_-]+|whsec_(?:[A-Za-z0-9+/=]|%2[BbFf]|%3[Dd])+/g;
+const TOKEN_SHAPES =
+  /ricochet_(?:api|session|csrf|link)_[A-Za-z0-9_-]+|whsec_(?:[A-Za-z0-9+/=]|%2[BbFf]|%3[Dd])+/g;
 
 /**
  * Structured JSON logs (one line per entry), with ids as fields so they can be searched. No

@@ -60,7 +60,14 @@ async function main(): Promise<void> {
   let ready = false;
   let stopping = false;
   const app = runApi
-    ? await buildApp({ prisma: db.prisma, config, logger, sender, metrics, isReady: () => ready && !stopping })
+    ? await buildApp({
+        prisma: db.prisma,
+        config,
+        logger,
+        sender,
+        metrics,
+        isReady: () => ready && !stopping,
+      })
     : undefined;
   try {
     await app?.listen({ port: config.PORT, host: config.HOST });

@@ -65,12 +65,15 @@ describe('first admin', () => {
     ]);
   });
 
-  dbTest('without RICOCHET_ADMIN_TOKEN the first admin gets no token nobody would ever see', async ({ db }) => {
-    await ensureAdmin(db.prisma, loadConfig({}), logger);
-    expect(await db.prisma.user.count()).toBe(1);
-    // The setup link signs them in; tokens are made when asked for (dashboard, API, CLI).
-    expect(await db.prisma.apiToken.count()).toBe(0);
-  });
+  dbTest(
+    'without RICOCHET_ADMIN_TOKEN the first admin gets no token nobody would ever see',
+    async ({ db }) => {
+      await ensureAdmin(db.prisma, loadConfig({}), logger);
+      expect(await db.prisma.user.count()).toBe(1);
+      // The setup link signs them in; tokens are made when asked for (dashboard, API, CLI).
+      expect(await db.prisma.apiToken.count()).toBe(0);
+    },
+  );
 });
 
 describe.skipIf(onceOnly)('CLI', () => {

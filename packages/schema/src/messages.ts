@@ -32,10 +32,14 @@ export const readableZodError: z.core.$ZodErrorMap = (issue) => {
     case 'too_small': {
       const minimum = issue.minimum;
       if (issue.origin === 'string') {
-        return Number(minimum) <= 1 ? 'must not be empty' : `must be at least ${count(minimum, 'character', 'characters')}`;
+        return Number(minimum) <= 1
+          ? 'must not be empty'
+          : `must be at least ${count(minimum, 'character', 'characters')}`;
       }
       if (issue.origin === 'array' || issue.origin === 'set') {
-        return Number(minimum) <= 1 ? 'must not be empty' : `must have at least ${count(minimum, 'item', 'items')}`;
+        return Number(minimum) <= 1
+          ? 'must not be empty'
+          : `must have at least ${count(minimum, 'item', 'items')}`;
       }
       if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') {
         return issue.inclusive ? `must be at least ${minimum}` : `must be more than ${minimum}`;
@@ -45,7 +49,8 @@ export const readableZodError: z.core.$ZodErrorMap = (issue) => {
     case 'too_big': {
       const maximum = issue.maximum;
       if (issue.origin === 'string') return `must be at most ${count(maximum, 'character', 'characters')}`;
-      if (issue.origin === 'array' || issue.origin === 'set') return `must have at most ${count(maximum, 'item', 'items')}`;
+      if (issue.origin === 'array' || issue.origin === 'set')
+        return `must have at most ${count(maximum, 'item', 'items')}`;
       if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') {
         return issue.inclusive ? `must be at most ${maximum}` : `must be less than ${maximum}`;
       }

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
-import { pageTitle } from '@/lib/page-title';
 import Link from 'next/link';
 import { Button } from '@/components/ui/button';
+import { pageTitle } from '@/lib/page-title';
 
 export const metadata: Metadata = { title: pageTitle('Page not found') };
 

@@ -11,7 +11,13 @@ installReadableZodErrors();
 export function Providers({ children, nonce }: { children: React.ReactNode; nonce?: string | undefined }) {
   return (
     // next-themes sets the theme with an inline script before the page paints: it needs the nonce.
-    <ThemeProvider attribute="class" defaultTheme="system" enableSystem disableTransitionOnChange nonce={nonce}>
+    <ThemeProvider
+      attribute="class"
+      defaultTheme="system"
+      enableSystem
+      disableTransitionOnChange
+      nonce={nonce}
+    >
       <TrpcReactProvider>
         {children}
         <Toaster closeButton position="bottom-right" />

@@ -3,7 +3,13 @@ import { Badge } from '@/components/ui/badge';
 import { dispatchStatusLabel, WEBHOOK_STATE_LABELS } from '@/lib/labels';
 
 /** A dispatch's status: Pending (no attempt yet) or Retrying while ACTIVE, then Succeeded or Failed. */
-export function DispatchStatusBadge({ status, attemptCount }: { status: DispatchStatus; attemptCount?: number }) {
+export function DispatchStatusBadge({
+  status,
+  attemptCount,
+}: {
+  status: DispatchStatus;
+  attemptCount?: number;
+}) {
   const variant = status === 'SUCCEEDED' ? 'success' : status === 'FAILED' ? 'destructive' : 'warning';
   return (
     <Badge variant={variant} data-status={status}>

@@ -9,7 +9,7 @@ export const AFTER_SIGN_IN = '/webhooks';
  * on another. What is followed is the resolved path, query and fragment, never the raw text.
  */
 export function safeNext(next: string | null | undefined, origin: string): string {
-  if (!next?.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(next)) return AFTER_SIGN_IN;
+  if (!next?.startsWith('/') || next.includes('\\') || hasControlCharacter(next)) return AFTER_SIGN_IN;
   try {
     const url = new URL(next, origin);
     if (url.origin !== origin) return AFTER_SIGN_IN;
@@ -17,4 +17,13 @@ export function safeNext(next: string | null | undefined, origin: string): strin
   } catch {
     return AFTER_SIGN_IN;
   }
+}
+
+/** C0 controls and DEL: tabs and line breaks among them, which URL parsers drop from a URL. */
+function hasControlCharacter(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }

@@ -14,9 +14,9 @@ import type { Principal } from '../services/tokens.ts';
 import { type Authentication, authenticate } from './auth.ts';
 import { configuredOrigins, isCrossOrigin } from './csrf.ts';
 import { decompressRequestBody } from './decompress.ts';
-import { enforceRequestBudget, RequestBudgets } from './rate-limits.ts';
 import { answerClientError, errorAnswer, invalidJsonBody, sendError, toAppError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
+import { enforceRequestBudget, RequestBudgets } from './rate-limits.ts';
 import { registerRoutes } from './rest/route.ts';
 import { restRoutes } from './rest/routes.ts';
 import { httpExchange } from './session-cookie.ts';
@@ -140,7 +140,10 @@ export async function buildApp({
 
   // Limits are per token; requests without a valid token share a budget per client address, so
   // guessing tokens is limited too. Every procedure of a tRPC batch counts (see rate-limits.ts).
-  app.addHook('onRequest', enforceRequestBudget(new RequestBudgets(config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_MS)));
+  app.addHook(
+    'onRequest',
+    enforceRequestBudget(new RequestBudgets(config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_MS)),
+  );
 
   app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {

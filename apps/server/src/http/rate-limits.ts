@@ -28,7 +28,11 @@ export class RequestBudgets {
   ) {}
 
   /** Takes `units` from the key's budget; refused (and nothing taken) when they do not fit. */
-  take(key: string, units: number, now = Date.now()): { allowed: boolean; remaining: number; resetAt: number } {
+  take(
+    key: string,
+    units: number,
+    now = Date.now(),
+  ): { allowed: boolean; remaining: number; resetAt: number } {
     let window = this.#windows.get(key);
     if (!window || window.resetAt <= now) {
       this.#windows.delete(key);

@@ -119,7 +119,8 @@ async function findLatestCalls(
   });
   for (const call of calls) byDispatch.get(call.dispatchId)?.push(call);
   // More than asked for only if attempts were numbered past attemptCount; keep the latest.
-  for (const [id, list] of byDispatch) if (list.length > perDispatch) byDispatch.set(id, list.slice(-perDispatch));
+  for (const [id, list] of byDispatch)
+    if (list.length > perDispatch) byDispatch.set(id, list.slice(-perDispatch));
   return byDispatch;
 }
 
@@ -129,7 +130,10 @@ async function findDetailCalls(
   args: { dispatchId: string; before: number | undefined; take: number },
 ): Promise<CallDetailRow[]> {
   const calls = await prisma.dispatchCall.findMany({
-    where: { dispatchId: args.dispatchId, ...(args.before !== undefined && { attempt: { lt: args.before } }) },
+    where: {
+      dispatchId: args.dispatchId,
+      ...(args.before !== undefined && { attempt: { lt: args.before } }),
+    },
     orderBy: { attempt: 'desc' },
     take: args.take,
   });
@@ -328,7 +332,11 @@ export async function dispatchWithAllCallsAsJson(
     let after = 0;
     let first = true;
     for (;;) {
-      const calls = await findCallsAfter(prisma, { dispatchId: row.id, after, take: STREAMED_CALLS_PER_QUERY });
+      const calls = await findCallsAfter(prisma, {
+        dispatchId: row.id,
+        after,
+        take: STREAMED_CALLS_PER_QUERY,
+      });
       if (calls.length === 0) break;
       const text = calls.map((call) => JSON.stringify(toCall(call))).join(',');
       yield first ? text : `,${text}`;
@@ -448,7 +456,10 @@ export async function retryDispatchNow(
       `Invalid input: dispatch ${row.id} has finished (${row.status}); redeliver it to send it again.`,
     );
   }
-  const { state } = await prisma.webhook.findUniqueOrThrow({ where: { id: webhook.id }, select: { state: true } });
+  const { state } = await prisma.webhook.findUniqueOrThrow({
+    where: { id: webhook.id },
+    select: { state: true },
+  });
   if (state !== 'ACTIVE') {
     throw new AppError(
       'invalid-input',
@@ -465,7 +476,10 @@ export async function retryDispatchNow(
     return due.length > 0;
   });
   if (!made) {
-    throw new AppError('invalid-input', `Invalid input: an attempt of dispatch ${row.id} is running right now.`);
+    throw new AppError(
+      'invalid-input',
+      `Invalid input: an attempt of dispatch ${row.id} is running right now.`,
+    );
   }
   return getDispatch(prisma, args);
 }

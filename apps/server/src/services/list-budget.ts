@@ -49,7 +49,11 @@ export async function collectPage<Row, Item>(args: {
         ? FIRST_CHUNK
         : Math.max(
             1,
-            Math.min(MAX_CHUNK, args.limit - items.length, Math.floor((maxBytes - bytes) / (bytes / items.length))),
+            Math.min(
+              MAX_CHUNK,
+              args.limit - items.length,
+              Math.floor((maxBytes - bytes) / (bytes / items.length)),
+            ),
           );
   }
 }

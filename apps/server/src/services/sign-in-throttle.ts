@@ -108,7 +108,9 @@ export async function recordSignInFailure(
 /** A success: the account starts afresh (the client address keeps its count until it ages out). */
 export async function recordSignInSuccess(prisma: PrismaClient, attempt: SignInAttempt): Promise<void> {
   if (attempt.username === undefined) return;
-  await sqlFor(prisma).query(`DELETE FROM "SignInThrottle" WHERE "key" = $1`, [`account:${attempt.username}`]);
+  await sqlFor(prisma).query(`DELETE FROM "SignInThrottle" WHERE "key" = $1`, [
+    `account:${attempt.username}`,
+  ]);
 }
 
 /** Throttle rows nobody needs any more (unlocked and past forgetting); called now and then. */

@@ -78,7 +78,9 @@ export async function bootstrapAdmin(
     return created.user;
   }
   try {
-    const row = await prisma.user.create({ data: { id: newRecordId(), username: args.username, isAdmin: true } });
+    const row = await prisma.user.create({
+      data: { id: newRecordId(), username: args.username, isAdmin: true },
+    });
     return toUser(row);
   } catch (error) {
     throw uniqueUsername(error, args.username);

@@ -213,7 +213,12 @@ export async function listFullWebhooks(
   const items = await collectPage({
     limit: args.page.limit,
     fetchRows: (skip, take) =>
-      prisma.webhook.findMany({ where, orderBy: creationOrder(args.page), skip: args.page.offset + skip, take }),
+      prisma.webhook.findMany({
+        where,
+        orderBy: creationOrder(args.page),
+        skip: args.page.offset + skip,
+        take,
+      }),
     toItems: async (rows) => {
       const stats = await webhookStats(
         prisma,

@@ -46,7 +46,12 @@ async function seedDispatches(
 describe('lists are bounded by bytes, whatever their rows hold', () => {
   test('a page stops at LIST_PAGE_MAX_BYTES and the next one starts at offset + count', async ({ api }) => {
     // 100 dispatches of ~60 KB each: 6 MB, more than one page may carry.
-    const { ids } = await seedDispatches(api, { count: 100, calls: 1, eventDataBytes: 60_000, bodyBytes: 10 });
+    const { ids } = await seedDispatches(api, {
+      count: 100,
+      calls: 1,
+      eventDataBytes: 60_000,
+      bodyBytes: 10,
+    });
     const first = await api.request('GET', '/v2/webhook-dispatches?limit=1000');
     expect(first.statusCode).toBe(200);
     expect(first.rawPayload.length).toBeLessThanOrEqual(LIST_PAGE_MAX_BYTES + 1_000);
@@ -61,7 +66,8 @@ describe('lists are bounded by bytes, whatever their rows hold', () => {
 
     const seen: string[] = [];
     for (let offset = 0; offset < 100; ) {
-      const next = (await api.request('GET', `/v2/webhook-dispatches?limit=1000&offset=${offset}`)).json().data;
+      const next = (await api.request('GET', `/v2/webhook-dispatches?limit=1000&offset=${offset}`)).json()
+        .data;
       seen.push(...next.items.map((item: { id: string }) => item.id));
       offset += next.count;
     }
@@ -73,7 +79,12 @@ describe('lists are bounded by bytes, whatever their rows hold', () => {
   test('a dispatch too large for a list is abridged, and says what was left out and where the rest is', async ({
     api,
   }) => {
-    const { ids } = await seedDispatches(api, { count: 2, calls: 30, eventDataBytes: 100_000, bodyBytes: 9_000 });
+    const { ids } = await seedDispatches(api, {
+      count: 2,
+      calls: 30,
+      eventDataBytes: 100_000,
+      bodyBytes: 9_000,
+    });
     const [item] = (await api.request('GET', '/v2/webhook-dispatches?limit=1')).json().data.items;
     expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThanOrEqual(LIST_ITEM_MAX_BYTES);
     expect(item.abridged).toEqual({
@@ -114,16 +125,21 @@ describe('lists are bounded by bytes, whatever their rows hold', () => {
     const { ids } = await seedDispatches(api, { count: 1, calls, eventDataBytes: 10, bodyBytes: 10 });
     const id = ids[0] as string;
     const input = (value: unknown) => encodeURIComponent(JSON.stringify(value));
-    const viaTrpc = (await api.request('GET', `/trpc/dispatches.get?input=${input({ dispatchId: id })}`)).json()
-      .result.data;
+    const viaTrpc = (
+      await api.request('GET', `/trpc/dispatches.get?input=${input({ dispatchId: id })}`)
+    ).json().result.data;
     expect(viaTrpc.calls).toHaveLength(DISPATCH_CALLS_LIMIT);
-    expect(viaTrpc.abridged).toEqual({ omitted: ['earlierCalls'], detailPath: `/v2/webhook-dispatches/${id}` });
+    expect(viaTrpc.abridged).toEqual({
+      omitted: ['earlierCalls'],
+      detailPath: `/v2/webhook-dispatches/${id}`,
+    });
     expect(viaTrpc.calls.at(-1).responseBody).toBe(`${calls}:${'r'.repeat(10)}`);
     const redelivered = (await api.request('POST', `/v2/webhook-dispatches/${id}/redeliver`)).json().data;
     expect(redelivered.calls).toHaveLength(DISPATCH_CALLS_LIMIT);
 
-    const latest = (await api.request('GET', `/trpc/insights.dispatch?input=${input({ dispatchId: id })}`)).json()
-      .result.data;
+    const latest = (
+      await api.request('GET', `/trpc/insights.dispatch?input=${input({ dispatchId: id })}`)
+    ).json().result.data;
     expect(latest.calls.map((call: { attempt: number }) => call.attempt)).toEqual(
       Array.from({ length: 20 }, (_, index) => calls - 19 + index),
     );
@@ -141,7 +157,9 @@ describe('lists are bounded by bytes, whatever their rows hold', () => {
       condition: { actorTaskId: 'bigTask' },
       payloadTemplate,
       properties: { blob: 'q'.repeat(60_000) },
-      headers: Object.fromEntries(Array.from({ length: 50 }, (_, index) => [`X-H${index}`, 'h'.repeat(4_000)])),
+      headers: Object.fromEntries(
+        Array.from({ length: 50 }, (_, index) => [`X-H${index}`, 'h'.repeat(4_000)]),
+      ),
     });
     for (let index = 0; index < 15; index++) {
       expect((await api.request('POST', '/v2/webhooks', { body: big })).statusCode).toBe(201);

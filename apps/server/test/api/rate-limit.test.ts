@@ -90,7 +90,10 @@ describe('rate limits', () => {
       expect(superOffice.statusCode).toBe(429);
       holding = false;
       for (const release of held) release();
-      const results = (await answer).json() as Array<{ result?: unknown; error?: { data: { type: string } } }>;
+      const results = (await answer).json() as Array<{
+        result?: unknown;
+        error?: { data: { type: string } };
+      }>;
       expect(results).toHaveLength(TRPC_MAX_BATCH_SIZE);
       expect(results.filter((result) => result.result)).toHaveLength(MAX_TEST_CALLS_IN_FLIGHT_PER_USER);
       expect(new Set(results.flatMap((result) => (result.error ? [result.error.data.type] : [])))).toEqual(
@@ -98,7 +101,9 @@ describe('rate limits', () => {
       );
       expect(receiver.received).toHaveLength(MAX_TEST_CALLS_IN_FLIGHT_PER_USER);
       // Once they finished, the slots are free again.
-      const again = await api.request('POST', '/trpc/webhooks.testUnsaved', { body: { requestUrl: receiver.url } });
+      const again = await api.request('POST', '/trpc/webhooks.testUnsaved', {
+        body: { requestUrl: receiver.url },
+      });
       expect(again.statusCode).toBe(200);
     } finally {
       await close();

@@ -82,19 +82,27 @@ describe('sign-in limits', () => {
       await setPassword(api.prisma, { userId: api.admin.id, password: PASSWORD });
       const statuses = [];
       for (let index = 0; index < 6; index++) {
-        statuses.push((await signIn(api, { username: `user-${index}`, password: 'guess guess 1' })).statusCode);
+        statuses.push(
+          (await signIn(api, { username: `user-${index}`, password: 'guess guess 1' })).statusCode,
+        );
       }
       expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
       // API tokens guessed through the sign-in form count against the same address.
       const token = await api.app.inject({
         method: 'POST',
         url: '/trpc/auth.signInWithToken',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': 'sign-in', 'x-forwarded-for': '203.0.113.10' },
+        headers: {
+          'content-type': 'application/json',
+          'x-csrf-token': 'sign-in',
+          'x-forwarded-for': '203.0.113.10',
+        },
         payload: JSON.stringify({ token: api.admin.token }),
       });
       expect(token.statusCode).toBe(429);
       // The real user, elsewhere, signs in.
-      expect((await signIn(api, { username: 'admin', password: PASSWORD }, '198.51.100.1')).statusCode).toBe(200);
+      expect((await signIn(api, { username: 'admin', password: PASSWORD }, '198.51.100.1')).statusCode).toBe(
+        200,
+      );
     } finally {
       await close();
     }
@@ -134,7 +142,11 @@ describe('sign-in limits', () => {
       // 200 guesses at once, each for another account from another address: no limit applies to
       // any of them, so only the bound on hashing stands between them and the thread pool.
       const flood = Array.from({ length: 200 }, (_, index) =>
-        signIn(api, { username: `nobody-${index}`, password: 'guess guess 1' }, `10.9.${index >> 8}.${index & 255}`),
+        signIn(
+          api,
+          { username: `nobody-${index}`, password: 'guess guess 1' },
+          `10.9.${index >> 8}.${index & 255}`,
+        ),
       );
       const during: number[] = [];
       const probe = (async () => {

@@ -118,4 +118,3 @@ describe('tRPC', () => {
     for (const answer of answers) expect(answer.headers['cache-control'], answer.body).toBe('no-store');
   });
 });
-

@@ -36,7 +36,9 @@ describe('test, dispatches and redelivery', () => {
     });
 
     // The same through tRPC.
-    const viaTrpc = await api.request('POST', '/trpc/dispatches.retryNow', { body: { dispatchId: waiting.id } });
+    const viaTrpc = await api.request('POST', '/trpc/dispatches.retryNow', {
+      body: { dispatchId: waiting.id },
+    });
     expect(viaTrpc.statusCode).toBe(200);
     await worker.runOnce();
     expect(failing.received).toHaveLength(3);
@@ -50,7 +52,10 @@ describe('test, dispatches and redelivery', () => {
     const running = await api.request('POST', `/v2/webhook-dispatches/${waiting.id}/retry-now`);
     expect(running.statusCode).toBe(400);
     expect(running.json().error.message).toMatch(/running right now/);
-    await api.prisma.dispatch.update({ where: { id: waiting.id }, data: { leaseExpiresAt: null, leasedBy: null } });
+    await api.prisma.dispatch.update({
+      where: { id: waiting.id },
+      data: { leaseExpiresAt: null, leasedBy: null },
+    });
     await api.request('PUT', `/v2/webhooks/${webhook.id}`, { body: { state: 'STOPPED' } });
     const paused = await api.request('POST', `/v2/webhook-dispatches/${waiting.id}/retry-now`);
     expect(paused.statusCode).toBe(400);
@@ -71,7 +76,9 @@ describe('test, dispatches and redelivery', () => {
     const finished = await api.request('POST', `/v2/webhook-dispatches/${waiting.id}/retry-now`);
     expect(finished.statusCode).toBe(400);
     expect(finished.json().error.message).toMatch(/redeliver/);
-    expect((await api.request('POST', '/v2/webhook-dispatches/XXXXXXXXXXXXXXXXX/retry-now')).statusCode).toBe(404);
+    expect((await api.request('POST', '/v2/webhook-dispatches/XXXXXXXXXXXXXXXXX/retry-now')).statusCode).toBe(
+      404,
+    );
   });
 
   test('POST /v2/webhooks/:id/test: 201 with a TEST dispatch, delivered like any other', async ({

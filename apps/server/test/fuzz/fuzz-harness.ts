@@ -71,7 +71,9 @@ async function json(base: string, method: string, path: string, token: string, b
     });
     // Under tight limits the setup itself waits its turn.
     if (response.status !== 429) break;
-    await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000),
+    );
   }
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
@@ -281,7 +283,9 @@ async function apiSnapshot(base: string, tokens: { admin: string; user: string }
         response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
         // Under tight limits the snapshot waits for its budget like any client.
         if (response.status !== 429) break;
-        await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
+        await new Promise((resolve) =>
+          setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000),
+        );
       }
       parts.push(
         `${who} ${path} ${response.status} ${(await response.text()).replace(/"lastUsedAt":(null|"[^"]*")/g, '')}`,
@@ -413,13 +417,13 @@ function nearlyValidBody(target: FuzzTarget) {
       : target.path.includes('auth.signIn')
         ? { username: 'admin', password: 'a guessed password', token: 'ricochet_api_guessguessguess' }
         : target.path.includes('token') || target.path.includes('users')
-        ? { name: 'fuzz', scope: 'READ_ONLY', username: 'fuzz-user' }
-        : {
-            eventTypes: ['ACTOR.RUN.SUCCEEDED'],
-            requestUrl: 'https://example.com/hook',
-            description: 'd',
-            condition: { actorId: 'a' },
-          };
+          ? { name: 'fuzz', scope: 'READ_ONLY', username: 'fuzz-user' }
+          : {
+              eventTypes: ['ACTOR.RUN.SUCCEEDED'],
+              requestUrl: 'https://example.com/hook',
+              description: 'd',
+              condition: { actorId: 'a' },
+            };
   const keys = Object.keys(valid);
   return fc
     .array(

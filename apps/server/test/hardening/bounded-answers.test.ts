@@ -142,7 +142,9 @@ describe(`every answer is bounded in memory, whatever the data (${TEST_DB_BACKEN
         // The pages still reach every dispatch, following `count` as Apify's clients do.
         const seen = new Set<string>();
         for (let offset = 0; offset < DISPATCHES + 1; ) {
-          const page = JSON.parse((await get(`/v2/webhook-dispatches?limit=1000&offset=${offset}`)).body).data;
+          const page = JSON.parse(
+            (await get(`/v2/webhook-dispatches?limit=1000&offset=${offset}`)).body,
+          ).data;
           for (const item of page.items) seen.add(item.id);
           expect(page.count).toBeGreaterThan(0);
           offset += page.count;

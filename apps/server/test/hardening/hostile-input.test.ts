@@ -202,7 +202,7 @@ describe('request framing', () => {
 });
 
 describe('validation messages are written for people', () => {
-  test('zod\'s built-in messages are replaced by readable ones, on REST and tRPC', async ({ api }) => {
+  test("zod's built-in messages are replaced by readable ones, on REST and tRPC", async ({ api }) => {
     const rest = await api.request('POST', '/v2/users/me/tokens', { body: { name: '' } });
     expect(rest.json().error.message).toBe('Invalid input: name: must not be empty');
     const tooLong = await api.request('POST', '/v2/webhooks', {
@@ -228,4 +228,3 @@ describe('validation messages are written for people', () => {
     }
   });
 });
-

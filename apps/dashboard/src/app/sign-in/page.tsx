@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import { pageTitle } from '@/lib/page-title';
 import { Suspense } from 'react';
+import { pageTitle } from '@/lib/page-title';
 import { SignInForms } from './sign-in-forms';
 
 export const metadata: Metadata = { title: pageTitle('Sign in') };

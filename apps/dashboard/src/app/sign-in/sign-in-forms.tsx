@@ -24,7 +24,10 @@ export function SignInForms() {
   const queryClient = useQueryClient();
   const nextParam = useSearchParams().get('next');
   // Only a path of this origin, so the sign-in page cannot bounce anyone elsewhere (see safeNext).
-  const goOn = useCallback(() => router.replace(safeNext(nextParam, window.location.origin)), [router, nextParam]);
+  const goOn = useCallback(
+    () => router.replace(safeNext(nextParam, window.location.origin)),
+    [router, nextParam],
+  );
   const [withToken, setWithToken] = useState(false);
   // Already signed in: straight on.
   const current = useQuery(trpc.auth.session.queryOptions());

@@ -172,7 +172,13 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
                 error={errors.secret?.message}
               >
                 {(props) => (
-                  <Input autoComplete="off" spellCheck={false} className="font-mono" {...props} {...form.register('secret')} />
+                  <Input
+                    autoComplete="off"
+                    spellCheck={false}
+                    className="font-mono"
+                    {...props}
+                    {...form.register('secret')}
+                  />
                 )}
               </Field>
             )}
@@ -384,7 +390,8 @@ function TestDefinition({ control, webhookId }: { control: FormControl; webhookI
         <CardTitle>Test before saving</CardTitle>
         <CardDescription>
           Sends a TEST event rendered with these templates to the URL now, signed with{' '}
-          {webhookId === undefined ? 'the signing secret above' : "the webhook's current secret"}, and shows the answer.
+          {webhookId === undefined ? 'the signing secret above' : "the webhook's current secret"}, and shows
+          the answer.
         </CardDescription>
       </CardHeader>
       <CardContent className="grid gap-3">

@@ -109,7 +109,9 @@ export function registerRoutes(
         reply.code(route.success.status);
         if (route.success.data === null) return reply.send();
         if (data instanceof StreamedJson) {
-          return reply.type('application/json; charset=utf-8').send(Readable.from(data.pieces, { objectMode: false }));
+          return reply
+            .type('application/json; charset=utf-8')
+            .send(Readable.from(data.pieces, { objectMode: false }));
         }
         return reply.send(route.success.envelope === false ? data : { data });
       },

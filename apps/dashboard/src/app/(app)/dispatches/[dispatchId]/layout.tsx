@@ -2,7 +2,11 @@ import type { Metadata } from 'next';
 import { pageTitle, readableSegment } from '@/lib/page-title';
 
 // The page is a client component; its title (with the record's id) is set here, on the server.
-export async function generateMetadata({ params }: { params: Promise<{ dispatchId: string }> }): Promise<Metadata> {
+export async function generateMetadata({
+  params,
+}: {
+  params: Promise<{ dispatchId: string }>;
+}): Promise<Metadata> {
   return { title: pageTitle(`Dispatch ${readableSegment((await params).dispatchId)}`) };
 }
 

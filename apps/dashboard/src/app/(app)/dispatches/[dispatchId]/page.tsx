@@ -25,7 +25,12 @@ function Json({ value, label }: { value: unknown; label: string }) {
   );
 }
 
-type Detail = { status: string; attemptCount: number; nextAttemptAt: string | null; calls: Array<{ attempt: number }> };
+type Detail = {
+  status: string;
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  calls: Array<{ attempt: number }>;
+};
 
 /** Failed at least once and scheduled to try again later. */
 function waitingOnBackoff(data: Detail | undefined): boolean {
@@ -124,17 +129,19 @@ export default function DispatchDetailPage() {
                 variant="outline"
                 onClick={() => retryNow.mutate({ dispatchId })}
                 disabled={!waitingOnBackoff(data) || retryNow.isPending}
-                title={waitingOnBackoff(data) ? 'Make the next attempt now' : 'Only a dispatch waiting to retry'}
+                title={
+                  waitingOnBackoff(data) ? 'Make the next attempt now' : 'Only a dispatch waiting to retry'
+                }
               >
                 <TimerResetIcon aria-hidden="true" /> Retry now
               </Button>
               <Button
-              variant="outline"
-              onClick={() => redeliver.mutate({ dispatchId })}
-              disabled={!data || data.status === 'ACTIVE' || redeliver.isPending}
-              title={data?.status === 'ACTIVE' ? 'Still being delivered' : undefined}
-            >
-              <RotateCcwIcon aria-hidden="true" /> Redeliver
+                variant="outline"
+                onClick={() => redeliver.mutate({ dispatchId })}
+                disabled={!data || data.status === 'ACTIVE' || redeliver.isPending}
+                title={data?.status === 'ACTIVE' ? 'Still being delivered' : undefined}
+              >
+                <RotateCcwIcon aria-hidden="true" /> Redeliver
               </Button>
             </>
           )

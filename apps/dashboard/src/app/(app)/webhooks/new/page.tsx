@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
-import { pageTitle } from '@/lib/page-title';
 import { PageHeader } from '@/components/page';
 import { WebhookForm } from '@/components/webhooks/webhook-form';
+import { pageTitle } from '@/lib/page-title';
 
 export const metadata: Metadata = { title: pageTitle('New webhook') };
 
