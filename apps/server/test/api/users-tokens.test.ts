@@ -111,4 +111,3 @@ describe('users and tokens', () => {
     ).toBe(201);
   });
 });
-
