@@ -12,12 +12,18 @@ const apiPort = process.env.PORT ?? '8787';
 const dashboardPort = process.env.DASHBOARD_PORT ?? '8788';
 const browserHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 const dashboardUrl = process.env.RICOCHET_DASHBOARD_URL ?? `http://${browserHost}:${dashboardPort}`;
-const pnpm = process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm';
+// The pnpm that runs this script (npm_execpath), run with this Node: the README's
+// `npx --yes pnpm@... start` works on a machine where no pnpm is installed or on the PATH.
+const pnpmEntry = process.env.npm_execpath;
+const [pnpm, pnpmArgs] =
+  pnpmEntry && /pnpm\.c?js$/.test(pnpmEntry)
+    ? [process.execPath, [pnpmEntry]]
+    : [process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm', []];
 
 console.log('Building the dashboard (cached after the first time)...');
 const build = spawnSync(
   pnpm,
-  ['exec', 'turbo', 'run', 'build', '--filter=@ricochet/dashboard', '--output-logs=errors-only'],
+  [...pnpmArgs, 'exec', 'turbo', 'run', 'build', '--filter=@ricochet/dashboard', '--output-logs=errors-only'],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } },
 );
 if (build.status !== 0) process.exit(build.status ?? 1);
@@ -38,9 +44,9 @@ function stop(code = 0) {
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 200).unref();
-  Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.on('exit', r)) : null))).then(
-    () => process.exit(code),
-  );
+  Promise.all(
+    children.map((child) => (child.exitCode === null ? new Promise((r) => child.on('exit', r)) : null)),
+  ).then(() => process.exit(code));
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));

@@ -32,14 +32,19 @@ function forwardedFor(prior, peer) {
   return prior ? `${prior}, ${peer}` : peer;
 }
 
-const server = createServer((request, response) => {
-  // Node joins repeated X-Forwarded-For headers with ", ", so `prior` is the whole chain so far.
-  const prior = request.headers['x-forwarded-for'];
-  const chain = forwardedFor(typeof prior === 'string' ? prior : undefined, request.socket.remoteAddress);
-  if (chain === undefined) delete request.headers['x-forwarded-for'];
-  else request.headers['x-forwarded-for'] = chain;
-  void handle(request, response);
-});
+// A request's headers and body must arrive within 30 s (Node's default is 5 minutes), so clients
+// trickling bytes cannot hold connections; Node looks for late ones every 5 s.
+const server = createServer(
+  { requestTimeout: 30_000, headersTimeout: 30_000, connectionsCheckingInterval: 5_000 },
+  (request, response) => {
+    // Node joins repeated X-Forwarded-For headers with ", ", so `prior` is the whole chain so far.
+    const prior = request.headers['x-forwarded-for'];
+    const chain = forwardedFor(typeof prior === 'string' ? prior : undefined, request.socket.remoteAddress);
+    if (chain === undefined) delete request.headers['x-forwarded-for'];
+    else request.headers['x-forwarded-for'] = chain;
+    void handle(request, response);
+  },
+);
 const app = next({ dev, dir: import.meta.dirname, hostname: values.hostname, port, httpServer: server });
 const handle = app.getRequestHandler();
 await app.prepare();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifyWebhook } from '@ricochet/client/webhooks';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
 
 const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
 const serverDir = fileURLToPath(new URL('../../server', import.meta.url));
@@ -222,6 +222,7 @@ export async function newDesktopPage(stack: Stack): Promise<Page> {
     viewport: { width: 1280, height: 860 },
     colorScheme: 'light',
   });
+  await context.addInitScript(recordPolicyViolations);
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   return page;
@@ -231,9 +232,13 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 
 type AxeViolation = { id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> };
 
-/** axe-core on the page as it is now; returns the serious and critical violations. */
+/**
+ * axe-core on the page as it is now; returns the serious and critical violations. Evaluated through
+ * the DevTools protocol, which the page's Content-Security-Policy does not govern (an inline script
+ * tag, as addScriptTag adds, it rightly refuses).
+ */
 export async function seriousA11yViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
+  await page.evaluate(axeSource);
   const violations = (await page.evaluate(async () => {
     const axe = (
       window as unknown as {
@@ -243,12 +248,19 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
     const result = await axe.run(document, { resultTypes: ['violations'] });
     return result.violations;
   })) as AxeViolation[];
-  return violations
+  const a11y = violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map(
       (violation) =>
         `${violation.id} (${violation.impact}): ${violation.help} at ${JSON.stringify(violation.nodes.map((node) => node.target))}`,
     );
+  // Every page checked is also checked for working under its Content-Security-Policy: nothing it
+  // (or a frame of it) loads or runs may have been refused.
+  const policy: string[] = [];
+  for (const frame of page.frames()) {
+    for (const violation of await policyViolationsOf(frame).catch(() => [])) policy.push(`CSP: ${violation}`);
+  }
+  return [...a11y, ...policy];
 }
 
 /** One layout shift the page made: its score and what moved (for the failure message). */
@@ -319,4 +331,25 @@ export async function waitForPageData(page: Page) {
       !document.querySelector('main')?.textContent?.includes('Loading…'),
   );
   await page.waitForLoadState('networkidle');
+}
+
+/**
+ * Records every Content-Security-Policy violation of a document (and of each frame in it) in
+ * `window.__policyViolations`: an init script, running before the page's own scripts.
+ */
+export function recordPolicyViolations() {
+  const seen: string[] = [];
+  (window as unknown as { __policyViolations: string[] }).__policyViolations = seen;
+  document.addEventListener('securitypolicyviolation', (event) => {
+    seen.push(
+      `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`,
+    );
+  });
+}
+
+/** The policy violations the page (or frame) has had so far (see recordPolicyViolations). */
+export async function policyViolationsOf(view: Page | Frame): Promise<string[]> {
+  return view.evaluate(
+    () => (window as unknown as { __policyViolations?: string[] }).__policyViolations ?? [],
+  );
 }

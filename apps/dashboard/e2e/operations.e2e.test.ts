@@ -197,7 +197,7 @@ describe('retries, secrets and users in a real browser', () => {
     await admin.getByLabel('First password').fill(password);
     await admin.getByRole('button', { name: 'Create user' }).click();
     const row = admin.getByRole('row', { name: new RegExp(username) });
-    await row.getByText('Active').waitFor();
+    await row.getByText('Enabled').waitFor();
 
     const user = await newPage();
     await signIn(user, username, password);
@@ -225,7 +225,7 @@ describe('retries, secrets and users in a real browser', () => {
 
     // Enabling needs no confirmation and lets them sign in again.
     await admin.getByRole('button', { name: `Enable ${username}` }).click();
-    await row.getByText('Active').waitFor();
+    await row.getByText('Enabled').waitFor();
     await signIn(user, username, password);
     await user.waitForURL('**/webhooks');
     await user.getByText('No webhooks yet').waitFor();

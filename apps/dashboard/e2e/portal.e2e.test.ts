@@ -4,10 +4,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   newDesktopPage,
+  policyViolationsOf,
   restCall,
   type Stack,
   screenshotDir,
@@ -302,6 +303,14 @@ describe('the customer portal in a real browser', () => {
     // sessionStorage, so here it lives in the page's memory: see lib/portal.ts).
     await frame.getByRole('link', { name: 'Event types' }).click();
     await frame.getByText('An Actor run finished successfully.').waitFor();
+    // In the frame too, the portal works under its nonce-based policy: nothing it runs is refused.
+    const portalFrame = page.frames().find((candidate) => candidate.url().startsWith(stack.dashboardUrl));
+    expect(portalFrame).toBeDefined();
+    expect(await policyViolationsOf(portalFrame as Frame)).toEqual([]);
+    const framed = await page.request.get(portalFrame?.url() as string);
+    expect(framed.headers()['content-security-policy']).toMatch(
+      /script-src 'self' 'nonce-[^']+' 'strict-dynamic'; object-src 'none'; base-uri 'none'/,
+    );
     await page.screenshot({
       path: join(screenshotDir, 'portal-embedded-event-types-desktop.png'),
       fullPage: true,

@@ -22,16 +22,54 @@ export function frameAncestors(setting: string | undefined): string {
   return origins.length === 0 ? "frame-ancestors 'none'" : `frame-ancestors 'self' ${origins.join(' ')}`;
 }
 
-export function proxy(_request: NextRequest) {
-  const response = NextResponse.next();
-  response.headers.set(
-    'Content-Security-Policy',
-    frameAncestors(process.env.RICOCHET_PORTAL_FRAME_ANCESTORS),
+/**
+ * The page's Content-Security-Policy: scripts only with this response's nonce (Next puts it on its
+ * own scripts, and 'strict-dynamic' lets those load the page's chunks), no plugins, no <base> that
+ * could send relative URLs elsewhere, forms only to this origin, and framing only by the origins
+ * RICOCHET_PORTAL_FRAME_ANCESTORS names. Styles and images are left open: the components set
+ * inline styles, and a brand's logo may live on any https host.
+ */
+export function contentSecurityPolicy(
+  nonce: string,
+  frameAncestorsSetting: string | undefined,
+  dev = false,
+): string {
+  return [
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ''}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    frameAncestors(frameAncestorsSetting),
+  ].join('; ');
+}
+
+export function proxy(request: NextRequest) {
+  // A fresh nonce per response: an injected script cannot know it.
+  const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64');
+  const policy = contentSecurityPolicy(
+    nonce,
+    process.env.RICOCHET_PORTAL_FRAME_ANCESTORS,
+    process.env.NODE_ENV === 'development',
   );
+  // Next reads the nonce from the request's policy and sets it on every script it renders; the
+  // root layout reads x-nonce for the theme's inline script.
+  const headers = new Headers(request.headers);
+  headers.set('x-nonce', nonce);
+  headers.set('Content-Security-Policy', policy);
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set('Content-Security-Policy', policy);
   return response;
 }
 
 export const config = {
-  // Documents only: framing is decided on the page, not on its scripts or the API proxy.
-  matcher: ['/((?!_next/static|_next/image|trpc/|favicon.ico).*)'],
+  // Documents only: their scripts, the API proxy and static files need no policy of their own.
+  matcher: [
+    {
+      source: '/((?!_next/static|_next/image|trpc/|favicon.ico|icon.svg).*)',
+      missing: [
+        { type: 'header', key: 'next-router-prefetch' },
+        { type: 'header', key: 'purpose', value: 'prefetch' },
+      ],
+    },
+  ],
 };

@@ -6,9 +6,9 @@ import { createApiToken, hashToken } from './services/tokens.ts';
 import { bootstrapAdmin } from './services/users.ts';
 
 /**
- * A fresh install gets a first admin user. Its token is RICOCHET_ADMIN_TOKEN when set, else a
- * generated one that is printed this once (only its hash is stored). When RICOCHET_ADMIN_TOKEN is
- * set on an install that already has users, it is added to the first admin, so the variable
+ * A fresh install gets a first admin user. Its token is RICOCHET_ADMIN_TOKEN when set; without it
+ * the admin has no token (the setup link signs them in) until one is made. When RICOCHET_ADMIN_TOKEN
+ * is set on an install that already has users, it is added to the first admin, so the variable
  * always works.
  */
 export async function ensureAdmin(prisma: PrismaClient, config: Config, logger: Logger): Promise<void> {
@@ -17,7 +17,7 @@ export async function ensureAdmin(prisma: PrismaClient, config: Config, logger: 
     ...(config.RICOCHET_ADMIN_TOKEN !== undefined && { token: config.RICOCHET_ADMIN_TOKEN }),
   });
   if (created) {
-    logger.info({ userId: created.user.id, username: created.user.username }, 'created the first admin user');
+    logger.info({ userId: created.id, username: created.username }, 'created the first admin user');
     return;
   }
   if (!config.RICOCHET_ADMIN_TOKEN) return;

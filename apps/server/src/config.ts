@@ -74,8 +74,22 @@ export const ConfigSchema = z.object({
   /** Requests each token may make per window (unauthenticated requests count per IP). */
   RATE_LIMIT_MAX: PositiveInt.default(300),
   RATE_LIMIT_WINDOW_MS: PositiveInt.default(10_000),
+  /**
+   * Guessing passwords (services/sign-in-throttle.ts): after this many failures in a row an account
+   * (or, after SIGN_IN_CLIENT_MAX_FAILURES, a client address) is locked for SIGN_IN_LOCKOUT_MS,
+   * twice as long after each further failure, up to SIGN_IN_LOCKOUT_MAX_MS.
+   */
+  SIGN_IN_MAX_FAILURES: PositiveInt.default(5),
+  SIGN_IN_CLIENT_MAX_FAILURES: PositiveInt.default(20),
+  SIGN_IN_LOCKOUT_MS: PositiveInt.default(30_000),
+  SIGN_IN_LOCKOUT_MAX_MS: PositiveInt.default(900_000),
   /** Largest request body accepted, after decompression. */
   BODY_LIMIT_BYTES: PositiveInt.default(1_048_576),
+  /**
+   * A request's headers and body must have arrived within this long, or it is answered 408 and its
+   * connection closed: a client trickling a body byte by byte cannot hold a connection for ever.
+   */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   /** Delivery: per-attempt timeout, retries (Apify's default: ~1 min doubling, 11 retries). */
   DELIVERY_ATTEMPT_TIMEOUT_MS: PositiveInt.default(30_000),
   DELIVERY_MAX_RETRIES: z.coerce.number().int().min(0).max(50).default(11),

@@ -57,7 +57,18 @@ async function main(): Promise<void> {
 
   // The port is bound before anything with a lasting effect happens (the first admin and its
   // one-time token, deliveries): a port in use stops the start with nothing done.
-  const app = runApi ? await buildApp({ prisma: db.prisma, config, logger, sender, metrics }) : undefined;
+  let ready = false;
+  let stopping = false;
+  const app = runApi
+    ? await buildApp({
+        prisma: db.prisma,
+        config,
+        logger,
+        sender,
+        metrics,
+        isReady: () => ready && !stopping,
+      })
+    : undefined;
   try {
     await app?.listen({ port: config.PORT, host: config.HOST });
   } catch (error) {
@@ -95,11 +106,11 @@ async function main(): Promise<void> {
       })
     : undefined;
   await worker?.start();
+  ready = true;
 
   // The one URL to open: the first admin's single-use setup link, or the dashboard's address.
   if (app) await printSetupLink(db.prisma, config);
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;

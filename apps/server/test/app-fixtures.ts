@@ -45,9 +45,22 @@ export const TEST_ENV: Record<string, string> = {
 /** The installation's default limits, for tests that call services directly. */
 export const TEST_LIMITS = limitsFrom(loadConfig({}));
 
-export async function startTestApi(prisma: PrismaClient, env: Record<string, string> = {}) {
+/** Log lines a test server wrote (JSON), when the test asked to keep them. */
+export type LogCapture = { lines: string[]; destination: { write(line: string): void } };
+
+/** Keeps every log line of a test server, to read what it logged. */
+export function captureLog(): LogCapture {
+  const lines: string[] = [];
+  return { lines, destination: { write: (line) => void lines.push(...line.split('\n').filter(Boolean)) } };
+}
+
+export async function startTestApi(
+  prisma: PrismaClient,
+  env: Record<string, string> = {},
+  options: { log?: LogCapture } = {},
+) {
   const config = loadConfig({ ...TEST_ENV, ...env });
-  const logger = createLogger(config);
+  const logger = createLogger(config, options.log?.destination);
   const sender = new HttpSender({
     policy: { allowLoopback: config.OUTBOUND_ALLOW_LOOPBACK, allowPrivate: false },
     userAgent: USER_AGENT,

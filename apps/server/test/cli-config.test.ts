@@ -58,7 +58,22 @@ describe('first admin', () => {
       principal?.userId,
     );
     expect(await db.prisma.user.count()).toBe(1);
+    // The token is the operator's, named so in the token list.
+    expect((await db.prisma.apiToken.findMany()).map((token) => token.name)).toEqual([
+      'RICOCHET_ADMIN_TOKEN',
+      'RICOCHET_ADMIN_TOKEN',
+    ]);
   });
+
+  dbTest(
+    'without RICOCHET_ADMIN_TOKEN the first admin gets no token nobody would ever see',
+    async ({ db }) => {
+      await ensureAdmin(db.prisma, loadConfig({}), logger);
+      expect(await db.prisma.user.count()).toBe(1);
+      // The setup link signs them in; tokens are made when asked for (dashboard, API, CLI).
+      expect(await db.prisma.apiToken.count()).toBe(0);
+    },
+  );
 });
 
 describe.skipIf(onceOnly)('CLI', () => {

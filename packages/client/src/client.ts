@@ -111,6 +111,18 @@ export function createRicochetClient(options: RicochetClientOptions) {
         false,
         call,
       ),
+    /**
+     * Attempts a dispatch that waits on its backoff now (its retry schedule carries on). Not
+     * repeated on a lost answer: a repeat would find the attempt running and be refused.
+     */
+    retryNow: (dispatchId: string, call?: CallOptions) =>
+      send<Schema.Dispatch>(
+        'POST',
+        `/v2/webhook-dispatches/${id(dispatchId)}/retry-now`,
+        undefined,
+        false,
+        call,
+      ),
   };
 
   const events = {

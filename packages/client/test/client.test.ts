@@ -130,6 +130,40 @@ describe('events, dispatches and redelivery', () => {
   });
 });
 
+describe('retry now', () => {
+  test('a dispatch waiting on its backoff (a minute here) is attempted at once', async () => {
+    const failing = await startReceiver(respond(500, 'down'));
+    try {
+      const webhook = await client.webhooks.create({
+        eventTypes: ['ACTOR.RUN.SUCCEEDED'],
+        requestUrl: failing.url,
+      });
+      await client.events.publish({ eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { actorId: 'x' } });
+      const dispatchId = (await client.webhooks.dispatches(webhook.id)).items[0]?.id as string;
+      const waiting = await waitUntil(
+        () => client.dispatches.get(dispatchId),
+        (dispatch) => dispatch.attemptCount === 1 && dispatch.calls[0]?.finishedAt !== null,
+      );
+      expect(new Date(waiting.nextAttemptAt as string).getTime()).toBeGreaterThan(Date.now() + 20_000);
+      const retried = await client.dispatches.retryNow(dispatchId);
+      expect(retried).toMatchObject({ id: dispatchId, status: 'ACTIVE' });
+      expect(
+        (
+          await waitUntil(
+            () => client.dispatches.get(dispatchId),
+            (d) => d.attemptCount === 2,
+          )
+        ).status,
+      ).toBe('ACTIVE');
+      await expect(client.dispatches.retryNow('XXXXXXXXXXXXXXXXX')).rejects.toSatisfy((error) =>
+        isRicochetError(error, 'record-not-found'),
+      );
+    } finally {
+      await failing.close();
+    }
+  });
+});
+
 describe('event types, users and tokens', () => {
   test('eventTypes list/create/delete', async () => {
     const created = await client.eventTypes.create({ name: 'contact.created' });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EventTypeNameSchema } from './event-types.ts';
+import { RecordIdSchema } from './ids.ts';
 import { PaginationQuerySchema } from './pagination.ts';
 import { DispatchStatusSchema, WEBHOOK_ACTION_TYPE, WebhookConditionSchema } from './webhook.ts';
 
@@ -83,6 +84,20 @@ export const QUEUE_STATES = ['READY', 'SCHEDULED', 'LEASED', 'HOST_WAIT', 'PACED
 export const QueueStateSchema = z.enum(QUEUE_STATES).meta({ id: 'QueueState' });
 export type QueueState = z.infer<typeof QueueStateSchema>;
 
+/**
+ * What an answer left out of a dispatch to stay within its bounds (see limits.ts): calls before the
+ * latest ones, the calls' response bodies, the event data. Absent when nothing was left out.
+ */
+export const DISPATCH_OMISSIONS = ['earlierCalls', 'responseBodies', 'eventData'] as const;
+export const DispatchAbridgedSchema = z
+  .object({
+    omitted: z.array(z.enum(DISPATCH_OMISSIONS)),
+    /** Where the whole dispatch is, every call included (`GET` it with the same token). */
+    detailPath: z.string(),
+  })
+  .meta({ id: 'WebhookDispatchAbridged' });
+export type DispatchAbridged = z.infer<typeof DispatchAbridgedSchema>;
+
 /** A webhook dispatch: one event delivered (or being delivered) to one webhook, with its calls. */
 export const DispatchSchema = z
   .object({
@@ -100,13 +115,25 @@ export const DispatchSchema = z
     finishedAt: z.iso.datetime().nullable(),
     /** Where an ACTIVE dispatch stands in the delivery queue (null once it has finished). */
     queueState: QueueStateSchema.nullable(),
+    /** Set when this answer left something out of the dispatch (a list, or a dispatch of many calls). */
+    abridged: DispatchAbridgedSchema.optional(),
   })
   .meta({ id: 'WebhookDispatch' });
 export type Dispatch = z.infer<typeof DispatchSchema>;
 
-/** A dispatch with every call in detail: the dashboard's dispatch page. */
+/** A dispatch with its calls in detail: the dashboard's dispatch page, DISPATCH_DETAIL_CALLS at a time. */
 export const DispatchDetailSchema = DispatchSchema.extend({ calls: z.array(DispatchCallDetailSchema) });
 export type DispatchDetail = z.infer<typeof DispatchDetailSchema>;
+
+/** Calls per page of the dashboard's dispatch page (each carries its request, up to ~100 KB). */
+export const DISPATCH_DETAIL_CALLS = 20;
+
+/** Which dispatch, and which of its calls: the latest, or those before attempt `callsBefore`. */
+export const DispatchDetailInputSchema = z.object({
+  dispatchId: RecordIdSchema,
+  callsBefore: z.number().int().min(1).optional(),
+});
+export type DispatchDetailInput = z.input<typeof DispatchDetailInputSchema>;
 
 export const DispatchListQuerySchema = PaginationQuerySchema.extend({
   status: DispatchStatusSchema.optional(),
@@ -128,3 +155,13 @@ export const BulkRedeliverResultSchema = z
   .object({ redelivered: z.number().int(), dispatchIds: z.array(z.string()) })
   .meta({ id: 'BulkRedeliverResult' });
 export type BulkRedeliverResult = z.infer<typeof BulkRedeliverResultSchema>;
+
+/**
+ * `POST /v2/webhook-dispatches/:dispatchId/retry-now` (tRPC `dispatches.retryNow`): a dispatch
+ * waiting on its backoff is attempted now, on its current retry schedule (not a redelivery). The
+ * answer is the dispatch (DispatchSchema).
+ */
+export const RetryDispatchNowInputSchema = z
+  .object({ dispatchId: RecordIdSchema })
+  .meta({ id: 'RetryDispatchNowInput' });
+export type RetryDispatchNowInput = z.input<typeof RetryDispatchNowInputSchema>;

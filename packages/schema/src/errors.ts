@@ -2,9 +2,11 @@ import { z } from 'zod';
 
 /**
  * Error types, as listed by Apify's API reference (ErrorType), plus the HTTP layer's own refusals
- * (a path or headers too long), `service-unavailable` (the database cannot be reached right now:
- * retry after `Retry-After`) and `internal-server-error` for the failures a client cannot fix. Clients such as apify-client branch on these strings
- * (e.g. `record-not-found` makes `get()` resolve to undefined), so they are part of the wire.
+ * (a path or headers too long, a request that did not arrive in time, a body labelled with a media
+ * type the endpoint does not read), `service-unavailable` (the database cannot be reached right now:
+ * retry after `Retry-After`) and `internal-server-error` for the failures a client cannot fix.
+ * Clients such as apify-client branch on these strings (e.g. `record-not-found` makes `get()`
+ * resolve to undefined), so they are part of the wire.
  */
 export const ERROR_TYPES = [
   'actor-memory-limit-exceeded',
@@ -25,6 +27,8 @@ export const ERROR_TYPES = [
   'unsupported-content-encoding',
   'request-uri-too-long',
   'request-header-fields-too-large',
+  'request-timeout',
+  'unsupported-media-type',
   'service-unavailable',
   'internal-server-error',
   // Apify's names for a quota reached: the webhooks a user may have, and what one request may make.
@@ -48,11 +52,13 @@ export const ERROR_HTTP_STATUS: Record<ErrorType, number> = {
   'record-or-token-not-found': 404,
   'actor-not-found': 404,
   'method-not-allowed': 405,
+  'request-timeout': 408,
   'run-timeout-exceeded': 408,
   'record-not-unique': 409,
   'request-too-large': 413,
   'request-uri-too-long': 414,
   'unsupported-content-encoding': 415,
+  'unsupported-media-type': 415,
   'rate-limit-exceeded': 429,
   'request-header-fields-too-large': 431,
   'internal-server-error': 500,

@@ -7,6 +7,8 @@ export * from './errors.ts';
 export * from './event.ts';
 export * from './event-types.ts';
 export * from './ids.ts';
+export * from './limits.ts';
+export * from './messages.ts';
 export * from './pagination.ts';
 export * from './portal.ts';
 export * from './superoffice.ts';

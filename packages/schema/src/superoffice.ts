@@ -89,6 +89,8 @@ const SUPEROFFICE_ERROR_TYPES: Partial<Record<ErrorType, string>> = {
   'record-not-unique': 'InvalidOperationException',
   'request-too-large': 'InvalidDataException',
   'unsupported-content-encoding': 'NotSupportedException',
+  'unsupported-media-type': 'NotSupportedException',
+  'request-timeout': 'TimeoutException',
   'rate-limit-exceeded': 'InvalidOperationException',
   'too-many-webhooks': 'InvalidOperationException',
   'limit-reached': 'InvalidOperationException',

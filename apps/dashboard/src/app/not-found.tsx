@@ -1,5 +1,9 @@
+import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Button } from '@/components/ui/button';
+import { pageTitle } from '@/lib/page-title';
+
+export const metadata: Metadata = { title: pageTitle('Page not found') };
 
 export default function NotFound() {
   return (

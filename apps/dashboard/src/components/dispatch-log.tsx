@@ -15,7 +15,9 @@ import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
+import { UrlText } from '@/components/url-text';
 import { formatDateTime, formatRelative } from '@/lib/format';
+import { DISPATCH_STATUS_FILTER_LABELS, dispatchStatusLabel } from '@/lib/labels';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 
 const PAGE_SIZE = 20;
@@ -32,9 +34,9 @@ const COLUMNS: Array<Column<DispatchRow>> = [
       <Link
         href={`/dispatches/${dispatch.id}`}
         className="rounded-md focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
-        aria-label={`Dispatch ${dispatch.id}: ${dispatch.status}`}
+        aria-label={`Dispatch ${dispatch.id}: ${dispatchStatusLabel(dispatch.status, dispatch.attemptCount)}`}
       >
-        <DispatchStatusBadge status={dispatch.status} retrying={dispatch.attemptCount > 0} />
+        <DispatchStatusBadge status={dispatch.status} attemptCount={dispatch.attemptCount} />
       </Link>
     ),
   },
@@ -46,8 +48,7 @@ const COLUMNS: Array<Column<DispatchRow>> = [
   {
     header: 'URL',
     className: 'hidden w-[30%] md:table-cell',
-    cellClassName: 'truncate',
-    cell: (dispatch) => <span title={dispatch.requestUrl}>{dispatch.requestUrl}</span>,
+    cell: (dispatch) => <UrlText url={dispatch.requestUrl} />,
   },
   {
     header: 'Attempts',
@@ -143,7 +144,7 @@ export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventI
               <option value="">Any status</option>
               {DISPATCH_STATUSES.map((value) => (
                 <option key={value} value={value}>
-                  {value}
+                  {DISPATCH_STATUS_FILTER_LABELS[value]}
                 </option>
               ))}
             </NativeSelect>

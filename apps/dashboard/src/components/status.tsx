@@ -1,32 +1,28 @@
 import type { DispatchStatus, WebhookState } from '@ricochet/schema';
 import { Badge } from '@/components/ui/badge';
+import { dispatchStatusLabel, WEBHOOK_STATE_LABELS } from '@/lib/labels';
 
-const DISPATCH_LABEL: Record<DispatchStatus, string> = {
-  ACTIVE: 'Active',
-  SUCCEEDED: 'Succeeded',
-  FAILED: 'Failed',
-};
-
-export function DispatchStatusBadge({ status, retrying }: { status: DispatchStatus; retrying?: boolean }) {
+/** A dispatch's status: Pending (no attempt yet) or Retrying while ACTIVE, then Succeeded or Failed. */
+export function DispatchStatusBadge({
+  status,
+  attemptCount,
+}: {
+  status: DispatchStatus;
+  attemptCount?: number;
+}) {
   const variant = status === 'SUCCEEDED' ? 'success' : status === 'FAILED' ? 'destructive' : 'warning';
   return (
     <Badge variant={variant} data-status={status}>
-      {status === 'ACTIVE' && retrying ? 'Retrying' : DISPATCH_LABEL[status]}
+      {dispatchStatusLabel(status, attemptCount)}
     </Badge>
   );
 }
-
-const STATE_LABEL: Record<WebhookState, string> = {
-  ACTIVE: 'Active',
-  STOPPED: 'Paused',
-  TOO_MANY_ERRORS: 'Too many errors',
-};
 
 export function WebhookStateBadge({ state }: { state: WebhookState }) {
   const variant = state === 'ACTIVE' ? 'success' : state === 'STOPPED' ? 'secondary' : 'destructive';
   return (
     <Badge variant={variant} data-state={state}>
-      {STATE_LABEL[state]}
+      {WEBHOOK_STATE_LABELS[state]}
     </Badge>
   );
 }

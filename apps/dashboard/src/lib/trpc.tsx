@@ -1,6 +1,6 @@
 'use client';
 
-import { CSRF_HEADER, SESSION_HEADER } from '@ricochet/schema';
+import { CSRF_HEADER, SESSION_HEADER, TRPC_MAX_BATCH_SIZE } from '@ricochet/schema';
 import type { AppRouter } from '@ricochet/server/trpc';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
@@ -64,6 +64,8 @@ export function TrpcReactProvider({ children }: { children: React.ReactNode }) {
       links: [
         httpBatchLink({
           url: '/trpc',
+          // The API refuses larger batches (every procedure of one counts against the rate limit).
+          maxItems: TRPC_MAX_BATCH_SIZE,
           headers: () => {
             const portalToken = portalSessionToken();
             return { [CSRF_HEADER]: csrfToken, ...(portalToken && { [SESSION_HEADER]: portalToken }) };

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { hashingLoad } from '../services/passwords.ts';
 
 export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed';
 
@@ -23,6 +24,23 @@ export class Metrics {
       labelNames: ['outcome'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [this.registry],
+    });
+    // Password hashing is bounded (services/passwords.ts): how much of it runs, and the most at once.
+    new Gauge({
+      name: 'ricochet_password_hashes_running',
+      help: 'Password hashes (scrypt) running now',
+      registers: [this.registry],
+      collect() {
+        this.set(hashingLoad().running);
+      },
+    });
+    new Gauge({
+      name: 'ricochet_password_hashes_peak',
+      help: 'The most password hashes (scrypt) that ran at once since the process started',
+      registers: [this.registry],
+      collect() {
+        this.set(hashingLoad().peak);
+      },
     });
     // Queue figures come from the database at scrape time: the queue table is the truth every
     // process reports.

@@ -11,7 +11,11 @@ import {
 } from '@ricochet/schema';
 import { standardWebhookSignature, superOfficeSignature } from './signing.ts';
 
-export const USER_AGENT = 'Ricochet-Webhooks/0.1 (+https://github.com/ricochet-webhooks/ricochet)';
+/**
+ * The product and its version, nothing more: a `(+URL)` comment would have to name an address that
+ * exists for every installation (receivers do open them), and Ricochet has none of its own to give.
+ */
+export const USER_AGENT = 'Ricochet-Webhooks/0.1';
 
 /** What a delivery needs to know of its webhook. */
 export type DeliveryWebhook = {

@@ -1,6 +1,5 @@
 import cookie from '@fastify/cookie';
-import rateLimit from '@fastify/rate-limit';
-import { CSRF_HEADER } from '@ricochet/schema';
+import { CSRF_HEADER, TRPC_MAX_BATCH_SIZE } from '@ricochet/schema';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -17,6 +16,7 @@ import { configuredOrigins, isCrossOrigin } from './csrf.ts';
 import { decompressRequestBody } from './decompress.ts';
 import { answerClientError, errorAnswer, invalidJsonBody, sendError, toAppError } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
+import { enforceRequestBudget, RequestBudgets } from './rate-limits.ts';
 import { registerRoutes } from './rest/route.ts';
 import { restRoutes } from './rest/routes.ts';
 import { httpExchange } from './session-cookie.ts';
@@ -41,6 +41,11 @@ export type AppDependencies = {
   sender: HttpSender;
   metrics?: Metrics;
   version?: string;
+  /**
+   * Whether the process is ready for traffic: main.ts says so once the first admin (and
+   * RICOCHET_ADMIN_TOKEN) exists, and no longer once it is stopping. /readyz answers 503 until then.
+   */
+  isReady?: () => boolean;
 };
 
 /** The HTTP server: REST (Apify-compatible) under /v2 and /api, tRPC under /trpc, health and docs. */
@@ -51,10 +56,20 @@ export async function buildApp({
   sender,
   metrics,
   version = '0.1.0',
+  isReady = () => true,
 }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Headers and body must arrive within REQUEST_TIMEOUT_MS (Fastify's default is no limit at all,
+    // so a body sent one byte every few seconds held its connection for ever). Node checks the
+    // pending requests every connectionsCheckingInterval, so a late one is closed within a quarter
+    // of the timeout after it; the headers' own timeout cannot be longer than the whole request's.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(60_000, config.REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.max(250, Math.floor(config.REQUEST_TIMEOUT_MS / 4)),
+    },
     // Long tRPC batch URLs and Apify's ids fit easily; anything longer is abuse.
     routerOptions: { maxParamLength: 500 },
     // Requests refused before routing (bad percent-encoding, an over-long id, headers too large)
@@ -81,6 +96,11 @@ export async function buildApp({
     ),
   );
 
+  // tRPC answers are private to the session that asked (auth.session carries its CSRF token): no
+  // browser or proxy may keep them, errors included.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/trpc')) reply.header('cache-control', 'no-store');
+  });
   app.addHook('preParsing', decompressRequestBody);
   // Bodies are JSON whatever they are labelled (SuperOffice clients send text/json and friends;
   // apify-client labels bodiless POSTs as form data), and an empty body is no body, even when
@@ -118,26 +138,21 @@ export async function buildApp({
     request.authenticatedBy = by;
   });
 
-  await app.register(rateLimit, {
-    global: true,
-    max: config.RATE_LIMIT_MAX,
-    timeWindow: config.RATE_LIMIT_WINDOW_MS,
-    // Limits are per token. Requests without a valid token share a budget per client address, so
-    // guessing tokens is limited too.
-    keyGenerator: (request) =>
-      request.principal ? `token:${request.principal.tokenId}` : `ip:${request.ip}`,
-    errorResponseBuilder: (_request, context) =>
-      new AppError(
-        'rate-limit-exceeded',
-        `Rate limit exceeded: at most ${context.max} requests per ${context.after}. Retry later.`,
-        {
-          retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
-        },
-      ),
-  });
+  // Limits are per token; requests without a valid token share a budget per client address, so
+  // guessing tokens is limited too. Every procedure of a tRPC batch counts (see rate-limits.ts).
+  app.addHook(
+    'onRequest',
+    enforceRequestBudget(new RequestBudgets(config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_MS)),
+  );
 
   app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {
+    // The port is bound before the first admin is created (so a port in use stops a start with
+    // nothing done); until that is done, requests with RICOCHET_ADMIN_TOKEN would get 401.
+    if (!isReady()) {
+      const { status, envelope } = errorAnswer('service-unavailable', 'Ricochet is starting or stopping.');
+      return reply.code(status).header('retry-after', '1').send(envelope);
+    }
     try {
       await prisma.$queryRaw`SELECT 1`;
       return { status: 'ready' };
@@ -161,6 +176,8 @@ export async function buildApp({
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
+      // Refused earlier, in the request budget's hook; this is tRPC's own guard behind it.
+      maxBatchSize: TRPC_MAX_BATCH_SIZE,
       createContext: ({ req, res }): TrpcContext => ({
         prisma,
         sender,

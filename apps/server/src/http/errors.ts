@@ -132,6 +132,17 @@ export function errorAnswer(
   return { status: ERROR_HTTP_STATUS[type], envelope: { error: { type, message } }, headers };
 }
 
+/**
+ * Whether the client went away while its request was still arriving: Node then fails the body's
+ * stream with `aborted` (code ECONNRESET). That is the client's doing, not a database outage, and
+ * nobody is left to answer.
+ */
+export function isClientAbort(error: unknown, request?: FastifyRequest): boolean {
+  const candidate = error as { code?: unknown; message?: unknown } | null;
+  if (candidate?.code === 'ECONNRESET' && candidate.message === 'aborted') return true;
+  return request?.raw.aborted === true || request?.raw.socket?.destroyed === true;
+}
+
 /** Any error thrown while answering a request, as the status, envelope and headers to send. */
 export function toErrorAnswer(error: unknown, log?: FastifyRequest['log']): ErrorAnswer {
   const known = toAppError(error);
@@ -152,6 +163,12 @@ export function toErrorAnswer(error: unknown, log?: FastifyRequest['log']): Erro
 const SUPEROFFICE_PREFIX = /^\/api\/v1(\/|$|\?)/i;
 
 export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
+  if (isClientAbort(error, reply.request)) {
+    reply.log.debug({ err: error }, 'client closed the connection before its request was complete');
+    // Nothing can reach the client; closing the socket is all that is left.
+    reply.request.raw.socket?.destroy();
+    return reply.hijack();
+  }
   const { status, envelope, headers } = toErrorAnswer(error, reply.log);
   const body = SUPEROFFICE_PREFIX.test(reply.request.url) ? toSuperOfficeError(envelope) : envelope;
   return reply.code(status).headers(headers).send(body);
@@ -168,7 +185,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
     error.code === 'HPE_HEADER_OVERFLOW'
       ? errorAnswer('request-header-fields-too-large', 'The request headers (or its URL) are too large.')
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? errorAnswer('invalid-input', 'Invalid input: the request did not arrive in time.')
+        ? errorAnswer('request-timeout', 'The request (its headers and body) did not arrive in time.')
         : errorAnswer('invalid-input', 'Invalid input: the request is not valid HTTP.');
   const body = JSON.stringify(envelope);
   if (socket.writable) {

@@ -13,6 +13,8 @@ export type HttpExchange = {
   sessionFromCookie: boolean;
   /** A browser sent the request from a page of another origin (see isCrossOrigin). */
   crossOrigin: boolean;
+  /** The client's address (X-Forwarded-For only from a TRUST_PROXY peer): sign-in limits count by it. */
+  clientAddress: string;
   setSessionCookie(token: string, expiresAt: Date): void;
   clearSessionCookie(): void;
 };
@@ -32,6 +34,7 @@ export function httpExchange(
     csrfHeader: typeof csrf.header === 'string' ? csrf.header : undefined,
     sessionFromCookie: csrf.sessionFromCookie,
     crossOrigin: csrf.crossOrigin,
+    clientAddress: request.ip,
     setSessionCookie: (token, expiresAt) =>
       reply.setCookie(SESSION_COOKIE, token, { ...options, expires: expiresAt }),
     clearSessionCookie: () => reply.clearCookie(SESSION_COOKIE, options),

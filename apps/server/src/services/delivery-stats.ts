@@ -13,7 +13,7 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { DISPATCH_ROWS } from '../queue/index.ts';
 import { recordNotFound } from './errors.ts';
 import { statsOf, webhookStats } from './webhook-stats.ts';
-import { toWebhookListItem } from './webhooks.ts';
+import { toWebhookListItem, WEBHOOK_DEFINITION_COLUMNS } from './webhooks.ts';
 
 // The dashboard's read models. Every figure is computed in SQL from the dispatch rows (the hot
 // paths write no counters), over the (webhookId, createdAt) / (userId, createdAt) indexes of the
@@ -77,8 +77,10 @@ export async function searchWebhooks(
   };
   const [total, rows] = await Promise.all([
     prisma.webhook.count({ where }),
+    // At most 100 rows, without the templates and static headers a row of the table never shows.
     prisma.webhook.findMany({
       where,
+      omit: WEBHOOK_DEFINITION_COLUMNS,
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       skip: offset,
       take: limit,
@@ -231,6 +233,8 @@ export async function listEventLog(
     prisma.event.count({ where }),
     prisma.event.findMany({
       where,
+      // The list shows no payload; an event's page does (events.get).
+      select: { id: true, eventType: true, createdAt: true, dispatchCount: true },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       skip: args.offset,
       take: args.limit,

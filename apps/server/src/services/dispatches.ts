@@ -1,22 +1,28 @@
 import {
   type BulkRedeliverInputSchema,
   type CallRequestState,
+  DISPATCH_CALLS_LIMIT,
+  DISPATCH_DETAIL_CALLS,
   type Dispatch,
+  type DispatchAbridged,
   type DispatchCall,
+  type DispatchCallDetail,
   type DispatchDetail,
   type DispatchListQuery,
-  type DispatchStatus,
+  LIST_CALLS_PER_DISPATCH,
+  LIST_ITEM_MAX_BYTES,
   type List,
   type QueueState,
   WEBHOOK_ACTION_TYPE,
 } from '@ricochet/schema';
 import type { z } from 'zod';
-import { type Sql, sqlFor } from '../db/sql.ts';
+import { sqlFor } from '../db/sql.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import * as queue from '../queue/index.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { newRecordId } from './ids.ts';
 import type { Limits } from './limits.ts';
+import { collectPage } from './list-budget.ts';
 import { toList } from './pagination.ts';
 import { conditionOf } from './webhooks.ts';
 
@@ -30,117 +36,159 @@ const WEBHOOK_OF_DISPATCH = {
 } as const satisfies Prisma.WebhookSelect;
 type WebhookOfDispatch = Prisma.WebhookGetPayload<{ select: typeof WEBHOOK_OF_DISPATCH }>;
 
-/** A dispatch row (queue or history, see queue/dispatch-rows.ts) with its event's data joined in. */
-type Row = queue.DispatchRow;
-
-/** A call row as the lists read it: only Apify's fields (lists never read stored requests). */
-type CallRow = {
-  dispatchId: string;
-  attempt: number;
-  startedAt: Date;
-  finishedAt: Date | null;
-  errorMessage: string | null;
-  responseStatus: number | null;
-  responseBody: string | null;
-};
-
-type CallDetailRow = CallRow & {
-  requestUrl: string | null;
-  requestHeaders: Record<string, string> | null;
-  requestBody: string | null;
-  responseHeaders: Record<string, string> | null;
-};
-
-/** The columns of DISPATCH_ROWS with the event's data in place of a real event's (null) own. */
-const DISPATCH_COLUMNS = `x."id", x."userId", x."webhookId", x."eventId", x."eventType",
-  COALESCE(x."eventData", e."eventData") AS "eventData", COALESCE(x."resource", e."resource") AS "resource",
-  x."status", x."attemptCount", x."createdAt", x."finishedAt", x."nextAttemptAt", x."queueState", x."leasedAt"`;
-
 /**
- * A page of dispatches matching `where` (SQL over alias x, parameters from $1), newest last or first.
- * Rows of a webhook that is gone are left out: a publish racing the webhook's deletion left them,
- * and the worker deletes them.
+ * A dispatch as answers read it, from the queue or the history (queue/dispatch-rows.ts), with its
+ * event's data: not the queue's bookkeeping (lease, round) nor `resource`, which no answer carries
+ * and which can be as large as the event data.
  */
-async function findDispatchRows(
-  sql: Sql,
-  args: { where: string[]; params: unknown[]; desc: boolean; offset: number; limit: number },
-): Promise<{ total: number; rows: Row[] }> {
-  const where = [...args.where, `EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = x."webhookId")`].join(
-    ' AND ',
-  );
-  const direction = args.desc ? 'DESC' : 'ASC';
-  const next = args.params.length;
-  const [counted, rows] = await Promise.all([
-    sql.query<{ total: number }>(
-      `SELECT count(*)::int AS "total" FROM ${queue.DISPATCH_ROWS} x WHERE ${where}`,
-      args.params,
-    ),
-    sql.query<Row>(
-      `SELECT ${DISPATCH_COLUMNS} FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId"
-      WHERE ${where} ORDER BY x."createdAt" ${direction}, x."id" ${direction} OFFSET $${next + 1} LIMIT $${next + 2}`,
-      [...args.params, args.offset, args.limit],
-    ),
-  ]);
-  return { total: counted[0]?.total ?? 0, rows };
+type DispatchHead = Omit<queue.DispatchRow, 'resource'>;
+
+/** The columns of DispatchHead over DISPATCH_ROWS (alias x) joined with the event (alias e). */
+const HEAD_COLUMNS = `x."id", x."userId", x."webhookId", x."eventId", x."eventType",
+  COALESCE(x."eventData", e."eventData") AS "eventData", x."status", x."attemptCount", x."createdAt",
+  x."finishedAt", x."nextAttemptAt", x."queueState", x."leasedAt"`;
+
+// Only the call columns Apify's shape has: lists and the Apify-shaped dispatch never read the
+// stored requests and headers.
+const CALL_COLUMNS = {
+  dispatchId: true,
+  attempt: true,
+  startedAt: true,
+  finishedAt: true,
+  errorMessage: true,
+  responseStatus: true,
+  responseBody: true,
+} as const satisfies Prisma.DispatchCallSelect;
+type CallRow = Prisma.DispatchCallGetPayload<{ select: typeof CALL_COLUMNS }>;
+type CallDetailRow = Prisma.DispatchCallGetPayload<object>;
+
+/** Where the whole of a dispatch is: what an abridged one links to. */
+export function dispatchDetailPath(dispatchId: string): string {
+  return `/v2/webhook-dispatches/${encodeURIComponent(dispatchId)}`;
 }
 
-/** The webhooks of these rows, by id; rows whose webhook is gone are dropped. */
-async function withWebhooks<Item extends { webhookId: string }>(
-  prisma: PrismaClient,
-  rows: Item[],
-): Promise<Array<Item & { webhook: WebhookOfDispatch }>> {
+/**
+ * The webhooks of these dispatches, in one query (dispatches have no foreign key to their webhook,
+ * see schema.prisma). A dispatch whose webhook is gone is one a concurrent publish left behind while
+ * the webhook was deleted; callers leave it out until the worker sweeps it.
+ */
+async function webhooksOf(prisma: PrismaClient, rows: Array<{ webhookId: string }>) {
   const ids = [...new Set(rows.map((row) => row.webhookId))];
-  const webhooks = new Map(
-    (await prisma.webhook.findMany({ where: { id: { in: ids } }, select: WEBHOOK_OF_DISPATCH })).map(
-      (webhook) => [webhook.id, webhook],
-    ),
+  if (ids.length === 0) return new Map<string, WebhookOfDispatch>();
+  const webhooks = await prisma.webhook.findMany({ where: { id: { in: ids } }, select: WEBHOOK_OF_DISPATCH });
+  return new Map(webhooks.map((webhook) => [webhook.id, webhook]));
+}
+
+/** A list's filter over DISPATCH_ROWS (alias x): SQL conditions with their parameters from $1. */
+type DispatchFilter = { where: string[]; params: unknown[] };
+
+/** One chunk of a list's dispatch rows (without their calls), in the list's order. */
+function findDispatchRows(
+  prisma: PrismaClient,
+  args: { filter: DispatchFilter; desc: boolean; skip: number; take: number },
+): Promise<DispatchHead[]> {
+  const direction = args.desc ? 'DESC' : 'ASC';
+  const next = args.filter.params.length;
+  return sqlFor(prisma).query<DispatchHead>(
+    `SELECT ${HEAD_COLUMNS} FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId"
+    WHERE ${args.filter.where.join(' AND ')}
+    ORDER BY x."createdAt" ${direction}, x."id" ${direction} OFFSET $${next + 1} LIMIT $${next + 2}`,
+    [...args.filter.params, args.skip, args.take],
   );
-  return rows.flatMap((row) => {
-    const webhook = webhooks.get(row.webhookId);
-    return webhook ? [{ ...row, webhook }] : [];
-  });
+}
+
+async function countDispatchRows(prisma: PrismaClient, filter: DispatchFilter): Promise<number> {
+  const [row] = await sqlFor(prisma).query<{ total: number }>(
+    `SELECT count(*)::int AS "total" FROM ${queue.DISPATCH_ROWS} x WHERE ${filter.where.join(' AND ')}`,
+    filter.params,
+  );
+  return row?.total ?? 0;
 }
 
 /**
- * The calls of these dispatches, by dispatch, in attempt order; a LEASED dispatch's running attempt
- * (no call row until its result is recorded) is shown as a call that has not finished.
+ * The attempt a LEASED dispatch is making now has no call row until its result is recorded: shown
+ * as a call that has not finished.
  */
-async function callsOf<Detail extends boolean>(
-  sql: Sql,
-  rows: Row[],
-  detail: Detail,
-): Promise<Map<string, Array<Detail extends true ? CallDetailRow : CallRow>>> {
-  type Call = Detail extends true ? CallDetailRow : CallRow;
-  const calls = new Map<string, Call[]>();
-  if (rows.length === 0) return calls;
-  const columns = detail
-    ? `c.*`
-    : `c."dispatchId", c."attempt", c."startedAt", c."finishedAt", c."errorMessage", c."responseStatus", c."responseBody"`;
-  const found = await sql.query<Call>(
-    `SELECT ${columns} FROM "DispatchCall" c WHERE c."dispatchId" = ANY($1::text[]) ORDER BY c."dispatchId", c."attempt"`,
-    [rows.map((row) => row.id)],
-  );
-  for (const call of found) calls.set(call.dispatchId, [...(calls.get(call.dispatchId) ?? []), call]);
-  for (const row of rows) {
-    if (row.queueState !== 'LEASED' || row.leasedAt === null) continue;
-    const list = calls.get(row.id) ?? [];
-    if (list.some((call) => call.attempt === row.attemptCount)) continue;
-    list.push({
-      dispatchId: row.id,
-      attempt: row.attemptCount,
-      startedAt: row.leasedAt,
-      finishedAt: null,
-      errorMessage: null,
-      responseStatus: null,
-      responseBody: null,
-      requestUrl: null,
-      requestHeaders: null,
-      requestBody: null,
-      responseHeaders: null,
-    } as Call);
-    calls.set(row.id, list);
+function runningCall(row: DispatchHead): CallDetailRow | null {
+  if (row.queueState !== 'LEASED' || row.leasedAt === null) return null;
+  return {
+    dispatchId: row.id,
+    attempt: row.attemptCount,
+    webhookId: row.webhookId,
+    startedAt: row.leasedAt,
+    finishedAt: null,
+    outcome: null,
+    errorMessage: null,
+    responseStatus: null,
+    responseBody: null,
+    requestUrl: null,
+    requestHeaders: null,
+    requestBody: null,
+    responseHeaders: null,
+  };
+}
+
+/**
+ * The latest `perDispatch` calls of each dispatch (Apify's five fields), oldest first. A dispatch's
+ * calls are numbered 1..attemptCount, so "the latest" is an attempt range per dispatch: the query
+ * reads no call it does not return, however often a dispatch was redelivered.
+ */
+async function findLatestCalls(
+  prisma: PrismaClient,
+  dispatches: DispatchHead[],
+  perDispatch: number,
+): Promise<Map<string, CallRow[]>> {
+  const byDispatch = new Map<string, CallRow[]>(dispatches.map((dispatch) => [dispatch.id, []]));
+  if (dispatches.length === 0) return byDispatch;
+  const calls = await prisma.dispatchCall.findMany({
+    where: {
+      OR: dispatches.map((dispatch) => ({
+        dispatchId: dispatch.id,
+        attempt: { gt: dispatch.attemptCount - perDispatch },
+      })),
+    },
+    select: CALL_COLUMNS,
+    orderBy: [{ dispatchId: 'asc' }, { attempt: 'asc' }],
+  });
+  for (const call of calls) byDispatch.get(call.dispatchId)?.push(call);
+  for (const dispatch of dispatches) {
+    const running = runningCall(dispatch);
+    const list = byDispatch.get(dispatch.id);
+    if (running && list && !list.some((call) => call.attempt === running.attempt)) list.push(running);
   }
-  return calls;
+  // More than asked for only if attempts were numbered past attemptCount; keep the latest.
+  for (const [id, list] of byDispatch)
+    if (list.length > perDispatch) byDispatch.set(id, list.slice(-perDispatch));
+  return byDispatch;
+}
+
+/** A page of a dispatch's calls in detail (requests included), oldest first: the latest `take` before `before`. */
+async function findDetailCalls(
+  prisma: PrismaClient,
+  args: { dispatchId: string; before: number | undefined; take: number },
+): Promise<CallDetailRow[]> {
+  const calls = await prisma.dispatchCall.findMany({
+    where: {
+      dispatchId: args.dispatchId,
+      ...(args.before !== undefined && { attempt: { lt: args.before } }),
+    },
+    orderBy: { attempt: 'desc' },
+    take: args.take,
+  });
+  return calls.reverse();
+}
+
+/** Calls `after` the attempt given, in order, `take` at a time (the stream of every call). */
+function findCallsAfter(
+  prisma: PrismaClient,
+  args: { dispatchId: string; after: number; take: number },
+): Promise<CallRow[]> {
+  return prisma.dispatchCall.findMany({
+    where: { dispatchId: args.dispatchId, attempt: { gt: args.after } },
+    select: CALL_COLUMNS,
+    orderBy: { attempt: 'asc' },
+    take: args.take,
+  });
 }
 
 function toCall(call: CallRow): DispatchCall {
@@ -153,7 +201,13 @@ function toCall(call: CallRow): DispatchCall {
   };
 }
 
-function toDispatch(row: Row & { webhook: WebhookOfDispatch }, calls: CallRow[]): Dispatch {
+/** The Apify-shaped dispatch, with the calls given (and what was left out, if anything). */
+export function toDispatch(
+  row: DispatchHead,
+  webhook: WebhookOfDispatch,
+  calls: DispatchCall[],
+  omitted: DispatchAbridged['omitted'] = [],
+): Dispatch {
   return {
     id: row.id,
     userId: row.userId,
@@ -164,11 +218,11 @@ function toDispatch(row: Row & { webhook: WebhookOfDispatch }, calls: CallRow[])
     eventData: row.eventData ?? null,
     webhook: {
       actionType: WEBHOOK_ACTION_TYPE,
-      condition: conditionOf(row.webhook),
-      requestUrl: row.webhook.requestUrl,
-      isAdHoc: row.webhook.isAdHoc,
+      condition: conditionOf(webhook),
+      requestUrl: webhook.requestUrl,
+      isAdHoc: webhook.isAdHoc,
     },
-    calls: calls.map(toCall),
+    calls,
     attemptCount: row.attemptCount,
     // A running attempt has no next one yet.
     nextAttemptAt:
@@ -177,67 +231,83 @@ function toDispatch(row: Row & { webhook: WebhookOfDispatch }, calls: CallRow[])
         : null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
     queueState: (row.queueState as QueueState | null) ?? null,
+    ...(omitted.length > 0 && { abridged: { omitted, detailPath: dispatchDetailPath(row.id) } }),
   };
 }
 
-async function dispatchesOf(prisma: PrismaClient, rows: Row[]): Promise<Dispatch[]> {
-  const calls = await callsOf(sqlFor(prisma), rows, false);
-  return (await withWebhooks(prisma, rows)).map((row) => toDispatch(row, calls.get(row.id) ?? []));
+/** JSON sizes of list items, measured while abridging them, so the page budget need not measure again. */
+const measuredSizes = new WeakMap<object, number>();
+
+/**
+ * A dispatch as a list carries it: its latest LIST_CALLS_PER_DISPATCH calls, and, when its JSON
+ * would still exceed LIST_ITEM_MAX_BYTES, without its calls' response bodies, then without its
+ * event data. `abridged` says what was left out and where the whole dispatch is.
+ */
+function toListItem(row: DispatchHead, webhook: WebhookOfDispatch, calls: CallRow[]): Dispatch {
+  const omitted: DispatchAbridged['omitted'] =
+    row.attemptCount > LIST_CALLS_PER_DISPATCH ? ['earlierCalls'] : [];
+  let item = toDispatch(row, webhook, calls.map(toCall), omitted);
+  let size = Buffer.byteLength(JSON.stringify(item));
+  if (size > LIST_ITEM_MAX_BYTES) {
+    omitted.push('responseBodies');
+    const bodiless = calls.map((call) => ({ ...toCall(call), responseBody: null }));
+    item = toDispatch(row, webhook, bodiless, omitted);
+    size = Buffer.byteLength(JSON.stringify(item));
+    if (size > LIST_ITEM_MAX_BYTES) {
+      omitted.push('eventData');
+      item = { ...toDispatch(row, webhook, bodiless, omitted), eventData: null };
+      size = Buffer.byteLength(JSON.stringify(item));
+    }
+  }
+  measuredSizes.set(item, size);
+  return item;
 }
 
-async function assertOwnWebhook(prisma: PrismaClient, userId: string, webhookId: string): Promise<void> {
-  const owned = await prisma.webhook.count({ where: { id: webhookId, userId } });
-  if (owned === 0) throw recordNotFound('Webhook', webhookId);
-}
-
-/** Lists a user's dispatches, newest last like every Apify list (desc=1 for newest first). */
+/**
+ * Lists a user's dispatches, newest last like every Apify list (desc=1 for newest first): a page of
+ * at most LIST_PAGE_MAX_BYTES, read in chunks (see collectPage), whatever the dispatches hold.
+ */
 export async function listDispatches(
   prisma: PrismaClient,
   args: { userId: string; query: DispatchListQuery; webhookId?: string },
 ): Promise<List<Dispatch>> {
   const { userId, query, webhookId } = args;
-  if (webhookId !== undefined) await assertOwnWebhook(prisma, userId, webhookId);
-  const where = ['x."userId" = $1'];
-  const params: unknown[] = [userId];
-  const filter = (column: string, value: string | undefined, cast = '') => {
-    if (value === undefined) return;
-    params.push(value);
-    where.push(`x."${column}"${cast} = $${params.length}`);
+  if (webhookId !== undefined) {
+    const owned = await prisma.webhook.count({ where: { id: webhookId, userId } });
+    if (owned === 0) throw recordNotFound('Webhook', webhookId);
+  }
+  // Rows of a webhook that is gone are left out: a publish racing the webhook's deletion left them,
+  // and the worker deletes them.
+  const filter: DispatchFilter = {
+    where: ['x."userId" = $1', 'EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = x."webhookId")'],
+    params: [userId],
   };
-  filter('webhookId', webhookId);
-  filter('status', query.status, '::text');
-  filter('eventType', query.eventType);
-  const { total, rows } = await findDispatchRows(sqlFor(prisma), {
-    where,
-    params,
-    desc: query.desc,
-    offset: query.offset,
+  const by = (column: string, value: string | undefined, cast = '') => {
+    if (value === undefined) return;
+    filter.params.push(value);
+    filter.where.push(`x."${column}"${cast} = $${filter.params.length}`);
+  };
+  by('webhookId', webhookId);
+  by('status', query.status, '::text');
+  by('eventType', query.eventType);
+  const total = await countDispatchRows(prisma, filter);
+  const items = await collectPage({
     limit: query.limit,
+    fetchRows: (skip, take) =>
+      findDispatchRows(prisma, { filter, desc: query.desc, skip: query.offset + skip, take }),
+    toItems: async (rows) => {
+      const [webhooks, calls] = await Promise.all([
+        webhooksOf(prisma, rows),
+        findLatestCalls(prisma, rows, LIST_CALLS_PER_DISPATCH),
+      ]);
+      return rows.flatMap((row) => {
+        const webhook = webhooks.get(row.webhookId);
+        return webhook ? [toListItem(row, webhook, calls.get(row.id) ?? [])] : [];
+      });
+    },
+    sizeOf: (item) => measuredSizes.get(item) ?? Buffer.byteLength(JSON.stringify(item)),
   });
-  return toList(query, total, await dispatchesOf(prisma, rows));
-}
-
-/** One of a user's dispatches; another user's is as missing as one that is not there. */
-async function findDispatch(
-  prisma: PrismaClient,
-  args: { userId: string; dispatchId: string },
-): Promise<Row> {
-  const [row] = await sqlFor(prisma).query<Row>(
-    `SELECT ${DISPATCH_COLUMNS} FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId"
-    WHERE x."id" = $1 AND x."userId" = $2`,
-    [args.dispatchId, args.userId],
-  );
-  if (!row) throw recordNotFound('Webhook dispatch', args.dispatchId);
-  return row;
-}
-
-export async function getDispatch(
-  prisma: PrismaClient,
-  args: { userId: string; dispatchId: string },
-): Promise<Dispatch> {
-  const [dispatch] = await dispatchesOf(prisma, [await findDispatch(prisma, args)]);
-  if (!dispatch) throw recordNotFound('Webhook dispatch', args.dispatchId);
-  return dispatch;
+  return toList(query, total, items);
 }
 
 /** See CallRequestStateSchema. */
@@ -247,27 +317,114 @@ function requestStateOf(call: CallDetailRow): CallRequestState {
   return 'PREDATES_STORAGE';
 }
 
-/** A dispatch with each call's stored request and response headers (the dashboard's dispatch page). */
-export async function getDispatchDetail(
+function toCallDetail(call: CallDetailRow): DispatchCallDetail {
+  return {
+    ...toCall(call),
+    attempt: call.attempt,
+    requestState: requestStateOf(call),
+    requestUrl: call.requestUrl,
+    requestHeaders: call.requestHeaders as Record<string, string> | null,
+    requestBody: call.requestBody,
+    responseHeaders: call.responseHeaders as Record<string, string> | null,
+  };
+}
+
+/** One of a user's dispatches and its webhook; another user's is as missing as one that is not there. */
+async function findDispatch(
   prisma: PrismaClient,
   args: { userId: string; dispatchId: string },
+): Promise<{ row: DispatchHead; webhook: WebhookOfDispatch }> {
+  const [row] = await sqlFor(prisma).query<DispatchHead>(
+    `SELECT ${HEAD_COLUMNS} FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId"
+    WHERE x."id" = $1 AND x."userId" = $2`,
+    [args.dispatchId, args.userId],
+  );
+  const webhook = row ? (await webhooksOf(prisma, [row])).get(row.webhookId) : undefined;
+  if (!row || !webhook) throw recordNotFound('Webhook dispatch', args.dispatchId);
+  return { row, webhook };
+}
+
+/**
+ * A dispatch with its latest DISPATCH_CALLS_LIMIT calls (`abridged` says when there were more):
+ * tRPC's dispatches.get and the answers of the actions on a dispatch. `GET /v2/webhook-dispatches/:id`
+ * streams every call instead (dispatchWithAllCallsAsJson).
+ */
+export async function getDispatch(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string },
+): Promise<Dispatch> {
+  const { row, webhook } = await findDispatch(prisma, args);
+  const calls = (await findLatestCalls(prisma, [row], DISPATCH_CALLS_LIMIT)).get(row.id) ?? [];
+  return toDispatch(
+    row,
+    webhook,
+    calls.map(toCall),
+    row.attemptCount > DISPATCH_CALLS_LIMIT ? ['earlierCalls'] : [],
+  );
+}
+
+/** Calls read per query while a dispatch with all its calls is streamed. */
+const STREAMED_CALLS_PER_QUERY = 100;
+
+/**
+ * Apify's "webhook dispatch with all details": the `{data: ...}` answer as JSON text, produced piece
+ * by piece, every call included, however many a dispatch has (a dispatch redelivered often has
+ * thousands). The dispatch is looked up first (a missing one throws before anything is written);
+ * then its calls are read STREAMED_CALLS_PER_QUERY at a time as the client takes the text, so the
+ * memory this takes is one query's calls, not the dispatch's.
+ */
+export async function dispatchWithAllCallsAsJson(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string },
+): Promise<AsyncIterable<string>> {
+  const { row, webhook } = await findDispatch(prisma, args);
+  const { calls: _calls, ...head } = toDispatch(row, webhook, []);
+  return (async function* () {
+    // The dispatch's fields, then "calls" last, filled as the calls are read.
+    yield `{"data":${JSON.stringify(head).slice(0, -1)},"calls":[`;
+    let after = 0;
+    let first = true;
+    for (;;) {
+      const calls = await findCallsAfter(prisma, {
+        dispatchId: row.id,
+        after,
+        take: STREAMED_CALLS_PER_QUERY,
+      });
+      if (calls.length === 0) break;
+      const text = calls.map((call) => JSON.stringify(toCall(call))).join(',');
+      yield first ? text : `,${text}`;
+      first = false;
+      after = (calls.at(-1) as CallRow).attempt;
+      if (calls.length < STREAMED_CALLS_PER_QUERY) break;
+    }
+    const running = runningCall(row);
+    if (running && running.attempt > after) yield `${first ? '' : ','}${JSON.stringify(toCall(running))}`;
+    yield ']}}';
+  })();
+}
+
+/**
+ * A dispatch with DISPATCH_DETAIL_CALLS of its calls in detail, each with its stored request and
+ * response headers (the dashboard's dispatch page): the latest, or those before `callsBefore`.
+ * `abridged` says when earlier calls exist.
+ */
+export async function getDispatchDetail(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string; callsBefore?: number | undefined },
 ): Promise<DispatchDetail> {
-  const row = await findDispatch(prisma, args);
-  const calls = (await callsOf(sqlFor(prisma), [row], true)).get(row.id) ?? [];
-  const [withWebhook] = await withWebhooks(prisma, [row]);
-  if (!withWebhook) throw recordNotFound('Webhook dispatch', args.dispatchId);
-  return {
-    ...toDispatch(withWebhook, calls),
-    calls: calls.map((call) => ({
-      ...toCall(call),
-      attempt: call.attempt,
-      requestState: requestStateOf(call),
-      requestUrl: call.requestUrl,
-      requestHeaders: call.requestHeaders,
-      requestBody: call.requestBody,
-      responseHeaders: call.responseHeaders,
-    })),
-  };
+  const { row, webhook } = await findDispatch(prisma, args);
+  const calls = await findDetailCalls(prisma, {
+    dispatchId: row.id,
+    before: args.callsBefore,
+    take: DISPATCH_DETAIL_CALLS,
+  });
+  const running = runningCall(row);
+  if (running && args.callsBefore === undefined && !calls.some((call) => call.attempt === running.attempt)) {
+    calls.push(running);
+  }
+  const earliest = calls[0]?.attempt ?? args.callsBefore ?? 1;
+  const dispatch = toDispatch(row, webhook, [], earliest > 1 ? ['earlierCalls'] : []);
+  return { ...dispatch, calls: calls.map(toCallDetail) };
 }
 
 /** The dummy event of a test dispatch, shaped like a real actor run event. */
@@ -290,7 +447,8 @@ export async function testWebhook(
   prisma: PrismaClient,
   args: { userId: string; webhookId: string },
 ): Promise<Dispatch> {
-  await assertOwnWebhook(prisma, args.userId, args.webhookId);
+  const owned = await prisma.webhook.count({ where: { id: args.webhookId, userId: args.userId } });
+  if (owned === 0) throw recordNotFound('Webhook', args.webhookId);
   const dispatchId = newRecordId();
   await queue.enqueueTest(sqlFor(prisma), {
     id: dispatchId,
@@ -307,11 +465,57 @@ export async function redeliverDispatch(
   prisma: PrismaClient,
   args: { userId: string; dispatchId: string },
 ): Promise<Dispatch> {
-  const row = await findDispatch(prisma, args);
+  const { row } = await findDispatch(prisma, args);
   if (row.status === 'ACTIVE') {
     throw new AppError('invalid-input', `Invalid input: dispatch ${row.id} is still being delivered.`);
   }
   await queue.requeue(sqlFor(prisma), { ids: [row.id], fromStatuses: ['SUCCEEDED', 'FAILED'] });
+  return getDispatch(prisma, args);
+}
+
+/**
+ * "Retry now": a dispatch that waits on its backoff is attempted now, at the front of the queue,
+ * and the workers are told (NOTIFY). Its retry schedule and budget carry on as they were (a
+ * redelivery is for finished dispatches). Refused, saying why, once the dispatch has finished,
+ * while an attempt of it is running, while its webhook is not ACTIVE (no attempt would be made),
+ * and while it waits for its host, a rate limit's slot or its webhook's circuit (those are not
+ * skipped).
+ */
+export async function retryDispatchNow(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string },
+): Promise<Dispatch> {
+  const { row, webhook } = await findDispatch(prisma, args);
+  if (row.status !== 'ACTIVE') {
+    throw new AppError(
+      'invalid-input',
+      `Invalid input: dispatch ${row.id} has finished (${row.status}); redeliver it to send it again.`,
+    );
+  }
+  const { state } = await prisma.webhook.findUniqueOrThrow({
+    where: { id: webhook.id },
+    select: { state: true },
+  });
+  if (state !== 'ACTIVE' && row.eventId !== null) {
+    throw new AppError(
+      'invalid-input',
+      `Invalid input: the dispatch's webhook is ${state === 'STOPPED' ? 'paused' : 'stopped after too many errors'}; enable it first.`,
+    );
+  }
+  if (!(await queue.retryNow(sqlFor(prisma), args))) {
+    const why: Record<string, string> = {
+      LEASED: 'an attempt of it is running right now',
+      READY: 'it is due already and goes with the next claim',
+      HOST_WAIT: 'it waits for its host, which has as many calls in flight as allowed',
+      PACED: "it waits for a slot of its webhook's rate limit",
+      HELD: "its webhook's circuit is open: it goes when the endpoint answers a probe",
+      SCHEDULED: "it waits for a slot of its webhook's rate limit",
+    };
+    throw new AppError(
+      'invalid-input',
+      `Invalid input: dispatch ${row.id} cannot be retried now: ${why[row.queueState ?? ''] ?? 'it is not waiting for a retry'}.`,
+    );
+  }
   return getDispatch(prisma, args);
 }
 
@@ -328,10 +532,11 @@ export async function redeliverFailedDispatches(
   },
 ): Promise<{ redelivered: number; dispatchIds: string[] }> {
   const { userId, webhookId, input, limits } = args;
-  await assertOwnWebhook(prisma, userId, webhookId);
+  const owned = await prisma.webhook.count({ where: { id: webhookId, userId } });
+  if (owned === 0) throw recordNotFound('Webhook', webhookId);
   const createdAt = { gte: new Date(input.since), ...(input.until && { lte: new Date(input.until) }) };
   const candidates = await prisma.dispatch.findMany({
-    where: { userId, webhookId, status: 'FAILED' satisfies DispatchStatus, createdAt },
+    where: { userId, webhookId, status: 'FAILED', createdAt },
     select: { id: true },
     orderBy: { createdAt: 'asc' },
     take: Math.min(BULK_REDELIVER_LIMIT, limits.maxDispatchesPerRequest),
@@ -341,27 +546,4 @@ export async function redeliverFailedDispatches(
     fromStatuses: ['FAILED'],
   });
   return { redelivered: dispatchIds.length, dispatchIds };
-}
-
-/**
- * "Retry now": a dispatch waiting for its next attempt (a retry's backoff) is made due at once.
- * A dispatch that is not waiting for a retry (due already, running, finished, or waiting on its
- * webhook) is refused with 400, saying why.
- */
-export async function retryDispatchNow(
-  prisma: PrismaClient,
-  args: { userId: string; dispatchId: string },
-): Promise<Dispatch> {
-  const row = await findDispatch(prisma, args);
-  const moved = await queue.retryNow(sqlFor(prisma), args);
-  if (!moved) {
-    const why =
-      row.status !== 'ACTIVE'
-        ? 'it has finished (redeliver it instead)'
-        : row.queueState === 'SCHEDULED'
-          ? 'it is waiting for a slot of its webhook rate limit'
-          : 'it is not waiting for a retry';
-    throw new AppError('invalid-input', `Invalid input: dispatch ${row.id} cannot be retried now: ${why}.`);
-  }
-  return getDispatch(prisma, args);
 }

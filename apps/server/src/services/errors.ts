@@ -1,5 +1,9 @@
-import type { ErrorType } from '@ricochet/schema';
+import { type ErrorType, installReadableZodErrors } from '@ricochet/schema';
 import type { z } from 'zod';
+
+// Every message zod writes in this process is the readable kind ("requestUrl: must not be empty",
+// not "Too small: expected string to have >=1 characters"), whichever entry point loaded this.
+installReadableZodErrors();
 
 /**
  * The one error type of the domain. Services throw it; each transport turns it into its own shape

@@ -4,6 +4,7 @@ import {
   type CreateEventTypeInputSchema,
   type EventType,
   isBuiltInEventType,
+  MAX_EVENT_TYPES_PER_USER,
 } from '@ricochet/schema';
 import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
@@ -44,6 +45,13 @@ export async function createEventType(
     where: { userId_name: { userId: args.userId, name } },
   });
   if (existing) throw new AppError('record-not-unique', `Event type ${name} already exists.`);
+  // The catalogue is answered whole, so it is bounded by count (each type's example is bounded by size).
+  if ((await prisma.eventType.count({ where: { userId: args.userId } })) >= MAX_EVENT_TYPES_PER_USER) {
+    throw new AppError(
+      'invalid-input',
+      `Invalid input: you have ${MAX_EVENT_TYPES_PER_USER} event types of your own, the most there can be; delete one first.`,
+    );
+  }
   const row = await prisma.eventType.create({
     data: {
       id: newRecordId(),

@@ -33,7 +33,7 @@ export async function createPortalSession(
   const user = await prisma.user.findUnique({ where: { id: userId }, select: { disabledAt: true } });
   if (!user) throw recordNotFound('User', userId);
   if (user.disabledAt) throw new AppError('invalid-input', `User ${userId} is disabled.`);
-  const token = secret();
+  const token = secret('link');
   const expiresAt = new Date(Date.now() + input.expiresInSeconds * 1000);
   await prisma.signInLink.create({
     data: {

@@ -11,6 +11,12 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import { AppError } from './errors.ts';
 import { newRecordId } from './ids.ts';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords.ts';
+import {
+  assertSignInAllowed,
+  recordSignInFailure,
+  recordSignInSuccess,
+  type SignInLimits,
+} from './sign-in-throttle.ts';
 import { authenticateToken, hashToken, type Principal, tokensChanged } from './tokens.ts';
 import { toUser } from './users.ts';
 
@@ -22,8 +28,20 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export type NewSession = { token: string; expiresAt: Date; info: SessionInfo };
 
-export function secret(): string {
-  return randomBytes(32).toString('base64url');
+/**
+ * What each random credential of the dashboard starts with: a session's cookie or header value, its
+ * CSRF token, and a single-use link's token (setup, portal). A recognisable shape lets the logger cut
+ * any that reaches a log line (logger.ts), and secret scanners find leaked ones.
+ */
+export const CREDENTIAL_PREFIXES = {
+  session: 'ricochet_session_',
+  csrf: 'ricochet_csrf_',
+  link: 'ricochet_link_',
+} as const;
+
+/** 256 random bits, base64url, after the prefix of its kind. */
+export function secret(kind: keyof typeof CREDENTIAL_PREFIXES): string {
+  return `${CREDENTIAL_PREFIXES[kind]}${randomBytes(32).toString('base64url')}`;
 }
 
 const invalidCredentials = () => new AppError('token-not-valid', 'The username or password is not right.');
@@ -38,13 +56,13 @@ export async function createSession(
     branding?: BrandingOverride | null;
   },
 ): Promise<NewSession> {
-  const token = secret();
+  const token = secret('session');
   const row = await prisma.session.create({
     data: {
       id: newRecordId(),
       userId: args.userId,
       tokenHash: hashToken(token),
-      csrfToken: secret(),
+      csrfToken: secret('csrf'),
       scope: args.scope ?? 'FULL',
       mode: args.mode ?? 'FULL',
       expiresAt: args.expiresAt ?? new Date(Date.now() + SESSION_TTL_MS),
@@ -73,18 +91,66 @@ function findSession(prisma: PrismaClient, token: string) {
   return prisma.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
 }
 
-/** Username + password. Wrong username and wrong password answer alike, in about the same time. */
-export async function signInWithPassword(prisma: PrismaClient, input: SignInInput): Promise<NewSession> {
-  const user = await prisma.user.findUnique({ where: { username: input.username } });
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-  if (!user?.passwordHash || !ok || user.disabledAt) throw invalidCredentials();
-  return createSession(prisma, { userId: user.id });
+/**
+ * Username + password. Wrong username and wrong password answer alike, in about the same time.
+ * Failures are counted per account and per client address (sign-in-throttle.ts); a locked one is
+ * refused with 429 before any password is hashed.
+ */
+export async function signInWithPassword(
+  prisma: PrismaClient,
+  args: { input: SignInInput; clientAddress?: string | undefined; limits: SignInLimits },
+): Promise<NewSession> {
+  const { input, limits } = args;
+  const attempt = { username: input.username, clientAddress: args.clientAddress };
+  // One attempt at a time per account in this process: otherwise a batch of attempts made at once
+  // would all pass the check before the first failure is counted.
+  const userId = await oneAtATime(`account:${input.username}`, async () => {
+    await assertSignInAllowed(prisma, attempt, limits);
+    const user = await prisma.user.findUnique({ where: { username: input.username } });
+    const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    if (!user?.passwordHash || !ok || user.disabledAt) {
+      await recordSignInFailure(prisma, attempt, limits);
+      throw invalidCredentials();
+    }
+    await recordSignInSuccess(prisma, attempt);
+    return user.id;
+  });
+  return createSession(prisma, { userId });
 }
 
-/** An API token signs its user in; a read-only token gives a read-only session. */
-export async function signInWithToken(prisma: PrismaClient, args: { token: string }): Promise<NewSession> {
+const runningByKey = new Map<string, Promise<unknown>>();
+
+/** Runs `work` after every earlier call with the same key has settled (a per-key queue in memory). */
+async function oneAtATime<Result>(key: string, work: () => Promise<Result>): Promise<Result> {
+  const previous = runningByKey.get(key) ?? Promise.resolve();
+  const current = previous.then(work, work);
+  const settled = current.then(
+    () => {},
+    () => {},
+  );
+  runningByKey.set(key, settled);
+  try {
+    return await current;
+  } finally {
+    if (runningByKey.get(key) === settled) runningByKey.delete(key);
+  }
+}
+
+/**
+ * An API token signs its user in; a read-only token gives a read-only session. Wrong tokens count
+ * against the client address, like wrong passwords.
+ */
+export async function signInWithToken(
+  prisma: PrismaClient,
+  args: { token: string; clientAddress?: string | undefined; limits: SignInLimits },
+): Promise<NewSession> {
+  const attempt = { clientAddress: args.clientAddress };
+  await assertSignInAllowed(prisma, attempt, args.limits);
   const principal = await authenticateToken(prisma, args.token);
-  if (!principal) throw new AppError('token-not-valid', 'That API token is not valid or was revoked.');
+  if (!principal) {
+    await recordSignInFailure(prisma, attempt, args.limits);
+    throw new AppError('token-not-valid', 'That API token is not valid or was revoked.');
+  }
   return createSession(prisma, { userId: principal.userId, scope: principal.scope });
 }
 
@@ -121,7 +187,7 @@ export async function createSetupLink(
 ): Promise<{ token: string; username: string } | null> {
   const admin = await prisma.user.findFirst({ where: { isAdmin: true }, orderBy: { createdAt: 'asc' } });
   if (!admin || admin.passwordHash) return null;
-  const token = secret();
+  const token = secret('link');
   await prisma.$transaction([
     prisma.signInLink.deleteMany({ where: { userId: admin.id, purpose: 'SETUP' } }),
     prisma.signInLink.create({
@@ -137,19 +203,33 @@ export async function createSetupLink(
   return { token, username: admin.username };
 }
 
-/** Whose setup link this is, so the page can greet them; refused when used, expired or unknown. */
+/**
+ * Whose setup link this is, so the page can greet them; refused when used, expired or unknown, with
+ * what to do next: once the first admin has a password, setup is over and there is no new link to
+ * get (restarting prints none), so they sign in; before that, the latest start printed the link
+ * that works.
+ */
 export async function describeSetupLink(prisma: PrismaClient, args: { token: string }) {
   const link = await prisma.signInLink.findUnique({
     where: { tokenHash: hashToken(args.token) },
     include: { user: true },
   });
-  if (link?.purpose !== 'SETUP' || link.usedAt || link.expiresAt.getTime() <= Date.now()) {
+  if (link?.purpose === 'SETUP' && !link.usedAt && link.expiresAt.getTime() > Date.now()) {
+    return { username: link.user.username };
+  }
+  const firstAdmin = await prisma.user.findFirst({ where: { isAdmin: true }, orderBy: { createdAt: 'asc' } });
+  if (!firstAdmin || firstAdmin.passwordHash) {
     throw new AppError(
       'token-not-valid',
-      'This setup link was already used or has expired. Restart Ricochet for a new one, or sign in.',
+      'This setup link was already used: the administrator has chosen a password. Sign in with it.',
     );
   }
-  return { username: link.user.username };
+  throw new AppError(
+    'token-not-valid',
+    link?.usedAt
+      ? 'This setup link was already used.'
+      : 'This setup link has expired or was replaced by a newer one: use the link Ricochet printed when it last started (restarting prints a new one).',
+  );
 }
 
 /** Uses the setup link once: sets the password and signs the admin in. */

@@ -7,6 +7,7 @@ import {
 import type { z } from 'zod';
 import type { HttpSender, SendResult } from '../delivery/http-sender.ts';
 import { deliveryHeaders, withProperties } from '../delivery/payload.ts';
+import { withTestCallSlot } from './test-call-slots.ts';
 
 /** SuperOffice's webhooks identify themselves as `NetServer-Webhook/<version>`; receivers may check it. */
 export const SUPEROFFICE_USER_AGENT = 'NetServer-Webhook/0.1 (compatible; Ricochet-Webhooks/0.1)';
@@ -64,14 +65,16 @@ export async function testWebhookDefinition(
     [DELIVERY_HEADERS.superOfficeEventId]: eventId,
     [DELIVERY_HEADERS.hookTest]: 'true',
   };
-  const result = await sender.send({
-    userAgent: SUPEROFFICE_USER_AGENT,
-    url: definition.TargetUrl,
-    headers,
-    body,
-    timeoutMs: args.timeoutMs,
-    ignoreSslErrors: false,
-  });
+  const result = await withTestCallSlot(args.userId, () =>
+    sender.send({
+      userAgent: SUPEROFFICE_USER_AGENT,
+      url: definition.TargetUrl,
+      headers,
+      body,
+      timeoutMs: args.timeoutMs,
+      ignoreSslErrors: false,
+    }),
+  );
   const success =
     result.responseStatus !== null && result.responseStatus >= 200 && result.responseStatus < 300;
   return { Success: success, Message: describeResponse(result) };

@@ -25,10 +25,14 @@ export async function listUsers(prisma: PrismaClient): Promise<User[]> {
   return rows.map(toUser);
 }
 
-/** Creates a user with a first FULL token, so the new user can sign in to the API at once. */
+/**
+ * Creates a user with a first FULL token, whose value is in the answer this once: for the REST API
+ * and the CLI, which hand it to whoever asked. A user made any other way gets no token until one is
+ * asked for (see bootstrapAdmin, ensureUserByExternalId, createUserAccount).
+ */
 export async function createUser(
   prisma: PrismaClient,
-  args: { input: Required<CreateUserInput>; token?: string },
+  args: { input: Required<CreateUserInput>; token?: string; tokenName?: string },
 ): Promise<CreatedUser> {
   try {
     return await prisma.$transaction(async (tx) => {
@@ -37,31 +41,48 @@ export async function createUser(
       });
       const token = await createApiToken(tx as PrismaClient, {
         userId: row.id,
-        name: 'default',
+        name: args.tokenName ?? 'default',
         scope: 'FULL',
         ...(args.token !== undefined && { token: args.token }),
       });
       return { user: toUser(row), token };
     });
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-      throw new AppError('record-not-unique', `A user named ${args.input.username} already exists.`);
-    }
-    throw error;
+    throw uniqueUsername(error, args.input.username);
   }
 }
 
+function uniqueUsername(error: unknown, username: string): unknown {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    return new AppError('record-not-unique', `A user named ${username} already exists.`);
+  }
+  return error;
+}
+
 /**
- * On a fresh install (no users yet) creates the first admin, with the operator's token when given.
- * Returns the created user and token, or null when the install already has users.
+ * On a fresh install (no users yet) creates the first admin: with the operator's token when
+ * RICOCHET_ADMIN_TOKEN is set, otherwise with none (the printed setup link signs them in, and they
+ * make tokens when they want some). Returns the user, or null when the install already has users.
  */
 export async function bootstrapAdmin(
   prisma: PrismaClient,
   args: { username: string; token?: string },
-): Promise<CreatedUser | null> {
+): Promise<User | null> {
   if ((await prisma.user.count()) > 0) return null;
-  return createUser(prisma, {
-    input: { username: args.username, isAdmin: true },
-    ...(args.token !== undefined && { token: args.token }),
-  });
+  if (args.token !== undefined) {
+    const created = await createUser(prisma, {
+      input: { username: args.username, isAdmin: true },
+      token: args.token,
+      tokenName: 'RICOCHET_ADMIN_TOKEN',
+    });
+    return created.user;
+  }
+  try {
+    const row = await prisma.user.create({
+      data: { id: newRecordId(), username: args.username, isAdmin: true },
+    });
+    return toUser(row);
+  } catch (error) {
+    throw uniqueUsername(error, args.username);
+  }
 }

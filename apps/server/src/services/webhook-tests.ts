@@ -5,6 +5,7 @@ import { buildDeliveryRequest, TemplateRenderError } from '../delivery/payload.t
 import { TEST_EVENT_DATA, TEST_RESOURCE } from './dispatches.ts';
 import { AppError } from './errors.ts';
 import { newRecordId } from './ids.ts';
+import { withTestCallSlot } from './test-call-slots.ts';
 
 /**
  * Tests a webhook definition that is not saved: renders Apify's TEST event through its templates,
@@ -57,13 +58,15 @@ export async function testWebhookDefinitionDraft(
       throw new AppError('invalid-input', `Invalid input: ${error.message}`);
     throw error;
   }
-  const result = await sender.send({
-    url: request.url,
-    headers: request.headers,
-    body: request.body,
-    timeoutMs: args.timeoutMs,
-    ignoreSslErrors: definition.ignoreSslErrors ?? false,
-  });
+  const result = await withTestCallSlot(args.userId, () =>
+    sender.send({
+      url: request.url,
+      headers: request.headers,
+      body: request.body,
+      timeoutMs: args.timeoutMs,
+      ignoreSslErrors: definition.ignoreSslErrors ?? false,
+    }),
+  );
   return {
     succeeded:
       result.errorMessage === null &&

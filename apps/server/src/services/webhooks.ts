@@ -19,6 +19,7 @@ import { AppError, recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId, newWebhookSecret } from './ids.ts';
 import type { Limits } from './limits.ts';
+import { collectPage } from './list-budget.ts';
 import { creationOrder, toList } from './pagination.ts';
 import { statsOf, type WebhookStats, webhookStats } from './webhook-stats.ts';
 
@@ -32,7 +33,9 @@ export function conditionOf(row: ConditionColumns): WebhookCondition {
   };
 }
 
-export function circuitOf(row: WebhookRow): WebhookCircuit {
+export function circuitOf(
+  row: Pick<WebhookRow, 'circuitOpenedAt' | 'circuitProbeAt' | 'circuitOpenings' | 'circuitLastError'>,
+): WebhookCircuit {
   return {
     state: row.circuitOpenedAt === null ? 'CLOSED' : 'OPEN',
     openedAt: row.circuitOpenedAt?.toISOString() ?? null,
@@ -42,7 +45,19 @@ export function circuitOf(row: WebhookRow): WebhookCircuit {
   };
 }
 
-export function toWebhookListItem(row: WebhookRow, stats: WebhookStats): WebhookListItem {
+/**
+ * The columns a list item does not show: templates, static headers and properties (together up to
+ * ~400 KB a webhook). Lists read the rows without them.
+ */
+export const WEBHOOK_DEFINITION_COLUMNS = {
+  payloadTemplate: true,
+  headersTemplate: true,
+  headers: true,
+  properties: true,
+} as const satisfies Prisma.WebhookOmit;
+export type WebhookListRow = Omit<WebhookRow, keyof typeof WEBHOOK_DEFINITION_COLUMNS>;
+
+export function toWebhookListItem(row: WebhookListRow, stats: WebhookStats): WebhookListItem {
   return {
     id: row.id,
     createdAt: row.createdAt.toISOString(),
@@ -197,46 +212,66 @@ export async function listWebhooks(
   prisma: PrismaClient,
   args: { userId: string; page: PaginationQuery; filter?: WebhookFilter },
 ): Promise<List<WebhookListItem>> {
-  const { total, rows, stats } = await findWebhookPage(prisma, args);
-  return toList(
-    args.page,
-    total,
-    rows.map((row) => toWebhookListItem(row, statsOf(stats, row.id))),
-  );
+  const where = webhookListWhere(args);
+  const total = await prisma.webhook.count({ where });
+  const items = await collectPage({
+    limit: args.page.limit,
+    fetchRows: (skip, take) =>
+      prisma.webhook.findMany({
+        where,
+        omit: WEBHOOK_DEFINITION_COLUMNS,
+        orderBy: creationOrder(args.page),
+        skip: args.page.offset + skip,
+        take,
+      }),
+    toItems: async (rows) => {
+      const stats = await webhookStats(
+        prisma,
+        rows.map((row) => row.id),
+      );
+      return rows.map((row) => toWebhookListItem(row, statsOf(stats, row.id)));
+    },
+  });
+  return toList(args.page, total, items);
 }
 
-/** The same list with whole webhooks, templates included (Apify's list of a task's webhooks). */
+/**
+ * The same list with whole webhooks, templates included (Apify's list of a task's webhooks): a page
+ * of at most LIST_PAGE_MAX_BYTES, read in chunks, since each webhook can carry ~400 KB.
+ */
 export async function listFullWebhooks(
   prisma: PrismaClient,
   args: { userId: string; page: PaginationQuery; filter?: WebhookFilter },
 ): Promise<List<Webhook>> {
-  const { total, rows, stats } = await findWebhookPage(prisma, args);
-  return toList(
-    args.page,
-    total,
-    rows.map((row) => toWebhook(row, statsOf(stats, row.id))),
-  );
+  const where = webhookListWhere(args);
+  const total = await prisma.webhook.count({ where });
+  const items = await collectPage({
+    limit: args.page.limit,
+    fetchRows: (skip, take) =>
+      prisma.webhook.findMany({
+        where,
+        orderBy: creationOrder(args.page),
+        skip: args.page.offset + skip,
+        take,
+      }),
+    toItems: async (rows) => {
+      const stats = await webhookStats(
+        prisma,
+        rows.map((row) => row.id),
+      );
+      return rows.map((row) => toWebhook(row, statsOf(stats, row.id)));
+    },
+  });
+  return toList(args.page, total, items);
 }
 
-async function findWebhookPage(
-  prisma: PrismaClient,
-  args: { userId: string; page: PaginationQuery; filter?: WebhookFilter },
-): Promise<{ total: number; rows: WebhookRow[]; stats: Map<string, WebhookStats> }> {
-  const { userId, page, filter = {} } = args;
-  const where: Prisma.WebhookWhereInput = {
+function webhookListWhere(args: { userId: string; filter?: WebhookFilter }): Prisma.WebhookWhereInput {
+  const { userId, filter = {} } = args;
+  return {
     userId,
     ...(filter.actorId !== undefined && { conditionActorId: filter.actorId }),
     ...(filter.actorTaskId !== undefined && { conditionActorTaskId: filter.actorTaskId }),
   };
-  const [total, rows] = await Promise.all([
-    prisma.webhook.count({ where }),
-    prisma.webhook.findMany({ where, orderBy: creationOrder(page), skip: page.offset, take: page.limit }),
-  ]);
-  const stats = await webhookStats(
-    prisma,
-    rows.map((row) => row.id),
-  );
-  return { total, rows, stats };
 }
 
 /** Another user's webhook is answered exactly like a missing one: ids do not leak across tenants. */

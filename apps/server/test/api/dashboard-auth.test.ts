@@ -50,6 +50,10 @@ describe('dashboard sign-in', () => {
     const again = await trpc(api, 'mutation', 'auth.completeSetup', { token, password: 'another one 12' });
     expect(again.statusCode).toBe(401);
     expect(again.json().error.data.type).toBe('token-not-valid');
+    // A used link, once the password is set, sends them to sign in; no restart makes a new one.
+    const used = await trpc(api, 'query', 'auth.setupLink', { token });
+    expect(used.json().error.message).toMatch(/has chosen a password\. Sign in with it\./);
+    expect(used.json().error.message).not.toMatch(/[Rr]estart/);
     // Once the admin has a password, no more setup links are made.
     expect(await createSetupLink(api.prisma)).toBeNull();
 

@@ -93,4 +93,28 @@ describe('tRPC', () => {
     expect(unauthenticated.statusCode).toBe(401);
     expect(unauthenticated.json().error.data.type).toBe('token-not-valid');
   });
+
+  test('a text/plain body is an unsupported media type, not an unsupported encoding', async ({ api }) => {
+    const response = await api.request('POST', '/trpc/webhooks.create', {
+      body: JSON.stringify(webhookInput()),
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(response.statusCode).toBe(415);
+    expect(response.json().error.data.type).toBe('unsupported-media-type');
+    expect(await api.prisma.webhook.count()).toBe(0);
+  });
+
+  test('every tRPC answer, success or error, is Cache-Control: no-store (they carry the CSRF token)', async ({
+    api,
+  }) => {
+    const answers = [
+      await api.request('GET', '/trpc/auth.session', { token: null }),
+      await api.request('GET', '/trpc/webhooks.list'),
+      await api.request('GET', '/trpc/webhooks.list,auth.session?batch=1&input=%7B%7D'),
+      await api.request('GET', '/trpc/webhooks.get?input=%7B%7D'),
+      await api.request('POST', '/trpc/webhooks.create', { body: webhookInput() }),
+      await api.request('GET', '/trpc/nope.nope'),
+    ];
+    for (const answer of answers) expect(answer.headers['cache-control'], answer.body).toBe('no-store');
+  });
 });

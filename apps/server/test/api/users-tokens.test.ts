@@ -1,3 +1,4 @@
+import { MAX_EVENT_TYPES_PER_USER } from '@ricochet/schema';
 import { describe, expect, test } from '../app-fixtures.ts';
 
 describe('users and tokens', () => {
@@ -87,5 +88,26 @@ describe('users and tokens', () => {
       body: { eventTypes: ['contact.created'], requestUrl: 'https://example.com/' },
     });
     expect(theirs.statusCode).toBe(400);
+  });
+
+  test('a user has at most MAX_EVENT_TYPES_PER_USER event types of their own (the catalogue is one answer)', async ({
+    api,
+  }) => {
+    await api.prisma.eventType.createMany({
+      data: Array.from({ length: MAX_EVENT_TYPES_PER_USER }, (_, index) => ({
+        id: `SeedEventType${String(index).padStart(4, '0')}`,
+        userId: api.admin.id,
+        name: `seeded.type${index}`,
+      })),
+    });
+    const refused = await api.request('POST', '/v2/event-types', { body: { name: 'one.too.many' } });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.message).toMatch(/delete one first/);
+    // Another user has their own allowance.
+    const other = await api.createUser('other');
+    expect(
+      (await api.request('POST', '/v2/event-types', { token: other.token, body: { name: 'one.too.many' } }))
+        .statusCode,
+    ).toBe(201);
   });
 });

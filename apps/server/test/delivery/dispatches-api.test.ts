@@ -10,6 +10,97 @@ import { countDispatches, findDispatches } from '../dispatch-rows.ts';
 const RUN_EVENT = { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { actorId: 'hksJZtadYvn4mBuin' } };
 
 describe('test, dispatches and redelivery', () => {
+  test('retry now: a dispatch waiting on its backoff is attempted at once, through REST and tRPC', async ({
+    api,
+    delivery,
+  }) => {
+    const failing = await delivery.receiver(respond(500, 'down'));
+    const webhook = await delivery.webhook({ requestUrl: failing.url });
+    await delivery.publish(RUN_EVENT);
+    const worker = delivery.worker();
+    await worker.runOnce();
+    const [waiting] = (await api.request('GET', '/v2/webhook-dispatches')).json().data.items;
+    expect(waiting).toMatchObject({ status: 'ACTIVE', attemptCount: 1 });
+    expect(new Date(waiting.nextAttemptAt).getTime()).toBeGreaterThan(Date.now() + 30_000);
+    // Nothing is due: another pass of the worker sends nothing.
+    await worker.runOnce();
+    expect(failing.received).toHaveLength(1);
+
+    const retried = await api.request('POST', `/v2/webhook-dispatches/${waiting.id}/retry-now`);
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(new Date(retried.json().data.nextAttemptAt).getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+    await worker.runOnce();
+    expect(failing.received).toHaveLength(2);
+    expect((await api.request('GET', `/v2/webhook-dispatches/${waiting.id}`)).json().data).toMatchObject({
+      status: 'ACTIVE',
+      attemptCount: 2,
+    });
+
+    // The same through tRPC.
+    const viaTrpc = await api.request('POST', '/trpc/dispatches.retryNow', {
+      body: { dispatchId: waiting.id },
+    });
+    expect(viaTrpc.statusCode).toBe(200);
+    await worker.runOnce();
+    expect(failing.received).toHaveLength(3);
+
+    // While an attempt runs (a worker holds the lease), while the webhook is paused, once finished,
+    // for another user and read-only: refused, saying why.
+    await api.prisma.dispatchQueue.update({
+      where: { id: waiting.id },
+      data: {
+        state: 'LEASED',
+        leaseExpiresAt: new Date(Date.now() + 60_000),
+        leasedBy: 'someone',
+        leasedAt: new Date(),
+      },
+    });
+    const running = await api.request('POST', `/v2/webhook-dispatches/${waiting.id}/retry-now`);
+    expect(running.statusCode).toBe(400);
+    expect(running.json().error.message).toMatch(/running right now/);
+    await api.prisma.dispatchQueue.update({
+      where: { id: waiting.id },
+      data: { state: 'SCHEDULED', leaseExpiresAt: null, leasedBy: null, leasedAt: null },
+    });
+    await api.request('PUT', `/v2/webhooks/${webhook.id}`, { body: { state: 'STOPPED' } });
+    const paused = await api.request('POST', `/v2/webhook-dispatches/${waiting.id}/retry-now`);
+    expect(paused.statusCode).toBe(400);
+    expect(paused.json().error.message).toMatch(/paused/);
+    const other = await api.createUser('other');
+    expect(
+      (await api.request('POST', `/v2/webhook-dispatches/${waiting.id}/retry-now`, { token: other.token }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (
+        await api.request('POST', `/v2/webhook-dispatches/${waiting.id}/retry-now`, {
+          token: await api.readOnlyToken(api.admin),
+        })
+      ).statusCode,
+    ).toBe(403);
+    // As the worker finishes it: out of the queue, into the history.
+    const queued = await api.prisma.dispatchQueue.delete({ where: { id: waiting.id } });
+    await api.prisma.dispatch.create({
+      data: {
+        id: queued.id,
+        userId: queued.userId,
+        webhookId: queued.webhookId,
+        eventId: queued.eventId,
+        eventType: queued.eventType,
+        status: 'FAILED',
+        attemptCount: queued.attemptCount,
+        createdAt: queued.createdAt,
+        finishedAt: new Date(),
+      },
+    });
+    const finished = await api.request('POST', `/v2/webhook-dispatches/${waiting.id}/retry-now`);
+    expect(finished.statusCode).toBe(400);
+    expect(finished.json().error.message).toMatch(/redeliver/);
+    expect((await api.request('POST', '/v2/webhook-dispatches/XXXXXXXXXXXXXXXXX/retry-now')).statusCode).toBe(
+      404,
+    );
+  });
+
   test('POST /v2/webhooks/:id/test: 201 with a TEST dispatch, delivered like any other', async ({
     api,
     delivery,

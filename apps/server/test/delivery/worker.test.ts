@@ -85,7 +85,8 @@ describe('delivery', () => {
       'x-apify-request-origin': 'RICOCHET',
       'webhook-id': dispatch.id,
     });
-    expect(request?.headers['user-agent']).toMatch(/^Ricochet/);
+    // Product and version only: no address that could point somewhere that does not exist.
+    expect(request?.headers['user-agent']).toMatch(/^Ricochet-Webhooks\/\d+(\.\d+)*$/);
     expect(JSON.parse(request?.body ?? '')).toEqual({
       userId: api.admin.id,
       createdAt: (

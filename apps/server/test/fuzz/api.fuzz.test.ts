@@ -30,10 +30,37 @@ describe(`fuzzing a real server process on ${TEST_DB_BACKEND}`, () => {
       console.log(`fuzz seed ${SEED} (${TEST_DB_BACKEND}, ${RUNS} runs; replay with FUZZ_SEED=${SEED})`);
       const result = await fuzz(server, { runs: RUNS, seed: SEED });
       console.log(
-        `fuzz ${TEST_DB_BACKEND}: ${result.requests} requests, statuses ${JSON.stringify(result.statuses)}`,
+        `fuzz ${TEST_DB_BACKEND}: ${result.requests} requests (${result.batches} tRPC batches), statuses ${JSON.stringify(result.statuses)}`,
       );
       expect(result.requests).toBe(RUNS);
+      expect(result.batches).toBeGreaterThan(0);
     },
     600_000 + RUNS * 5_000,
+  );
+});
+
+// A third of the cases again, on a server with tight rate and sign-in limits: 429s, lockouts and
+// refused batches must keep the same rules (no 5xx, the envelope, nothing written when refused).
+const TIGHT_RUNS = Math.max(20, Math.round(RUNS / 3));
+
+describe(`fuzzing a real server process with tight limits on ${TEST_DB_BACKEND}`, () => {
+  let server: FuzzServer;
+  beforeAll(async () => {
+    server = await startFuzzServer(TEST_DB_BACKEND, { limits: 'tight' });
+  }, 300_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test(
+    `${TIGHT_RUNS} hostile requests against the limits (seed ${SEED})`,
+    async () => {
+      const result = await fuzz(server, { runs: TIGHT_RUNS, seed: SEED });
+      console.log(
+        `fuzz ${TEST_DB_BACKEND}, tight limits: ${result.requests} requests (${result.batches} tRPC batches), statuses ${JSON.stringify(result.statuses)}`,
+      );
+      expect(result.requests).toBe(TIGHT_RUNS);
+    },
+    600_000 + TIGHT_RUNS * 10_000,
   );
 });

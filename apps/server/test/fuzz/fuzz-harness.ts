@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { ERROR_HTTP_STATUS, ERROR_TYPES, type ErrorType } from '@ricochet/schema';
+import { ERROR_HTTP_STATUS, ERROR_TYPES, type ErrorType, TRPC_MAX_BATCH_SIZE } from '@ricochet/schema';
 import fc from 'fast-check';
 import pg from 'pg';
 import { appRouter } from '../../src/http/trpc/router.ts';
@@ -59,14 +59,22 @@ export type FuzzServer = {
 };
 
 async function json(base: string, method: string, path: string, token: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
+  let response: Response;
+  for (;;) {
+    response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    // Under tight limits the setup itself waits its turn.
+    if (response.status !== 429) break;
+    await new Promise((resolve) =>
+      setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000),
+    );
+  }
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
   return text ? JSON.parse(text) : undefined;
@@ -84,7 +92,15 @@ export function trpcTargets(): FuzzTarget[] {
   }));
 }
 
-export async function startFuzzServer(backend: TestDbBackend): Promise<FuzzServer> {
+/**
+ * `limits: 'tight'` runs the server with small rate and sign-in limits (a budget of 8 requests or
+ * procedures per second, accounts locked after two failures), so the fuzzer also meets 429s,
+ * lockouts and their Retry-After, and checks that they keep every rule too.
+ */
+export async function startFuzzServer(
+  backend: TestDbBackend,
+  options: { limits?: 'loose' | 'tight' } = {},
+): Promise<FuzzServer> {
   const cleanups: Array<() => Promise<void> | void> = [];
   let databaseEnv: Record<string, string>;
   let databaseUrl: string | undefined;
@@ -102,7 +118,16 @@ export async function startFuzzServer(backend: TestDbBackend): Promise<FuzzServe
     ...databaseEnv,
     PORT: '0',
     RICOCHET_ADMIN_TOKEN: ADMIN_TOKEN,
-    RATE_LIMIT_MAX: '10000000',
+    ...(options.limits === 'tight'
+      ? {
+          RATE_LIMIT_MAX: '8',
+          RATE_LIMIT_WINDOW_MS: '1000',
+          SIGN_IN_MAX_FAILURES: '2',
+          SIGN_IN_CLIENT_MAX_FAILURES: '4',
+          SIGN_IN_LOCKOUT_MS: '500',
+          SIGN_IN_LOCKOUT_MAX_MS: '2000',
+        }
+      : { RATE_LIMIT_MAX: '10000000' }),
     BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
     // SuperOffice's test calls out synchronously: keep a hostile TargetUrl from holding requests.
     DELIVERY_ATTEMPT_TIMEOUT_MS: '2000',
@@ -210,7 +235,10 @@ async function waitFor(condition: () => Promise<boolean>, budgetMs = START_BUDGE
   }
 }
 
-/** Every row of every table (but token last-use times), digested in the database. */
+/**
+ * Every row of every table (but token last-use times, and the failed sign-ins a refused sign-in is
+ * meant to count), digested in the database.
+ */
 function postgresSnapshot(url: string, cleanups: Array<() => Promise<void> | void>): () => Promise<string> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => {});
@@ -221,7 +249,8 @@ function postgresSnapshot(url: string, cleanups: Array<() => Promise<void> | voi
     await connected;
     const { rows: tables } = await client.query<{ name: string }>(
       `SELECT table_name AS name FROM information_schema.tables
-       WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations'
+       WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+         AND table_name NOT IN ('_prisma_migrations', 'SignInThrottle')
        ORDER BY table_name`,
     );
     const parts: string[] = [];
@@ -249,7 +278,15 @@ async function apiSnapshot(base: string, tokens: { admin: string; user: string }
       '/v2/event-types',
       ...(who === 'admin' ? ['/v2/users'] : []),
     ]) {
-      const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      let response: Response;
+      for (;;) {
+        response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+        // Under tight limits the snapshot waits for its budget like any client.
+        if (response.status !== 429) break;
+        await new Promise((resolve) =>
+          setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000),
+        );
+      }
       parts.push(
         `${who} ${path} ${response.status} ${(await response.text()).replace(/"lastUsedAt":(null|"[^"]*")/g, '')}`,
       );
@@ -377,14 +414,16 @@ function nearlyValidBody(target: FuzzTarget) {
           Secret: 'fuzz-superoffice-secret',
           Events: ['test'],
         }
-      : target.path.includes('token') || target.path.includes('users')
-        ? { name: 'fuzz', scope: 'READ_ONLY', username: 'fuzz-user' }
-        : {
-            eventTypes: ['ACTOR.RUN.SUCCEEDED'],
-            requestUrl: 'https://example.com/hook',
-            description: 'd',
-            condition: { actorId: 'a' },
-          };
+      : target.path.includes('auth.signIn')
+        ? { username: 'admin', password: 'a guessed password', token: 'ricochet_api_guessguessguess' }
+        : target.path.includes('token') || target.path.includes('users')
+          ? { name: 'fuzz', scope: 'READ_ONLY', username: 'fuzz-user' }
+          : {
+              eventTypes: ['ACTOR.RUN.SUCCEEDED'],
+              requestUrl: 'https://example.com/hook',
+              description: 'd',
+              condition: { actorId: 'a' },
+            };
   const keys = Object.keys(valid);
   return fc
     .array(
@@ -574,6 +613,7 @@ export function requestArbitrary(server: FuzzServer): fc.Arbitrary<FuzzRequest> 
       .string({ maxLength: 40 })
       .map((value): TokenChoice => ({ header: `Bearer ${value.replace(/[^\x20-\x7e]/g, '')}` })),
   );
+  const trpcPaths = trpcTargets().map((target) => target.path.slice('/trpc/'.length));
   return fc.constantFrom(...server.targets).chain((target) =>
     fc
       .record({
@@ -591,19 +631,42 @@ export function requestArbitrary(server: FuzzServer): fc.Arbitrary<FuzzRequest> 
         encoding: encodingArbitrary,
         contentType: contentTypeArbitrary,
         token: tokenArbitrary,
-        batch: fc.boolean(),
+        // A batch: this procedure and others of the router, up to a few more than a batch may carry.
+        batch: fc.oneof(
+          { weight: 3, arbitrary: fc.constant([] as string[]) },
+          {
+            weight: 2,
+            arbitrary: fc.array(fc.constantFrom(...trpcPaths), {
+              minLength: 1,
+              maxLength: TRPC_MAX_BATCH_SIZE + 2,
+            }),
+          },
+        ),
+        keyedBody: fc.boolean(),
       })
-      .map(({ ids, method, query, trpcInput, body, encoding, contentType, token, batch }) => {
+      .map(({ ids, method, query, trpcInput, body, encoding, contentType, token, batch, keyedBody }) => {
         let index = 0;
         let path = target.path.replace(/\{[^}]+\}/g, () => ids[index++ % ids.length] as string);
         const queryParts = [query];
+        const batched = target.kind === 'trpc' && batch.length > 0;
         if (target.kind === 'trpc') {
-          if (batch) path = `${path},${path.slice('/trpc/'.length)}`;
+          if (batched) path = [path, ...batch].join(',');
+          const size = batch.length + 1;
           if (method === 'GET' && trpcInput !== undefined) {
-            const input = batch ? `{"0":${trpcInput},"1":${trpcInput}}` : trpcInput;
+            const input = batched
+              ? `{${Array.from({ length: size }, (_, at) => `"${at}":${trpcInput}`).join(',')}}`
+              : trpcInput;
             queryParts.push(`input=${encodeURIComponent(input.replace(/[\ud800-\udfff]/g, 'x'))}`);
           }
-          if (batch) queryParts.push('batch=1');
+          if (batched) queryParts.push('batch=1');
+          // A batched POST carries its inputs keyed by position, as tRPC's client sends them.
+          if (batched && keyedBody && body) {
+            const text = body.bytes.toString('utf8');
+            body = {
+              bytes: Buffer.from(`{${Array.from({ length: size }, (_, at) => `"${at}":${text}`).join(',')}}`),
+              label: `${size} × ${body.label}`,
+            };
+          }
         }
         if (token.query) queryParts.push(token.query);
         const encoded = encodeBody(
@@ -731,11 +794,12 @@ export function describeRequest(request: FuzzRequest): string {
 export async function fuzz(
   server: FuzzServer,
   options: { runs: number; seed: number },
-): Promise<{ requests: number; refused: number; statuses: Record<number, number> }> {
+): Promise<{ requests: number; refused: number; batches: number; statuses: Record<number, number> }> {
   let before = await server.snapshot();
   const statuses: Record<number, number> = {};
   let requests = 0;
   let refused = 0;
+  let batches = 0;
   let failure: { request: FuzzRequest; problem: string } | undefined;
   const property = fc.asyncProperty(requestArbitrary(server), async (request) => {
     try {
@@ -747,6 +811,7 @@ export async function fuzz(
   });
   const check = async (request: FuzzRequest) => {
     requests++;
+    if (/(^|&)batch=1(&|$)/.test(request.query)) batches++;
     const answer = await send(server.base, request);
     if (server.process.child.exitCode !== null || server.process.child.signalCode !== null) {
       throw new Error(`the server died:\n${server.process.lines.slice(-20).join('\n')}`);
@@ -795,5 +860,5 @@ export async function fuzz(
       `Fuzzing failed with seed ${options.seed} (replay: FUZZ_SEED=${options.seed} FUZZ_RUNS=${options.runs}): ${detail}`,
     );
   }
-  return { requests, refused, statuses };
+  return { requests, refused, batches, statuses };
 }

@@ -200,3 +200,31 @@ describe('request framing', () => {
     expectEnvelope(await api.request('GET', '/readyz', { token: null }), 'service-unavailable');
   });
 });
+
+describe('validation messages are written for people', () => {
+  test("zod's built-in messages are replaced by readable ones, on REST and tRPC", async ({ api }) => {
+    const rest = await api.request('POST', '/v2/users/me/tokens', { body: { name: '' } });
+    expect(rest.json().error.message).toBe('Invalid input: name: must not be empty');
+    const tooLong = await api.request('POST', '/v2/webhooks', {
+      body: webhookInput({ description: 'd'.repeat(2001), eventTypes: 'ACTOR.RUN.SUCCEEDED' }),
+    });
+    expect(tooLong.json().error.message).toBe(
+      'Invalid input: eventTypes: must be a list; description: must be at most 2000 characters',
+    );
+    const query = await api.request('GET', '/v2/webhooks?limit=0&desc=maybe');
+    expect(query.json().error.message).toBe(
+      'Invalid input: limit: must be at least 1; desc: is none of the forms accepted here',
+    );
+    const trpc = await api.request('POST', '/trpc/auth.signIn', {
+      token: null,
+      body: { username: 'ab', password: 1 },
+      headers: { 'x-csrf-token': 'sign-in' },
+    });
+    expect(trpc.json().error.message).toBe(
+      'Invalid input: username: must be at least 3 characters; password: must be text',
+    );
+    for (const message of [rest, tooLong, query, trpc].map((answer) => answer.json().error.message)) {
+      expect(message).not.toMatch(/Too (small|big)|expected [a-z]+ to|received/);
+    }
+  });
+});

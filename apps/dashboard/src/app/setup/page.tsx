@@ -1,7 +1,8 @@
 import type { Metadata } from 'next';
+import { pageTitle } from '@/lib/page-title';
 import { SetupForm } from './setup-form';
 
-export const metadata: Metadata = { title: 'Set up' };
+export const metadata: Metadata = { title: pageTitle('Set up') };
 
 export default function SetupPage() {
   return (

@@ -1,8 +1,9 @@
 import type { Metadata } from 'next';
 import { Suspense } from 'react';
+import { pageTitle } from '@/lib/page-title';
 import { SignInForms } from './sign-in-forms';
 
-export const metadata: Metadata = { title: 'Sign in' };
+export const metadata: Metadata = { title: pageTitle('Sign in') };
 
 export default function SignInPage() {
   return (

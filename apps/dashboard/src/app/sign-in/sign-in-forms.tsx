@@ -9,34 +9,35 @@ import {
 } from '@ricochet/schema';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Field } from '@/components/field';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
+import { safeNext } from '@/lib/safe-next';
 import { setCsrfToken, useTRPC } from '@/lib/trpc';
-
-/** Only same-site paths, so the sign-in page cannot be used to bounce people elsewhere. */
-function safeNext(next: string | null): string {
-  return next?.startsWith('/') && !next.startsWith('//') ? next : '/webhooks';
-}
 
 export function SignInForms() {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const next = safeNext(useSearchParams().get('next'));
+  const nextParam = useSearchParams().get('next');
+  // Only a path of this origin, so the sign-in page cannot bounce anyone elsewhere (see safeNext).
+  const goOn = useCallback(
+    () => router.replace(safeNext(nextParam, window.location.origin)),
+    [router, nextParam],
+  );
   const [withToken, setWithToken] = useState(false);
   // Already signed in: straight on.
   const current = useQuery(trpc.auth.session.queryOptions());
   useEffect(() => {
-    if (current.data) router.replace(next);
-  }, [current.data, router, next]);
+    if (current.data) goOn();
+  }, [current.data, goOn]);
   const onSuccess = (session: { csrfToken: string }) => {
     setCsrfToken(session.csrfToken);
     queryClient.setQueryData(trpc.auth.session.queryKey(), session as never);
-    router.replace(next);
+    goOn();
   };
   const signIn = useMutation(trpc.auth.signIn.mutationOptions({ onSuccess }));
   const signInWithToken = useMutation(trpc.auth.signInWithToken.mutationOptions({ onSuccess }));

@@ -50,7 +50,7 @@ export function TestWebhook({ webhookId }: { webhookId: string }) {
               <div className="flex flex-wrap items-center gap-3 text-sm">
                 <DispatchStatusBadge
                   status={dispatch.data.status}
-                  retrying={dispatch.data.status === 'ACTIVE'}
+                  attemptCount={dispatch.data.attemptCount}
                 />
                 <span>HTTP {call.responseStatus ?? '—'}</span>
                 <span className="text-muted-foreground">{durationMs(call.startedAt, call.finishedAt)}</span>

@@ -31,6 +31,7 @@ export const WebhookFormSchema = CreateWebhookInputSchema.pick({
   shouldInterpolateStrings: true,
   payloadTemplate: true,
   headersTemplate: true,
+  secret: true,
 }).extend({
   // The API takes a webhook with no event types (Apify does; it matches nothing). In the form that is
   // always a mistake, so the form asks for one.
@@ -44,9 +45,19 @@ export const WebhookFormSchema = CreateWebhookInputSchema.pick({
 export type WebhookFormValues = z.input<typeof WebhookFormSchema>;
 export type WebhookFormOutput = z.output<typeof WebhookFormSchema>;
 
-/** Form output → the API's create/update input. */
+/**
+ * A signing secret made in the browser for a new webhook (Standard Webhooks' `whsec_` + base64 of 24
+ * random bytes, as the API makes them): shown in the form, used by "Test before saving", and saved
+ * with the webhook, so the test is signed with the very secret the receiver will verify.
+ */
+export function newSigningSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return `whsec_${btoa(String.fromCharCode(...bytes))}`;
+}
+
+/** Form output → the API's create/update input (a saved webhook's secrets change by rotation only). */
 export function toWebhookInput(values: WebhookFormOutput) {
-  const { actorId, actorTaskId, actorRunId, headersText, propertiesText, ...rest } = values;
+  const { actorId, actorTaskId, actorRunId, headersText, propertiesText, secret: _secret, ...rest } = values;
   return {
     ...rest,
     description: rest.description || null,
@@ -72,4 +83,5 @@ export const EMPTY_WEBHOOK_FORM: WebhookFormValues = {
   actorRunId: '',
   headersText: '',
   propertiesText: '',
+  secret: '',
 };

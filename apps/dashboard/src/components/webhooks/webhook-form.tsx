@@ -22,6 +22,7 @@ import { useDebounced } from '@/lib/use-debounced';
 import { cn } from '@/lib/utils';
 import {
   EMPTY_WEBHOOK_FORM,
+  newSigningSecret,
   toWebhookInput,
   type WebhookFormOutput,
   WebhookFormSchema,
@@ -65,7 +66,8 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
   const eventTypes = useQuery(trpc.eventTypes.list.queryOptions());
   const form = useForm<WebhookFormValues, unknown, WebhookFormOutput>({
     resolver: zodResolver(WebhookFormSchema),
-    defaultValues: webhook ? formValuesOf(webhook) : EMPTY_WEBHOOK_FORM,
+    // A new webhook's secret is made here, so a test before saving is signed with it (see newSigningSecret).
+    defaultValues: webhook ? formValuesOf(webhook) : { ...EMPTY_WEBHOOK_FORM, secret: newSigningSecret() },
     mode: 'onTouched',
   });
   const { errors } = form.formState;
@@ -82,7 +84,7 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
   const submit = form.handleSubmit((values) => {
     const input = toWebhookInput(values);
     if (webhook) update.mutate({ webhookId: webhook.id, data: input });
-    else create.mutate(input);
+    else create.mutate({ ...input, secret: values.secret || null });
   });
 
   return (
@@ -163,6 +165,23 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
                 <Input placeholder="What this webhook is for" {...props} {...form.register('description')} />
               )}
             </Field>
+            {!webhook && (
+              <Field
+                label="Signing secret"
+                hint="Every request is signed with it (webhook-signature); receivers verify with it. Saved with the webhook, rotated on its page."
+                error={errors.secret?.message}
+              >
+                {(props) => (
+                  <Input
+                    autoComplete="off"
+                    spellCheck={false}
+                    className="font-mono"
+                    {...props}
+                    {...form.register('secret')}
+                  />
+                )}
+              </Field>
+            )}
           </CardContent>
         </Card>
 
@@ -282,7 +301,7 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
       </form>
       <aside className="grid min-w-0 grid-cols-1 content-start gap-6">
         <RequestPreview control={form.control} />
-        <TestDefinition control={form.control} />
+        <TestDefinition control={form.control} webhookId={webhook?.id} />
       </aside>
     </div>
   );
@@ -354,10 +373,15 @@ function RequestPreview({ control }: { control: FormControl }) {
  * Tests the definition as it stands in the form, before it is saved: Apify's TEST event rendered with
  * these templates, signed and sent once now (webhooks.testUnsaved, REST POST /v2/webhook-tests).
  */
-function TestDefinition({ control }: { control: FormControl }) {
+function TestDefinition({ control, webhookId }: { control: FormControl; webhookId: string | undefined }) {
   const trpc = useTRPC();
   const values = useWatch({ control });
   const test = useMutation(trpc.webhooks.testUnsaved.mutationOptions());
+  // A saved webhook's test is signed with its newest live secret, the one deliveries are signed with.
+  const secrets = useQuery(
+    trpc.webhooks.secrets.queryOptions({ webhookId: webhookId ?? '' }, { enabled: webhookId !== undefined }),
+  );
+  const secret = webhookId === undefined ? values.secret || null : (secrets.data?.secrets[0]?.secret ?? null);
   const url = values.requestUrl ?? '';
   const call = test.data?.call;
   return (
@@ -365,17 +389,20 @@ function TestDefinition({ control }: { control: FormControl }) {
       <CardHeader>
         <CardTitle>Test before saving</CardTitle>
         <CardDescription>
-          Sends a TEST event rendered with these templates, signed, to the URL now and shows the answer.
+          Sends a TEST event rendered with these templates to the URL now, signed with{' '}
+          {webhookId === undefined ? 'the signing secret above' : "the webhook's current secret"}, and shows
+          the answer.
         </CardDescription>
       </CardHeader>
       <CardContent className="grid gap-3">
         <Button
           type="button"
           variant="outline"
-          disabled={!url || test.isPending}
+          disabled={!url || test.isPending || (webhookId !== undefined && !secrets.data)}
           onClick={() =>
             test.mutate({
               requestUrl: url,
+              secret,
               payloadTemplate: values.payloadTemplate || null,
               headersTemplate: values.headersTemplate || null,
               shouldInterpolateStrings: Boolean(values.shouldInterpolateStrings),

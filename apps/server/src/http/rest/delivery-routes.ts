@@ -16,10 +16,11 @@ import {
 } from '@ricochet/schema';
 import { z } from 'zod';
 import {
-  getDispatch,
+  dispatchWithAllCallsAsJson,
   listDispatches,
   redeliverDispatch,
   redeliverFailedDispatches,
+  retryDispatchNow,
   testWebhook,
 } from '../../services/dispatches.ts';
 import { getEvent } from '../../services/events.ts';
@@ -29,7 +30,7 @@ import { testWebhookDefinition } from '../../services/superoffice.ts';
 import { testWebhookDefinitionDraft } from '../../services/webhook-tests.ts';
 import { getWebhookSecrets, rotateWebhookSecret } from '../../services/webhooks.ts';
 import { publicUrl } from '../public-url.ts';
-import { defineRoute } from './route.ts';
+import { defineRoute, StreamedJson } from './route.ts';
 
 const WebhookParams = z.object({ webhookId: RecordIdSchema });
 const DispatchParams = z.object({ dispatchId: RecordIdSchema });
@@ -158,13 +159,15 @@ export const deliveryRoutes = [
   defineRoute({
     method: 'GET',
     path: '/v2/webhook-dispatches/:dispatchId',
-    summary: 'Get webhook dispatch with its calls',
+    summary: 'Get webhook dispatch with all its calls (streamed: a dispatch redelivered often has thousands)',
     tags: ['Webhook dispatches'],
     access: 'read',
     params: DispatchParams,
     success: { status: 200, data: DispatchSchema },
-    handler: ({ prisma, principal, params }) =>
-      getDispatch(prisma, { userId: principal.userId, dispatchId: params.dispatchId }),
+    handler: async ({ prisma, principal, params }) =>
+      new StreamedJson(
+        await dispatchWithAllCallsAsJson(prisma, { userId: principal.userId, dispatchId: params.dispatchId }),
+      ),
   }),
   defineRoute({
     method: 'POST',
@@ -176,6 +179,17 @@ export const deliveryRoutes = [
     success: { status: 200, data: DispatchSchema },
     handler: ({ prisma, principal, params }) =>
       redeliverDispatch(prisma, { userId: principal.userId, dispatchId: params.dispatchId }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/v2/webhook-dispatches/:dispatchId/retry-now',
+    summary: 'Attempt a dispatch that waits on its backoff now (its retry schedule carries on)',
+    tags: ['Webhook dispatches'],
+    access: 'write',
+    params: DispatchParams,
+    success: { status: 200, data: DispatchSchema },
+    handler: ({ prisma, principal, params }) =>
+      retryDispatchNow(prisma, { userId: principal.userId, dispatchId: params.dispatchId }),
   }),
 ];
 

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Config } from '../../config.ts';
@@ -9,6 +10,14 @@ import type { Principal } from '../../services/tokens.ts';
 import { type Access, authorize } from '../auth.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * An answer too large to build in memory, as the JSON text of the whole body (`{data}` included)
+ * in pieces: sent as they are produced, at the pace the client reads them.
+ */
+export class StreamedJson {
+  constructor(readonly pieces: AsyncIterable<string>) {}
+}
 
 /** What handlers may use besides the request: the database and the outbound sender. */
 export type RouteServices = { prisma: PrismaClient; sender: HttpSender; config: Config };
@@ -99,6 +108,11 @@ export function registerRoutes(
         });
         reply.code(route.success.status);
         if (route.success.data === null) return reply.send();
+        if (data instanceof StreamedJson) {
+          return reply
+            .type('application/json; charset=utf-8')
+            .send(Readable.from(data.pieces, { objectMode: false }));
+        }
         return reply.send(route.success.envelope === false ? data : { data });
       },
     });

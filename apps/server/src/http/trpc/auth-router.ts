@@ -14,6 +14,7 @@ import {
   signInWithToken,
   signOut,
 } from '../../services/sessions.ts';
+import { signInLimitsFrom } from '../../services/sign-in-throttle.ts';
 import { portalAuthProcedures } from './customers-router.ts';
 import { publicProcedure, refuseCrossOrigin, router, type TrpcContext, toTrpcError } from './trpc.ts';
 
@@ -44,11 +45,29 @@ export const authRouter = router({
   signIn: signInProcedure
     .input(SignInInputSchema)
     .output(SessionInfoSchema)
-    .mutation(async ({ ctx, input }) => startSession(ctx, await signInWithPassword(ctx.prisma, input))),
+    .mutation(async ({ ctx, input }) =>
+      startSession(
+        ctx,
+        await signInWithPassword(ctx.prisma, {
+          input,
+          clientAddress: ctx.http?.clientAddress,
+          limits: signInLimitsFrom(ctx.config),
+        }),
+      ),
+    ),
   signInWithToken: signInProcedure
     .input(SignInWithTokenInputSchema)
     .output(SessionInfoSchema)
-    .mutation(async ({ ctx, input }) => startSession(ctx, await signInWithToken(ctx.prisma, input))),
+    .mutation(async ({ ctx, input }) =>
+      startSession(
+        ctx,
+        await signInWithToken(ctx.prisma, {
+          token: input.token,
+          clientAddress: ctx.http?.clientAddress,
+          limits: signInLimitsFrom(ctx.config),
+        }),
+      ),
+    ),
   setupLink: publicProcedure
     .input(z.object({ token: z.string().min(1).max(200) }))
     .output(z.object({ username: z.string() }))

@@ -7,6 +7,7 @@ import {
   listOf,
   PublishEventInputSchema,
   RecordIdSchema,
+  RetryDispatchNowInputSchema,
   RotateWebhookSecretInputSchema,
   SuperOfficeWebhookResultSchema,
   SuperOfficeWebhookSchema,
@@ -20,6 +21,7 @@ import {
   listDispatches,
   redeliverDispatch,
   redeliverFailedDispatches,
+  retryDispatchNow,
   testWebhook,
 } from '../../services/dispatches.ts';
 import { getEvent } from '../../services/events.ts';
@@ -147,5 +149,12 @@ export const dispatchesRouter = router({
     .output(DispatchSchema)
     .mutation(({ ctx, input }) =>
       redeliverDispatch(ctx.prisma, { userId: ctx.principal.userId, dispatchId: input.dispatchId }),
+    ),
+  /** REST: POST /v2/webhook-dispatches/:dispatchId/retry-now. */
+  retryNow: writeProcedure
+    .input(RetryDispatchNowInputSchema)
+    .output(DispatchSchema)
+    .mutation(({ ctx, input }) =>
+      retryDispatchNow(ctx.prisma, { userId: ctx.principal.userId, dispatchId: input.dispatchId }),
     ),
 });

@@ -2,6 +2,7 @@ import {
   CreateUserAccountInputSchema,
   DeliveryHistogramBucketSchema,
   DeliveryHistogramInputSchema,
+  DispatchDetailInputSchema,
   DispatchDetailSchema,
   DispatchLogInputSchema,
   DispatchLogItemSchema,
@@ -71,10 +72,14 @@ export const insightsRouter = router({
     ),
   /** A dispatch with each call's request as sent and its response headers. */
   dispatch: readProcedure
-    .input(z.object({ dispatchId: RecordIdSchema }))
+    .input(DispatchDetailInputSchema)
     .output(DispatchDetailSchema)
     .query(({ ctx, input }) =>
-      getDispatchDetail(ctx.prisma, { userId: ctx.principal.userId, dispatchId: input.dispatchId }),
+      getDispatchDetail(ctx.prisma, {
+        userId: ctx.principal.userId,
+        dispatchId: input.dispatchId,
+        callsBefore: input.callsBefore,
+      }),
     ),
   /** The request re-rendered from the webhook's current templates: for calls stored before requests were. */
   dispatchRequest: readProcedure

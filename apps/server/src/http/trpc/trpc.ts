@@ -46,7 +46,9 @@ const TYPE_BY_CODE: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorType>> = {
   NOT_FOUND: 'record-not-found',
   METHOD_NOT_SUPPORTED: 'method-not-allowed',
   PAYLOAD_TOO_LARGE: 'request-too-large',
-  UNSUPPORTED_MEDIA_TYPE: 'unsupported-content-encoding',
+  // A Content-Type tRPC does not read (text/plain, form data): a media type, not an encoding.
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported-media-type',
+  TIMEOUT: 'request-timeout',
   TOO_MANY_REQUESTS: 'rate-limit-exceeded',
   CONFLICT: 'record-not-unique',
   SERVICE_UNAVAILABLE: 'service-unavailable',

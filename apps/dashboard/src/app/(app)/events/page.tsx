@@ -52,13 +52,13 @@ const COLUMNS: Array<Column<EventRow>> = [
   {
     header: 'Event type',
     cellClassName: 'truncate font-mono text-xs',
-    // Its fan-out: one dispatch per webhook it reached.
+    // Its page: the payload, and its fan-out (one dispatch per webhook it reached).
     cell: (event) => (
       <Link
-        href={`/dispatches?eventId=${event.id}`}
+        href={`/events/${event.id}`}
         className="underline underline-offset-4"
         title={event.eventType}
-        aria-label={`${event.eventType}: dispatches of event ${event.id}`}
+        aria-label={`${event.eventType}: event ${event.id}`}
       >
         {event.eventType}
       </Link>

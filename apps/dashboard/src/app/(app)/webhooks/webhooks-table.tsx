@@ -14,7 +14,9 @@ import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
+import { UrlText } from '@/components/url-text';
 import { formatPercent, formatRelative } from '@/lib/format';
+import { WEBHOOK_STATE_LABELS } from '@/lib/labels';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 import { useDebounced } from '@/lib/use-debounced';
 
@@ -29,9 +31,9 @@ const COLUMNS: Array<Column<WebhookRow>> = [
       <>
         <Link
           href={`/webhooks/${webhook.id}`}
-          className="block truncate font-medium underline-offset-4 hover:underline"
+          className="block min-w-0 font-medium underline-offset-4 hover:underline"
         >
-          {webhook.requestUrl}
+          <UrlText url={webhook.requestUrl} />
         </Link>
         {webhook.description && (
           <span className="block truncate text-xs text-muted-foreground">{webhook.description}</span>
@@ -135,7 +137,7 @@ export function WebhooksTable() {
             <option value="">Any state</option>
             {WEBHOOK_STATES.map((value) => (
               <option key={value} value={value}>
-                {value === 'STOPPED' ? 'Paused' : value === 'TOO_MANY_ERRORS' ? 'Too many errors' : 'Active'}
+                {WEBHOOK_STATE_LABELS[value]}
               </option>
             ))}
           </NativeSelect>

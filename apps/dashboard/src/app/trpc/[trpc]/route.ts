@@ -24,7 +24,10 @@ const FORWARDED_REQUEST_HEADERS = [
   // attempts). The API believes it only because this process is one of its TRUST_PROXY.
   'x-forwarded-for',
 ];
-const FORWARDED_RESPONSE_HEADERS = ['content-type', 'retry-after', 'cache-control', 'vary'];
+const FORWARDED_RESPONSE_HEADERS = ['content-type', 'retry-after', 'vary'];
+// Whatever the API says: tRPC answers belong to one session (auth.session carries its CSRF token),
+// so no browser cache or proxy may keep one.
+const NO_STORE = 'no-store';
 
 async function proxy(request: Request): Promise<Response> {
   const incoming = new URL(request.url);
@@ -56,10 +59,10 @@ async function proxy(request: Request): Promise<Response> {
           data: { type: 'service-unavailable' },
         },
       },
-      { status: 503, headers: { 'retry-after': '5' } },
+      { status: 503, headers: { 'retry-after': '5', 'cache-control': NO_STORE } },
     );
   }
-  const responseHeaders = new Headers();
+  const responseHeaders = new Headers({ 'cache-control': NO_STORE });
   for (const name of FORWARDED_RESPONSE_HEADERS) {
     const value = upstream.headers.get(name);
     if (value !== null) responseHeaders.set(name, value);

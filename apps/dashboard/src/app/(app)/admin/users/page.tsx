@@ -26,6 +26,7 @@ import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } f
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { formatRelative } from '@/lib/format';
+import { userStateLabel } from '@/lib/labels';
 import { useTRPC } from '@/lib/trpc';
 
 const ResetPasswordFormSchema = z.object({ password: PasswordSchema });
@@ -88,9 +89,9 @@ const COLUMNS: Array<Column<UserAccount>> = [
     className: 'w-24 sm:w-32',
     cell: (user) =>
       user.disabled ? (
-        <Badge variant="destructive">Disabled</Badge>
+        <Badge variant="destructive">{userStateLabel(true)}</Badge>
       ) : user.hasPassword ? (
-        <Badge variant="success">Active</Badge>
+        <Badge variant="success">{userStateLabel(false)}</Badge>
       ) : (
         <Badge variant="outline" title="No password: they use the API with tokens only">
           API only

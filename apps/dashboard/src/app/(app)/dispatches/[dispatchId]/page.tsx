@@ -1,9 +1,10 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { RotateCcwIcon } from 'lucide-react';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { RotateCcwIcon, TimerResetIcon } from 'lucide-react';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
+import { useState } from 'react';
 import { toast } from 'sonner';
 import { CodeBlock } from '@/components/code-block';
 import { DispatchCalls } from '@/components/dispatch-calls';
@@ -24,15 +25,48 @@ function Json({ value, label }: { value: unknown; label: string }) {
   );
 }
 
+type Detail = {
+  status: string;
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  calls: Array<{ attempt: number }>;
+};
+
+/** Failed at least once and scheduled to try again later. */
+function waitingOnBackoff(data: Detail | undefined): boolean {
+  return (
+    data !== undefined &&
+    data.status === 'ACTIVE' &&
+    data.attemptCount > 0 &&
+    data.nextAttemptAt !== null &&
+    new Date(data.nextAttemptAt).getTime() > Date.now()
+  );
+}
+
+/** "3 attempts", or "attempts 41–60 of 120" when only some are shown. */
+function attemptsShown(data: Detail): string {
+  const first = data.calls[0]?.attempt;
+  const last = data.calls.at(-1)?.attempt;
+  if (first === undefined || last === undefined || (first === 1 && last === data.attemptCount)) {
+    return `${data.attemptCount} attempt${data.attemptCount === 1 ? '' : 's'}`;
+  }
+  return `attempts ${first}–${last} of ${data.attemptCount}`;
+}
+
 export default function DispatchDetailPage() {
   const { dispatchId } = useParams<{ dispatchId: string }>();
   const trpc = useTRPC();
   const session = useSession();
   const queryClient = useQueryClient();
+  // The latest attempts, or those before this one: a dispatch redelivered often has thousands.
+  const [callsBefore, setCallsBefore] = useState<number | undefined>(undefined);
   const dispatch = useQuery(
     trpc.insights.dispatch.queryOptions(
-      { dispatchId },
-      { refetchInterval: (query) => (query.state.data?.status === 'ACTIVE' ? 2_000 : false) },
+      { dispatchId, ...(callsBefore !== undefined && { callsBefore }) },
+      {
+        placeholderData: keepPreviousData,
+        refetchInterval: (query) => (query.state.data?.status === 'ACTIVE' ? 2_000 : false),
+      },
     ),
   );
   // Only attempts recorded before each call's request was stored need the request rendered again.
@@ -52,6 +86,16 @@ export default function DispatchDetailPage() {
       onError: (error) => toast.error(error.message),
     }),
   );
+  // A dispatch waiting on its backoff can be attempted now instead (its schedule carries on).
+  const retryNow = useMutation(
+    trpc.dispatches.retryNow.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.insights.pathKey() });
+        toast.success('Attempting it now');
+      },
+      onError: (error) => toast.error(error.message),
+    }),
+  );
   if (dispatch.error)
     return <QueryError error={dispatch.error} retry={() => dispatch.refetch()} what="dispatch" />;
   const data = dispatch.data;
@@ -62,7 +106,7 @@ export default function DispatchDetailPage() {
         description={
           data ? (
             <span className="flex flex-wrap items-center gap-2">
-              <DispatchStatusBadge status={data.status} retrying={data.attemptCount > 0} />
+              <DispatchStatusBadge status={data.status} attemptCount={data.attemptCount} />
               <span className="font-mono">{data.eventType}</span>
               <span>to</span>
               <Link
@@ -77,17 +121,29 @@ export default function DispatchDetailPage() {
           )
         }
         actions={
-          // Shown from the first paint (disabled until the dispatch has finished), so the header
-          // does not grow when the data arrives.
+          // Shown from the first paint (disabled until they apply), so the header does not grow
+          // when the data arrives.
           session.scope === 'FULL' && (
-            <Button
-              variant="outline"
-              onClick={() => redeliver.mutate({ dispatchId })}
-              disabled={!data || data.status === 'ACTIVE' || redeliver.isPending}
-              title={data?.status === 'ACTIVE' ? 'Still being delivered' : undefined}
-            >
-              <RotateCcwIcon aria-hidden="true" /> Redeliver
-            </Button>
+            <>
+              <Button
+                variant="outline"
+                onClick={() => retryNow.mutate({ dispatchId })}
+                disabled={!waitingOnBackoff(data) || retryNow.isPending}
+                title={
+                  waitingOnBackoff(data) ? 'Make the next attempt now' : 'Only a dispatch waiting to retry'
+                }
+              >
+                <TimerResetIcon aria-hidden="true" /> Retry now
+              </Button>
+              <Button
+                variant="outline"
+                onClick={() => redeliver.mutate({ dispatchId })}
+                disabled={!data || data.status === 'ACTIVE' || redeliver.isPending}
+                title={data?.status === 'ACTIVE' ? 'Still being delivered' : undefined}
+              >
+                <RotateCcwIcon aria-hidden="true" /> Redeliver
+              </Button>
+            </>
           )
         }
       />
@@ -107,7 +163,7 @@ export default function DispatchDetailPage() {
             <CardTitle>Calls</CardTitle>
             <CardDescription>
               {data
-                ? `${data.calls.length} attempt${data.calls.length === 1 ? '' : 's'}; created ${formatDateTime(data.createdAt)}${
+                ? `${attemptsShown(data)}; created ${formatDateTime(data.createdAt)}${
                     data.nextAttemptAt ? `; next attempt ${formatDateTime(data.nextAttemptAt)}` : ''
                   }${data.finishedAt ? `; finished ${formatDateTime(data.finishedAt)}` : ''}`
                 : 'Loading…'}
@@ -120,6 +176,26 @@ export default function DispatchDetailPage() {
               <p className="text-sm text-muted-foreground">No attempt yet.</p>
             ) : (
               <DispatchCalls calls={data.calls} rerendered={rerendered.data} />
+            )}
+            {data && (data.abridged?.omitted.includes('earlierCalls') || callsBefore !== undefined) && (
+              <div className="mt-4 flex flex-wrap gap-2">
+                <Button
+                  variant="outline"
+                  size="sm"
+                  disabled={!data.abridged?.omitted.includes('earlierCalls')}
+                  onClick={() => setCallsBefore(data.calls[0]?.attempt)}
+                >
+                  Older attempts
+                </Button>
+                <Button
+                  variant="outline"
+                  size="sm"
+                  disabled={callsBefore === undefined}
+                  onClick={() => setCallsBefore(undefined)}
+                >
+                  Latest attempts
+                </Button>
+              </div>
             )}
           </CardContent>
         </Card>
