@@ -32,13 +32,14 @@ export function conditionOf(row: ConditionColumns): WebhookCondition {
   };
 }
 
-export function circuitOf(row: WebhookRow): WebhookCircuit {
+export function circuitOf(row: WebhookRow, stats: WebhookStats): WebhookCircuit {
   return {
     state: row.circuitOpenedAt === null ? 'CLOSED' : 'OPEN',
     openedAt: row.circuitOpenedAt?.toISOString() ?? null,
     nextProbeAt: row.circuitOpenedAt === null ? null : (row.circuitProbeAt?.toISOString() ?? null),
     failedProbes: row.circuitOpenings,
     lastError: row.circuitOpenedAt === null ? null : row.circuitLastError,
+    callsWithoutResponse: row.circuitOpenedAt === null ? null : stats.callsWithoutResponse,
   };
 }
 
@@ -63,7 +64,7 @@ export function toWebhookListItem(row: WebhookRow, stats: WebhookStats): Webhook
     lastDispatch: stats.lastDispatch,
     stats: { totalDispatches: stats.totalDispatches },
     rateLimitPerSecond: row.rateLimitPerSecond,
-    circuit: circuitOf(row),
+    circuit: circuitOf(row, stats),
   };
 }
 
@@ -232,10 +233,7 @@ async function findWebhookPage(
     prisma.webhook.count({ where }),
     prisma.webhook.findMany({ where, orderBy: creationOrder(page), skip: page.offset, take: page.limit }),
   ]);
-  const stats = await webhookStats(
-    prisma,
-    rows.map((row) => row.id),
-  );
+  const stats = await webhookStats(prisma, rows);
   return { total, rows, stats };
 }
 
@@ -258,7 +256,7 @@ export async function getWebhook(
 }
 
 async function withStats(prisma: PrismaClient, row: WebhookRow): Promise<Webhook> {
-  return toWebhook(row, statsOf(await webhookStats(prisma, [row.id]), row.id));
+  return toWebhook(row, statsOf(await webhookStats(prisma, [row]), row.id));
 }
 
 export async function updateWebhook(
