@@ -9,7 +9,12 @@ import { toast } from 'sonner';
 import { type Column, DataTable } from '@/components/data-table';
 import { QueryError } from '@/components/page';
 import { Pagination } from '@/components/pagination';
-import { DispatchStatusBadge } from '@/components/status';
+import {
+  DISPATCH_STATUS_LABEL,
+  DispatchQueueState,
+  DispatchStatusBadge,
+  isRetrying,
+} from '@/components/status';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
@@ -34,14 +39,22 @@ const COLUMNS: Array<Column<DispatchRow>> = [
         className="rounded-md focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
         aria-label={`Dispatch ${dispatch.id}: ${dispatch.status}`}
       >
-        <DispatchStatusBadge status={dispatch.status} retrying={dispatch.attemptCount > 0} />
+        <DispatchStatusBadge status={dispatch.status} retrying={isRetrying(dispatch)} />
       </Link>
     ),
   },
   {
     header: 'Event type',
-    cellClassName: 'truncate font-mono text-xs',
-    cell: (dispatch) => <span title={dispatch.eventType}>{dispatch.eventType}</span>,
+    cellClassName: 'text-xs',
+    // An ACTIVE dispatch says under its event type where it stands in the queue.
+    cell: (dispatch) => (
+      <>
+        <span className="block truncate font-mono" title={dispatch.eventType}>
+          {dispatch.eventType}
+        </span>
+        <DispatchQueueState dispatch={dispatch} narrow className="block truncate text-muted-foreground" />
+      </>
+    ),
   },
   {
     header: 'URL',
@@ -143,7 +156,7 @@ export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventI
               <option value="">Any status</option>
               {DISPATCH_STATUSES.map((value) => (
                 <option key={value} value={value}>
-                  {value}
+                  {DISPATCH_STATUS_LABEL[value]}
                 </option>
               ))}
             </NativeSelect>
@@ -189,7 +202,8 @@ export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventI
             rows={log.data?.items}
             rowKey={(dispatch) => dispatch.id}
             rowProps={(dispatch) => ({ 'data-dispatch-status': dispatch.status })}
-            rowClassName="h-11"
+            // Two lines: the event type, and under it where an ACTIVE dispatch stands.
+            rowClassName="h-12"
             placeholderRows={5}
             empty={`No dispatches${status || eventType || since ? ' match these filters' : ' yet'}.`}
           />

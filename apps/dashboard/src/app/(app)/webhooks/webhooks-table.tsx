@@ -9,12 +9,17 @@ import { type Column, DataTable } from '@/components/data-table';
 import { PageHeader, QueryError } from '@/components/page';
 import { Pagination } from '@/components/pagination';
 import { useSession } from '@/components/session';
-import { DispatchStatusBadge, WebhookStateBadge } from '@/components/status';
+import {
+  CircuitBadge,
+  DispatchStatusBadge,
+  WEBHOOK_STATE_LABEL,
+  WebhookStateBadge,
+} from '@/components/status';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
-import { formatPercent, formatRelative } from '@/lib/format';
+import { formatPercent, formatRateLimit, formatRelative } from '@/lib/format';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 import { useDebounced } from '@/lib/use-debounced';
 
@@ -33,8 +38,15 @@ const COLUMNS: Array<Column<WebhookRow>> = [
         >
           {webhook.requestUrl}
         </Link>
-        {webhook.description && (
-          <span className="block truncate text-xs text-muted-foreground">{webhook.description}</span>
+        {(webhook.description || webhook.rateLimitPerSecond !== null) && (
+          <span className="block truncate text-xs text-muted-foreground">
+            {[
+              webhook.description,
+              webhook.rateLimitPerSecond !== null && formatRateLimit(webhook.rateLimitPerSecond),
+            ]
+              .filter(Boolean)
+              .join(' · ')}
+          </span>
         )}
       </>
     ),
@@ -45,7 +57,16 @@ const COLUMNS: Array<Column<WebhookRow>> = [
     cellClassName: 'truncate text-muted-foreground',
     cell: (webhook) => webhook.eventTypes.join(', '),
   },
-  { header: 'State', className: 'w-32', cell: (webhook) => <WebhookStateBadge state={webhook.state} /> },
+  {
+    header: 'State',
+    className: 'w-32 sm:w-48',
+    cell: (webhook) => (
+      <span className="flex items-center gap-1.5">
+        <WebhookStateBadge state={webhook.state} />
+        <CircuitBadge state={webhook.state} circuit={webhook.circuit} compact />
+      </span>
+    ),
+  },
   {
     header: 'Last dispatch',
     className: 'w-26 sm:w-52',
@@ -135,7 +156,7 @@ export function WebhooksTable() {
             <option value="">Any state</option>
             {WEBHOOK_STATES.map((value) => (
               <option key={value} value={value}>
-                {value === 'STOPPED' ? 'Paused' : value === 'TOO_MANY_ERRORS' ? 'Too many errors' : 'Active'}
+                {WEBHOOK_STATE_LABEL[value]}
               </option>
             ))}
           </NativeSelect>

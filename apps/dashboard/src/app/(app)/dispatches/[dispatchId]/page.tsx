@@ -9,7 +9,7 @@ import { CodeBlock } from '@/components/code-block';
 import { DispatchCalls } from '@/components/dispatch-calls';
 import { PageHeader, QueryError } from '@/components/page';
 import { useSession } from '@/components/session';
-import { DispatchStatusBadge } from '@/components/status';
+import { DispatchQueueState, DispatchStatusBadge, isRetrying } from '@/components/status';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Skeleton } from '@/components/ui/skeleton';
@@ -62,7 +62,7 @@ export default function DispatchDetailPage() {
         description={
           data ? (
             <span className="flex flex-wrap items-center gap-2">
-              <DispatchStatusBadge status={data.status} retrying={data.attemptCount > 0} />
+              <DispatchStatusBadge status={data.status} retrying={isRetrying(data)} />
               <span className="font-mono">{data.eventType}</span>
               <span>to</span>
               <Link
@@ -73,7 +73,11 @@ export default function DispatchDetailPage() {
               </Link>
             </span>
           ) : (
-            <Skeleton className="h-5 w-80" />
+            // The line's height once loaded: a badge's row, and on a phone the URL's row below it.
+            <span className="grid gap-2">
+              <Skeleton className="h-5.5 w-80 max-w-full" />
+              <Skeleton className="h-5 w-56 sm:hidden" />
+            </span>
           )
         }
         actions={
@@ -108,18 +112,28 @@ export default function DispatchDetailPage() {
             <CardDescription>
               {data
                 ? `${data.calls.length} attempt${data.calls.length === 1 ? '' : 's'}; created ${formatDateTime(data.createdAt)}${
-                    data.nextAttemptAt ? `; next attempt ${formatDateTime(data.nextAttemptAt)}` : ''
-                  }${data.finishedAt ? `; finished ${formatDateTime(data.finishedAt)}` : ''}`
+                    data.finishedAt ? `; finished ${formatDateTime(data.finishedAt)}` : ''
+                  }`
                 : 'Loading…'}
             </CardDescription>
           </CardHeader>
-          <CardContent>
+          {/* Where an ACTIVE dispatch stands, above its calls: inside the content, which replaces its
+              placeholder when the data arrives, so the line moves nothing that was on screen. */}
+          <CardContent className="grid gap-4">
             {!data ? (
               <Skeleton className="h-32 w-full" />
-            ) : data.calls.length === 0 ? (
-              <p className="text-sm text-muted-foreground">No attempt yet.</p>
             ) : (
-              <DispatchCalls calls={data.calls} rerendered={rerendered.data} />
+              <>
+                <DispatchQueueState
+                  dispatch={data}
+                  className="flex items-center gap-2 text-sm font-medium before:size-2 before:shrink-0 before:rounded-full before:bg-warning"
+                />
+                {data.calls.length === 0 ? (
+                  <p className="text-sm text-muted-foreground">No attempt yet.</p>
+                ) : (
+                  <DispatchCalls calls={data.calls} rerendered={rerendered.data} />
+                )}
+              </>
             )}
           </CardContent>
         </Card>

@@ -9,10 +9,11 @@ import { ConfirmButton } from '@/components/confirm-button';
 import { DispatchLog } from '@/components/dispatch-log';
 import { PageHeader, QueryError } from '@/components/page';
 import { useSession } from '@/components/session';
-import { WebhookStateBadge } from '@/components/status';
+import { RateLimitBadge, WebhookStateBadge } from '@/components/status';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Skeleton } from '@/components/ui/skeleton';
+import { CircuitNotice } from '@/components/webhooks/circuit-notice';
 import { DeliveryChart } from '@/components/webhooks/delivery-chart';
 import { SecretPanel } from '@/components/webhooks/secret-panel';
 import { TestWebhook } from '@/components/webhooks/test-webhook';
@@ -76,6 +77,7 @@ export default function WebhookDetailPage() {
           data ? (
             <span className="flex min-w-0 items-center gap-2">
               <WebhookStateBadge state={data.state} />
+              <RateLimitBadge perSecond={data.rateLimitPerSecond} />
               <span className="truncate" title={summaryOf(data)}>
                 {summaryOf(data)}
               </span>
@@ -128,6 +130,12 @@ export default function WebhookDetailPage() {
           )
         }
       />
+      {/* Resuming a webhook that is not ACTIVE closes its circuit anyway: the notices above say enough. */}
+      {data?.state === 'ACTIVE' && data.circuit.state === 'OPEN' && (
+        <div className="mb-6">
+          <CircuitNotice circuit={data.circuit} />
+        </div>
+      )}
       {data?.state === 'TOO_MANY_ERRORS' && (
         <Alert variant="destructive" className="mb-6">
           <AlertTitle>Stopped after too many errors</AlertTitle>
@@ -157,7 +165,13 @@ export default function WebhookDetailPage() {
           </AlertDescription>
         </Alert>
       )}
-      <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+      {/* Mounted afresh once the webhook has loaded: a notice above (circuit open, paused, stopped)
+          then pushes no box that was already on screen, which would be a layout shift. The parts'
+          queries start with the page and keep their data in the cache, so nothing loads twice. */}
+      <div
+        key={data ? 'loaded' : 'loading'}
+        className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]"
+      >
         <div className="grid min-w-0 grid-cols-1 content-start gap-6">
           <DeliveryChart webhookId={webhookId} />
           <DispatchLog webhookId={webhookId} />
