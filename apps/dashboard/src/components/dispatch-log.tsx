@@ -84,6 +84,35 @@ const COLUMNS: Array<Column<DispatchRow>> = [
   },
 ];
 
+type LogFilters = {
+  webhookId?: string | undefined;
+  eventId?: string | undefined;
+  status?: DispatchStatus | '';
+  eventType?: string;
+  since?: string | undefined;
+  offset?: number;
+};
+
+/** The log's query input for these filters: the component's, and a page's that prefetches its first page. */
+export function dispatchLogInput({
+  webhookId,
+  eventId,
+  status,
+  eventType = '',
+  since,
+  offset = 0,
+}: LogFilters) {
+  return {
+    offset,
+    limit: PAGE_SIZE,
+    ...(webhookId && { webhookId }),
+    ...(eventId && { eventId }),
+    ...(status && { status }),
+    ...(eventType.trim() && { eventType: eventType.trim() }),
+    ...(since && { since }),
+  };
+}
+
 /** A webhook's (or all) dispatches, newest first, filtered on the server, with bulk redelivery. */
 export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventId?: string }) {
   const trpc = useTRPC();
@@ -96,15 +125,7 @@ export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventI
   const [since, setSince] = useState<string | undefined>(undefined);
   const log = useQuery(
     trpc.insights.dispatchLog.queryOptions(
-      {
-        offset,
-        limit: PAGE_SIZE,
-        ...(webhookId && { webhookId }),
-        ...(eventId && { eventId }),
-        ...(status && { status }),
-        ...(eventType.trim() && { eventType: eventType.trim() }),
-        ...(since && { since }),
-      },
+      dispatchLogInput({ webhookId, eventId, status, eventType, since, offset }),
       { placeholderData: keepPreviousData, refetchInterval: 5_000 },
     ),
   );
