@@ -90,7 +90,12 @@ describe('retries, secrets and users in a real browser', () => {
     // The webhook's log and chart count it as retrying, not failed.
     await page.goto(`${stack.dashboardUrl}/webhooks/${webhookId}`);
     const row = page.locator('[data-dispatch-status="ACTIVE"]');
-    await row.getByText('Retrying').waitFor();
+    await row.getByText('Retrying', { exact: true }).waitFor();
+    // Under its event type, where it stands: waiting for the next attempt, until when.
+    await row
+      .locator('[data-queue-state="SCHEDULED"]')
+      .getByText(/^Retrying at (\d+ \w+ \d{4}, )?\d\d:\d\d:\d\d UTC$/)
+      .waitFor();
     await waitFor('the chart to count it as retrying', async () =>
       ((await page.getByTestId('chart-totals').textContent()) ?? '').includes('Retrying: 1'),
     );
