@@ -95,6 +95,8 @@ describe('rate limits and circuits in a real browser', () => {
     await page.getByRole('button', { name: 'Create webhook' }).click();
     await page.getByText('must be at least 1 call per second').waitFor();
     expect(await rateLimit.getAttribute('aria-invalid')).toBe('true');
+    await rateLimit.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(screenshotDir, 'webhook-rate-limit-invalid-desktop.png') });
     await rateLimit.fill('1.5');
     await page.getByText('must be a whole number of calls per second').waitFor();
     await rateLimit.fill('1');

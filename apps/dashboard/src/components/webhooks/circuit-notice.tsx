@@ -34,7 +34,7 @@ export function CircuitNotice({ circuit }: { circuit: WebhookCircuit }) {
         </p>
         <p>
           The probe is one waiting dispatch; any answer to it, even an error status, closes the circuit and
-          the others go out. Changing the URL closes it at once.
+          the others go out. Changing the URL, or pausing and resuming the webhook, closes it at once.
         </p>
       </AlertDescription>
     </Alert>
