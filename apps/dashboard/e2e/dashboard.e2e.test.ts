@@ -1,24 +1,21 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  layoutShiftsOf,
-  recordLayoutShifts,
+  checkLooks,
+  DESKTOP,
+  looksOf,
   recordPolicyViolations,
   type Stack,
   screenshotDir,
   seriousA11yViolations,
-  slowNetwork,
   startReceiver,
   startStack,
   waitFor,
-  waitForPageData,
 } from './harness';
 
 const PASSWORD = 'correct horse battery';
-const DESKTOP = { width: 1280, height: 860 };
-const PHONE = { width: 390, height: 844 };
 
 let stack: Stack;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -47,18 +44,6 @@ function mainPages(): Array<[name: string, path: string]> {
   ];
 }
 const DARK_PAGES = new Set(['webhooks', 'webhook-detail', 'webhook-new', 'tokens', 'admin-overview']);
-
-/** No sideways scrolling: nothing sticks out past the viewport but scrolling tables and code (the culprits are named). */
-async function expectFitsViewport(view: Page, what: string) {
-  const tooWide = await view.evaluate(() =>
-    [...document.querySelectorAll('body *')]
-      .filter((element) => element.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-      .filter((element) => !element.closest('[data-slot="table-container"], pre, .recharts-wrapper'))
-      .slice(0, 5)
-      .map((element) => `${element.tagName.toLowerCase()}.${element.className}`.slice(0, 120)),
-  );
-  expect(tooWide, `${what} fits the width`).toEqual([]);
-}
 
 /** Every page the tests reach is checked with axe and photographed (desktop, light). */
 async function checkPage(name: string) {
@@ -334,43 +319,14 @@ describe('the dashboard in a real browser', () => {
   });
 
   test('desktop, phone and dark: no layout shift while data arrives, nothing too wide, no axe violation', async () => {
-    const measured: Record<string, Record<string, number>> = {};
-    // Each look in a tab of its own, all at once; each page loaded over a slow network.
-    const measure = async (suffix: string, options: BrowserContextOptions, pages = mainPages()) => {
-      const other = await stack.browser.newContext(options);
-      await other.addCookies(await context.cookies());
-      await other.addInitScript(recordLayoutShifts);
-      await other.addInitScript(recordPolicyViolations);
-      const view = await other.newPage();
-      view.setDefaultTimeout(30_000);
-      await slowNetwork(view);
-      for (const [name, path] of pages) {
-        await view.goto(`${stack.dashboardUrl}${path}`);
-        await waitForPageData(view);
-        const { cls, shifts } = await layoutShiftsOf(view);
-        measured[name] = { ...measured[name], [suffix]: Number(cls.toFixed(4)) };
-        // Google's "good" Cumulative Layout Shift; the shifts are listed when it fails.
-        expect(cls, `layout shift of ${name} (${suffix}): ${JSON.stringify(shifts, null, 1)}`).toBeLessThan(
-          0.1,
-        );
-        await expectFitsViewport(view, `${name} (${suffix})`);
-        expect(await seriousA11yViolations(view), `axe on ${name} (${suffix})`).toEqual([]);
-        await view.screenshot({ path: join(screenshotDir, `${name}-${suffix}.png`), fullPage: true });
-      }
-      await other.close();
-    };
-    await Promise.all([
-      measure('desktop', { viewport: DESKTOP, colorScheme: 'light' }),
-      // A phone: touch, overlay scrollbars, the page's meta viewport.
-      measure('phone', { viewport: PHONE, isMobile: true, hasTouch: true, colorScheme: 'light' }),
-      measure(
-        'dark',
-        { viewport: DESKTOP, colorScheme: 'dark' },
+    await checkLooks(
+      stack,
+      await context.cookies(),
+      looksOf(
+        mainPages(),
         mainPages().filter(([name]) => DARK_PAGES.has(name)),
       ),
-    ]);
-    writeFileSync(join(screenshotDir, '..', 'layout-shift.json'), `${JSON.stringify(measured, null, 2)}\n`);
-    console.log('Cumulative Layout Shift while data arrives:', measured);
+    );
   });
 
   test('keyboard: skip link, then the navigation, reachable with Tab', async () => {

@@ -302,7 +302,10 @@ describe('what a new user trips over', () => {
     await page.waitForURL('**/webhooks');
     await page.goto(`${stack.dashboardUrl}/dispatches/${dispatchId}`);
     await page.locator('main').getByText('Retrying', { exact: true }).first().waitFor();
-    await page.getByText(/next attempt /).waitFor();
+    await page
+      .locator('main [data-queue-state="SCHEDULED"]')
+      .getByText(/^Retrying at /)
+      .waitFor();
     await waitFor('the button to apply', async () =>
       page.getByRole('button', { name: 'Retry now' }).isEnabled(),
     );

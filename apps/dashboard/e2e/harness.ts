@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifyWebhook } from '@ricochet/client/webhooks';
-import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContextOptions,
+  type Cookie,
+  chromium,
+  type Frame,
+  type Page,
+} from 'playwright-core';
+import { expect } from 'vitest';
 
 const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
 const serverDir = fileURLToPath(new URL('../../server', import.meta.url));
@@ -88,7 +96,14 @@ export async function startReceiver() {
   const calls: ReceivedCall[] = [];
   let status = 200;
   let secrets: string[] | null = null;
+  let hangUp = false;
   const server: Server = createServer((request, response) => {
+    if (hangUp) {
+      // The connection closes without a word: a call that gets no response at all.
+      calls.push({ headers: request.headers, body: '', verified: null });
+      request.socket.destroy();
+      return;
+    }
     let body = '';
     request.on('data', (chunk: Buffer) => {
       body += chunk.toString();
@@ -114,6 +129,10 @@ export async function startReceiver() {
     calls,
     setStatus: (next: number) => {
       status = next;
+    },
+    /** Whether it hangs up on every call from now on instead of answering. */
+    setHangUp: (next: boolean) => {
+      hangUp = next;
     },
     /** The secrets it verifies calls with from now on (null: it checks nothing). */
     acceptSecrets: (next: string[] | null) => {
@@ -352,4 +371,78 @@ export async function policyViolationsOf(view: Page | Frame): Promise<string[]> 
   return view.evaluate(
     () => (window as unknown as { __policyViolations?: string[] }).__policyViolations ?? [],
   );
+}
+
+export const DESKTOP = { width: 1280, height: 860 };
+export const PHONE = { width: 390, height: 844 };
+
+/** One way of looking at the dashboard: a viewport and colour scheme, and the pages to look at. */
+export type Look = {
+  /** The screenshots' suffix and the key in layout-shift.json: desktop, phone, dark. */
+  name: string;
+  options: BrowserContextOptions;
+  /** By screenshot name: [name, path]. */
+  pages: Array<[name: string, path: string]>;
+};
+
+/** The three looks of the dashboard's checks: desktop and phone (touch, overlay scrollbars) in light, desktop dark. */
+export function looksOf(pages: Look['pages'], darkPages: Look['pages'] = pages): Look[] {
+  return [
+    { name: 'desktop', options: { viewport: DESKTOP, colorScheme: 'light' }, pages },
+    {
+      name: 'phone',
+      options: { viewport: PHONE, isMobile: true, hasTouch: true, colorScheme: 'light' },
+      pages,
+    },
+    { name: 'dark', options: { viewport: DESKTOP, colorScheme: 'dark' }, pages: darkPages },
+  ];
+}
+
+/** No sideways scrolling: nothing sticks out past the viewport but scrolling tables and code (the culprits are named). */
+export async function expectFitsViewport(view: Page, what: string) {
+  const tooWide = await view.evaluate(() =>
+    [...document.querySelectorAll('body *')]
+      .filter((element) => element.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+      .filter((element) => !element.closest('[data-slot="table-container"], pre, .recharts-wrapper'))
+      .slice(0, 5)
+      .map((element) => `${element.tagName.toLowerCase()}.${element.className}`.slice(0, 120)),
+  );
+  expect(tooWide, `${what} fits the width`).toEqual([]);
+}
+
+/**
+ * The checks every main page gets, each look in a browser context of its own (signed in with
+ * `cookies`), all looks at once: each page loaded over a slow network must keep its Cumulative
+ * Layout Shift while the data arrives under 0.1 (Google's "good"; the shifts are listed when it
+ * fails), fit the width and pass axe (and its Content-Security-Policy); then it is photographed whole. The CLS figures are merged
+ * into test-results/layout-shift.json and returned.
+ */
+export async function checkLooks(stack: Stack, cookies: Cookie[], looks: Look[]) {
+  const measured: Record<string, Record<string, number>> = {};
+  const check = async ({ name: look, options, pages }: Look) => {
+    const context = await stack.browser.newContext(options);
+    await context.addCookies(cookies);
+    await context.addInitScript(recordLayoutShifts);
+    await context.addInitScript(recordPolicyViolations);
+    const view = await context.newPage();
+    view.setDefaultTimeout(30_000);
+    await slowNetwork(view);
+    for (const [name, path] of pages) {
+      await view.goto(`${stack.dashboardUrl}${path}`);
+      await waitForPageData(view);
+      const { cls, shifts } = await layoutShiftsOf(view);
+      measured[name] = { ...measured[name], [look]: Number(cls.toFixed(4)) };
+      expect(cls, `layout shift of ${name} (${look}): ${JSON.stringify(shifts, null, 1)}`).toBeLessThan(0.1);
+      await expectFitsViewport(view, `${name} (${look})`);
+      expect(await seriousA11yViolations(view), `axe on ${name} (${look})`).toEqual([]);
+      await view.screenshot({ path: join(screenshotDir, `${name}-${look}.png`), fullPage: true });
+    }
+    await context.close();
+  };
+  await Promise.all(looks.map(check));
+  const file = join(screenshotDir, '..', 'layout-shift.json');
+  const before = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as typeof measured) : {};
+  writeFileSync(file, `${JSON.stringify({ ...before, ...measured }, null, 2)}\n`);
+  console.log('Cumulative Layout Shift while data arrives:', measured);
+  return measured;
 }

@@ -90,7 +90,12 @@ describe('retries, secrets and users in a real browser', () => {
     // The webhook's log and chart count it as retrying, not failed.
     await page.goto(`${stack.dashboardUrl}/webhooks/${webhookId}`);
     const row = page.locator('[data-dispatch-status="ACTIVE"]');
-    await row.getByText('Retrying').waitFor();
+    await row.getByText('Retrying', { exact: true }).waitFor();
+    // Under its event type, where it stands: waiting for the next attempt, until when.
+    await row
+      .locator('[data-queue-state="SCHEDULED"]')
+      .getByText(/^Retrying at (\d+ \w+ \d{4}, )?\d\d:\d\d:\d\d UTC$/)
+      .waitFor();
     await waitFor('the chart to count it as retrying', async () =>
       ((await page.getByTestId('chart-totals').textContent()) ?? '').includes('Retrying: 1'),
     );
@@ -102,7 +107,11 @@ describe('retries, secrets and users in a real browser', () => {
     await page.getByRole('heading', { name: `Dispatch ${dispatchId}` }).waitFor();
     await page.locator('main').getByText('Retrying', { exact: true }).first().waitFor();
     await page.locator('[data-call-status="500"]').first().waitFor();
-    await page.getByText(/next attempt /).waitFor();
+    // Between attempts it waits for the next one, and says until when.
+    await page
+      .locator('main [data-queue-state="SCHEDULED"]')
+      .getByText(/^Retrying at (\d+ \w+ \d{4}, )?\d\d:\d\d:\d\d UTC$/)
+      .waitFor();
     const dispatch = await api<{ status: string; nextAttemptAt: string | null }>(
       'GET',
       `/v2/webhook-dispatches/${dispatchId}`,
@@ -117,7 +126,7 @@ describe('retries, secrets and users in a real browser', () => {
     receiver.setStatus(200);
     await page.locator('main').getByText('Succeeded', { exact: true }).first().waitFor();
     await page.locator('[data-call-status="200"]').waitFor();
-    expect(await page.getByText(/next attempt /).count()).toBe(0);
+    expect(await page.locator('main [data-queue-state]').count()).toBe(0);
     expect(receiver.calls.length).toBe(failedCalls + 1);
     // Every attempt was the same delivery: one webhook-id, the dispatch's, for the receiver to dedupe on.
     expect(new Set(receiver.calls.map((call) => call.headers['webhook-id']))).toEqual(new Set([dispatchId]));

@@ -1,4 +1,13 @@
-import type { CreateWebhookInput, Dispatch, List, Webhook, WebhookListItem } from '@ricochet/schema';
+import type {
+  CreateWebhookInput,
+  Dispatch,
+  List,
+  QueueState,
+  UpdateWebhookInput,
+  Webhook,
+  WebhookCircuit,
+  WebhookListItem,
+} from '@ricochet/schema';
 import { describe, expectTypeOf, test } from 'vitest';
 import { createRicochetClient, isRicochetError, type PageRequest, type RicochetError } from '../src/index.ts';
 import { verifyWebhook } from '../src/webhooks.ts';
@@ -15,6 +24,15 @@ describe('types', () => {
     expectTypeOf(client.dispatches.get).returns.resolves.toEqualTypeOf<Dispatch>();
     expectTypeOf(client.webhooks.delete).returns.resolves.toEqualTypeOf<void>();
     expectTypeOf(client.webhooks.create).parameter(0).toEqualTypeOf<CreateWebhookInput>();
+    expectTypeOf(client.webhooks.update).parameter(1).toEqualTypeOf<UpdateWebhookInput>();
+    // The delivery engine's fields: a rate limit (null: none; null in an update lifts it), the circuit,
+    // and where a dispatch stands in the queue.
+    expectTypeOf<CreateWebhookInput['rateLimitPerSecond']>().toEqualTypeOf<number | null | undefined>();
+    expectTypeOf<UpdateWebhookInput['rateLimitPerSecond']>().toEqualTypeOf<number | null | undefined>();
+    expectTypeOf<Webhook['rateLimitPerSecond']>().toEqualTypeOf<number | null>();
+    expectTypeOf<WebhookListItem['circuit']>().toEqualTypeOf<WebhookCircuit>();
+    expectTypeOf<WebhookCircuit['state']>().toEqualTypeOf<'CLOSED' | 'OPEN'>();
+    expectTypeOf<Dispatch['queueState']>().toEqualTypeOf<QueueState | null>();
     expectTypeOf(verifyWebhook<{ eventType: string }>).returns.resolves.toEqualTypeOf<{
       eventType: string;
     }>();
@@ -28,6 +46,8 @@ describe('types', () => {
       void client.webhooks.create({ eventTypes: ['TEST'], requestUrl: 'https://x.example', url: 'x' });
       // @ts-expect-error state is ACTIVE or STOPPED
       void client.webhooks.update('id', { state: 'PAUSED' });
+      // @ts-expect-error rateLimitPerSecond is a number
+      void client.webhooks.update('id', { rateLimitPerSecond: '5' });
       // @ts-expect-error status is one of ACTIVE, SUCCEEDED, FAILED
       void client.dispatches.list({ status: 'DONE' });
       // @ts-expect-error limit is a number

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QueueStateSchema } from './dispatch.ts';
 import { DispatchStatusSchema, WebhookListItemSchema, WebhookStateSchema } from './webhook.ts';
 
 /** The dashboard's webhook table: search, filters and a page, all applied by the server. */
@@ -63,6 +64,8 @@ export const DispatchLogItemSchema = z.object({
   createdAt: z.iso.datetime(),
   finishedAt: z.iso.datetime().nullable(),
   nextAttemptAt: z.iso.datetime().nullable(),
+  /** Where an ACTIVE dispatch stands in the delivery queue (see QueueStateSchema); null once finished. */
+  queueState: QueueStateSchema.nullable(),
   lastResponseStatus: z.number().int().nullable(),
 });
 export type DispatchLogItem = z.infer<typeof DispatchLogItemSchema>;

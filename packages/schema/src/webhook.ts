@@ -130,7 +130,15 @@ export const CreateWebhookInputSchema = z
      * At most this many calls to the webhook start per second, across every worker (as Svix's and
      * Convoy's endpoint rate limits); null or absent: no limit. Calls are spaced 1/rate apart.
      */
-    rateLimitPerSecond: z.number().int().min(1).max(WEBHOOK_LIMITS.rateLimitPerSecond).nullish(),
+    rateLimitPerSecond: z
+      .number()
+      .int('must be a whole number of calls per second')
+      .min(1, 'must be at least 1 call per second')
+      .max(
+        WEBHOOK_LIMITS.rateLimitPerSecond,
+        `must be at most ${WEBHOOK_LIMITS.rateLimitPerSecond.toLocaleString('en-US')} calls per second`,
+      )
+      .nullish(),
   })
   .meta({ id: 'CreateWebhookInput' });
 export type CreateWebhookInput = z.input<typeof CreateWebhookInputSchema>;
@@ -165,6 +173,8 @@ export const WebhookLastDispatchSchema = z
 export const WEBHOOK_ACTION_TYPE = 'HTTP_REQUEST';
 
 export const CIRCUIT_STATES = ['CLOSED', 'OPEN'] as const;
+/** An open circuit's `callsWithoutResponse` counts back this many calls at most. */
+export const CIRCUIT_CALLS_COUNTED = 1000;
 
 /**
  * The webhook's circuit: CLOSED normally. After a run of calls that got no response (connection
@@ -181,6 +191,11 @@ export const WebhookCircuitSchema = z
     failedProbes: z.number().int(),
     /** Why it opened, or why the last probe failed. */
     lastError: z.string().nullable(),
+    /**
+     * While OPEN: the webhook's latest calls in a row that got no response (the run that opened it,
+     * the failed probes since, test calls), counted back up to CIRCUIT_CALLS_COUNTED; null while CLOSED.
+     */
+    callsWithoutResponse: z.number().int().nullable(),
   })
   .meta({ id: 'WebhookCircuit' });
 export type WebhookCircuit = z.infer<typeof WebhookCircuitSchema>;

@@ -9,7 +9,7 @@ import { toast } from 'sonner';
 import { type Column, DataTable } from '@/components/data-table';
 import { QueryError } from '@/components/page';
 import { Pagination } from '@/components/pagination';
-import { DispatchStatusBadge } from '@/components/status';
+import { DispatchQueueState, DispatchStatusBadge, dispatchStatusText } from '@/components/status';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
@@ -17,7 +17,7 @@ import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
 import { UrlText } from '@/components/url-text';
 import { formatDateTime, formatRelative } from '@/lib/format';
-import { DISPATCH_STATUS_FILTER_LABELS, dispatchStatusLabel } from '@/lib/labels';
+import { DISPATCH_STATUS_FILTER_LABELS } from '@/lib/labels';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 
 const PAGE_SIZE = 20;
@@ -34,16 +34,24 @@ const COLUMNS: Array<Column<DispatchRow>> = [
       <Link
         href={`/dispatches/${dispatch.id}`}
         className="rounded-md focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
-        aria-label={`Dispatch ${dispatch.id}: ${dispatchStatusLabel(dispatch.status, dispatch.attemptCount)}`}
+        aria-label={`Dispatch ${dispatch.id}: ${dispatchStatusText(dispatch)}`}
       >
-        <DispatchStatusBadge status={dispatch.status} attemptCount={dispatch.attemptCount} />
+        <DispatchStatusBadge {...dispatch} />
       </Link>
     ),
   },
   {
     header: 'Event type',
-    cellClassName: 'truncate font-mono text-xs',
-    cell: (dispatch) => <span title={dispatch.eventType}>{dispatch.eventType}</span>,
+    cellClassName: 'text-xs',
+    // An ACTIVE dispatch says under its event type where it stands in the queue.
+    cell: (dispatch) => (
+      <>
+        <span className="block truncate font-mono" title={dispatch.eventType}>
+          {dispatch.eventType}
+        </span>
+        <DispatchQueueState dispatch={dispatch} narrow className="block truncate text-muted-foreground" />
+      </>
+    ),
   },
   {
     header: 'URL',
@@ -72,6 +80,35 @@ const COLUMNS: Array<Column<DispatchRow>> = [
   },
 ];
 
+type LogFilters = {
+  webhookId?: string | undefined;
+  eventId?: string | undefined;
+  status?: DispatchStatus | '';
+  eventType?: string;
+  since?: string | undefined;
+  offset?: number;
+};
+
+/** The log's query input for these filters: the component's, and a page's that prefetches its first page. */
+export function dispatchLogInput({
+  webhookId,
+  eventId,
+  status,
+  eventType = '',
+  since,
+  offset = 0,
+}: LogFilters) {
+  return {
+    offset,
+    limit: PAGE_SIZE,
+    ...(webhookId && { webhookId }),
+    ...(eventId && { eventId }),
+    ...(status && { status }),
+    ...(eventType.trim() && { eventType: eventType.trim() }),
+    ...(since && { since }),
+  };
+}
+
 /** A webhook's (or all) dispatches, newest first, filtered on the server, with bulk redelivery. */
 export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventId?: string }) {
   const trpc = useTRPC();
@@ -84,15 +121,7 @@ export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventI
   const [since, setSince] = useState<string | undefined>(undefined);
   const log = useQuery(
     trpc.insights.dispatchLog.queryOptions(
-      {
-        offset,
-        limit: PAGE_SIZE,
-        ...(webhookId && { webhookId }),
-        ...(eventId && { eventId }),
-        ...(status && { status }),
-        ...(eventType.trim() && { eventType: eventType.trim() }),
-        ...(since && { since }),
-      },
+      dispatchLogInput({ webhookId, eventId, status, eventType, since, offset }),
       { placeholderData: keepPreviousData, refetchInterval: 5_000 },
     ),
   );
@@ -190,7 +219,8 @@ export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventI
             rows={log.data?.items}
             rowKey={(dispatch) => dispatch.id}
             rowProps={(dispatch) => ({ 'data-dispatch-status': dispatch.status })}
-            rowClassName="h-11"
+            // Two lines: the event type, and under it where an ACTIVE dispatch stands.
+            rowClassName="h-12"
             placeholderRows={5}
             empty={`No dispatches${status || eventType || since ? ' match these filters' : ' yet'}.`}
           />

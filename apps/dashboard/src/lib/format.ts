@@ -10,6 +10,15 @@ export function formatDateTime(iso: string | null | undefined): string {
   return iso ? `${dateTime.format(new Date(iso))} UTC` : '—';
 }
 
+const timeOfDay = new Intl.DateTimeFormat('en-GB', { timeStyle: 'medium', timeZone: 'UTC' });
+
+/** A time today (UTC) as its time of day, any other as a whole date and time; in UTC, like formatDateTime. */
+export function formatTime(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '—';
+  const sameDay = iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10);
+  return sameDay ? `${timeOfDay.format(new Date(iso))} UTC` : formatDateTime(iso);
+}
+
 export function formatRelative(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '—';
   const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
@@ -35,4 +44,9 @@ export function formatHeaders(headers: Record<string, string>): string {
   return Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}`)
     .join('\n');
+}
+
+/** A webhook's rate limit, short: "Max 5 calls/s". */
+export function formatRateLimit(perSecond: number): string {
+  return `Max ${perSecond.toLocaleString('en-US')} call${perSecond === 1 ? '' : 's'}/s`;
 }

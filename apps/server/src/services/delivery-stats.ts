@@ -5,6 +5,7 @@ import type {
   EventLogItem,
   InstallationOverview,
   List,
+  QueueState,
   WebhookSearchInput,
   WebhookSummary,
 } from '@ricochet/schema';
@@ -89,7 +90,7 @@ export async function searchWebhooks(
   const ids = rows.map((row) => row.id);
   const [outcomes, stats] = await Promise.all([
     outcomesByWebhook(prisma, ids, new Date(Date.now() - 24 * HOUR_MS)),
-    webhookStats(prisma, ids),
+    webhookStats(prisma, rows),
   ]);
   const items = rows.map((row): WebhookSummary => {
     const last24h = outcomes.get(row.id) ?? { succeeded: 0, failed: 0, active: 0 };
@@ -217,6 +218,7 @@ export async function listDispatchLog(
         row.status === 'ACTIVE' && row.queueState !== 'LEASED'
           ? (row.nextAttemptAt?.toISOString() ?? null)
           : null,
+      queueState: (row.queueState as QueueState | null) ?? null,
       lastResponseStatus: row.lastResponseStatus,
     }),
   );

@@ -1,5 +1,5 @@
-import type { DispatchStatus } from '@ricochet/schema';
-import { sqlFor } from '../db/sql.ts';
+import { CIRCUIT_CALLS_COUNTED, type DispatchStatus } from '@ricochet/schema';
+import { type Sql, sqlFor } from '../db/sql.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { DISPATCH_ROWS } from '../queue/index.ts';
 
@@ -14,24 +14,33 @@ export type WebhookStats = {
   totalDispatches: number;
   /** Apify's `lastDispatch`; `removedAt` is always null, as Ricochet removes no dispatch. */
   lastDispatch: { status: DispatchStatus; finishedAt: string | null; removedAt: null } | null;
+  /** The circuit's `callsWithoutResponse`: counted for an open circuit only, null otherwise. */
+  callsWithoutResponse: number | null;
 };
 
-const NO_DISPATCHES: WebhookStats = { totalDispatches: 0, lastDispatch: null };
+const NO_DISPATCHES: WebhookStats = { totalDispatches: 0, lastDispatch: null, callsWithoutResponse: null };
 
-/** Apify's `stats.totalDispatches` and `lastDispatch` (the newest dispatch) of each webhook. */
+/**
+ * Apify's `stats.totalDispatches` and `lastDispatch` (the newest dispatch) of each webhook, and for
+ * those whose circuit is open, how many of their latest calls in a row got no response.
+ */
 export async function webhookStats(
   prisma: PrismaClient,
-  webhookIds: string[],
+  webhooks: Array<{ id: string; circuitOpenedAt: Date | null }>,
 ): Promise<Map<string, WebhookStats>> {
   const stats = new Map<string, WebhookStats>();
-  if (webhookIds.length === 0) return stats;
-  const rows = await sqlFor(prisma).query<{
-    id: string;
-    total: number;
-    status: DispatchStatus | null;
-    finishedAt: Date | null;
-  }>(
-    `SELECT w."id",
+  if (webhooks.length === 0) return stats;
+  const sql = sqlFor(prisma);
+  const webhookIds = webhooks.map((webhook) => webhook.id);
+  const open = webhooks.filter((webhook) => webhook.circuitOpenedAt !== null).map((webhook) => webhook.id);
+  const [rows, unanswered] = await Promise.all([
+    sql.query<{
+      id: string;
+      total: number;
+      status: DispatchStatus | null;
+      finishedAt: Date | null;
+    }>(
+      `SELECT w."id",
       (SELECT count(*)::int FROM ${DISPATCH_ROWS} d WHERE d."webhookId" = w."id") AS "total",
       last."status", last."finishedAt"
     FROM unnest($1::text[]) AS w("id")
@@ -39,17 +48,46 @@ export async function webhookStats(
       SELECT d."status"::text AS "status", d."finishedAt" FROM ${DISPATCH_ROWS} d
       WHERE d."webhookId" = w."id" ORDER BY d."createdAt" DESC, d."id" DESC LIMIT 1
     ) last ON true`,
-    [webhookIds],
-  );
+      [webhookIds],
+    ),
+    callsWithoutResponse(sql, open),
+  ]);
   for (const row of rows) {
     stats.set(row.id, {
       totalDispatches: row.total,
       lastDispatch: row.status
         ? { status: row.status, finishedAt: row.finishedAt?.toISOString() ?? null, removedAt: null }
         : null,
+      callsWithoutResponse: unanswered.get(row.id) ?? null,
     });
   }
   return stats;
+}
+
+/**
+ * Each webhook's latest finished calls in a row that got no response, as the worker counts them
+ * when it opens a circuit (a request sent or tried, an error, no status), newest back to the first
+ * call that got one, at most CIRCUIT_CALLS_COUNTED: DispatchCall(webhookId, startedAt) read
+ * backwards. Only asked for webhooks whose circuit is open, so a healthy webhook costs nothing.
+ */
+async function callsWithoutResponse(sql: Sql, webhookIds: string[]): Promise<Map<string, number>> {
+  if (webhookIds.length === 0) return new Map();
+  const rows = await sql.query<{ id: string; count: number }>(
+    `SELECT w."id", (
+      SELECT count(*)::int FROM (
+        SELECT bool_or(NOT (c."responseStatus" IS NULL AND c."requestBody" IS NOT NULL AND c."errorMessage" IS NOT NULL))
+          OVER (ORDER BY c."startedAt" DESC ROWS UNBOUNDED PRECEDING) AS "answered"
+        FROM (
+          SELECT c."startedAt", c."responseStatus", c."requestBody", c."errorMessage" FROM "DispatchCall" c
+          WHERE c."webhookId" = w."id" AND c."finishedAt" IS NOT NULL
+          ORDER BY c."startedAt" DESC LIMIT $2
+        ) c
+      ) latest WHERE NOT latest."answered"
+    ) AS "count"
+    FROM unnest($1::text[]) AS w("id")`,
+    [webhookIds, CIRCUIT_CALLS_COUNTED],
+  );
+  return new Map(rows.map((row) => [row.id, row.count]));
 }
 
 export function statsOf(stats: Map<string, WebhookStats>, webhookId: string): WebhookStats {

@@ -35,6 +35,7 @@ export function conditionOf(row: ConditionColumns): WebhookCondition {
 
 export function circuitOf(
   row: Pick<WebhookRow, 'circuitOpenedAt' | 'circuitProbeAt' | 'circuitOpenings' | 'circuitLastError'>,
+  stats: Pick<WebhookStats, 'callsWithoutResponse'>,
 ): WebhookCircuit {
   return {
     state: row.circuitOpenedAt === null ? 'CLOSED' : 'OPEN',
@@ -42,6 +43,7 @@ export function circuitOf(
     nextProbeAt: row.circuitOpenedAt === null ? null : (row.circuitProbeAt?.toISOString() ?? null),
     failedProbes: row.circuitOpenings,
     lastError: row.circuitOpenedAt === null ? null : row.circuitLastError,
+    callsWithoutResponse: row.circuitOpenedAt === null ? null : stats.callsWithoutResponse,
   };
 }
 
@@ -78,7 +80,7 @@ export function toWebhookListItem(row: WebhookListRow, stats: WebhookStats): Web
     lastDispatch: stats.lastDispatch,
     stats: { totalDispatches: stats.totalDispatches },
     rateLimitPerSecond: row.rateLimitPerSecond,
-    circuit: circuitOf(row),
+    circuit: circuitOf(row, stats),
   };
 }
 
@@ -225,10 +227,7 @@ export async function listWebhooks(
         take,
       }),
     toItems: async (rows) => {
-      const stats = await webhookStats(
-        prisma,
-        rows.map((row) => row.id),
-      );
+      const stats = await webhookStats(prisma, rows);
       return rows.map((row) => toWebhookListItem(row, statsOf(stats, row.id)));
     },
   });
@@ -255,10 +254,7 @@ export async function listFullWebhooks(
         take,
       }),
     toItems: async (rows) => {
-      const stats = await webhookStats(
-        prisma,
-        rows.map((row) => row.id),
-      );
+      const stats = await webhookStats(prisma, rows);
       return rows.map((row) => toWebhook(row, statsOf(stats, row.id)));
     },
   });
@@ -293,7 +289,7 @@ export async function getWebhook(
 }
 
 async function withStats(prisma: PrismaClient, row: WebhookRow): Promise<Webhook> {
-  return toWebhook(row, statsOf(await webhookStats(prisma, [row.id]), row.id));
+  return toWebhook(row, statsOf(await webhookStats(prisma, [row]), row.id));
 }
 
 export async function updateWebhook(

@@ -156,10 +156,14 @@ describe('dashboard read models', () => {
         { status: 'SUCCEEDED', hoursAgo: 1, eventType: 'A' },
         { status: 'FAILED', hoursAgo: 2, eventType: 'B' },
         { status: 'FAILED', hoursAgo: 50, eventType: 'B' },
+        { status: 'ACTIVE', hoursAgo: 0.5, attempts: 1, eventType: 'C' },
       ],
     });
     const log = await caller.insights.dispatchLog({ webhookId: webhook.id });
-    expect(log.items.map((item) => item.eventType)).toEqual(['A', 'B', 'B']);
+    expect(log.items.map((item) => item.eventType)).toEqual(['C', 'A', 'B', 'B']);
+    // Where each stands: the queued one waits for its retry, the finished ones are out of the queue.
+    expect(log.items.map((item) => item.queueState)).toEqual(['SCHEDULED', null, null, null]);
+    expect(log.items[0]?.nextAttemptAt).not.toBeNull();
     expect((await caller.insights.dispatchLog({ status: 'FAILED' })).total).toBe(2);
     expect((await caller.insights.dispatchLog({ eventType: 'A' })).total).toBe(1);
     const since = new Date(Date.now() - 24 * HOUR).toISOString();

@@ -21,12 +21,12 @@ describe('a persistently failing endpoint is not hammered', () => {
     });
     const circuitOf = async () =>
       (await api.request('GET', `/v2/webhooks/${webhook.id}`)).json().data.circuit;
-    expect(await circuitOf()).toMatchObject({ state: 'CLOSED', openedAt: null });
+    expect(await circuitOf()).toMatchObject({ state: 'CLOSED', openedAt: null, callsWithoutResponse: null });
 
     for (let index = 0; index < 3; index++) await delivery.publish(EVENT);
     expect(await worker.runOnce()).toBe(3);
     const opened = await circuitOf();
-    expect(opened).toMatchObject({ state: 'OPEN', failedProbes: 0 });
+    expect(opened).toMatchObject({ state: 'OPEN', failedProbes: 0, callsWithoutResponse: 3 });
     expect(opened.lastError).toMatch(/closed before the response|reset|socket/i);
     expect(Date.parse(opened.nextProbeAt)).toBeGreaterThan(Date.parse(opened.openedAt));
 
@@ -47,7 +47,7 @@ describe('a persistently failing endpoint is not hammered', () => {
     };
     await expect.poll(deliverAndCount, { timeout: 30_000 }).toBe(4);
     const stillOpen = await circuitOf();
-    expect(stillOpen).toMatchObject({ state: 'OPEN', failedProbes: 1 });
+    expect(stillOpen).toMatchObject({ state: 'OPEN', failedProbes: 1, callsWithoutResponse: 4 });
     expect(Date.parse(stillOpen.nextProbeAt) - Date.now()).toBeGreaterThan(300);
 
     // The endpoint answers again: the next probe (the other held dispatch) closes the circuit.
@@ -63,6 +63,7 @@ describe('a persistently failing endpoint is not hammered', () => {
       openedAt: null,
       nextProbeAt: null,
       failedProbes: 0,
+      callsWithoutResponse: null,
     });
     // New dispatches go at once again; those that failed wait for their retry's backoff (a minute).
     await delivery.publish(EVENT);

@@ -15,14 +15,16 @@ const SERIES = [
 
 const hourLabel = (iso: string) => `${iso.slice(11, 13)}:00`;
 
+/** The chart's query input: the component's, and a page's that prefetches it. */
+export function histogramInput(webhookId?: string) {
+  return { hours: 24, ...(webhookId && { webhookId }) };
+}
+
 /** Dispatches per hour over the last day, from the server's SQL aggregate (never from a list). */
 export function DeliveryChart({ webhookId }: { webhookId?: string }) {
   const trpc = useTRPC();
   const histogram = useQuery(
-    trpc.insights.histogram.queryOptions(
-      { hours: 24, ...(webhookId && { webhookId }) },
-      { refetchInterval: 10_000 },
-    ),
+    trpc.insights.histogram.queryOptions(histogramInput(webhookId), { refetchInterval: 10_000 }),
   );
   const totals = SERIES.map(
     (series) =>

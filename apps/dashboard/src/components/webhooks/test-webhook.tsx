@@ -48,10 +48,7 @@ export function TestWebhook({ webhookId }: { webhookId: string }) {
           {dispatch.data && call && (
             <>
               <div className="flex flex-wrap items-center gap-3 text-sm">
-                <DispatchStatusBadge
-                  status={dispatch.data.status}
-                  attemptCount={dispatch.data.attemptCount}
-                />
+                <DispatchStatusBadge {...dispatch.data} />
                 <span>HTTP {call.responseStatus ?? '—'}</span>
                 <span className="text-muted-foreground">{durationMs(call.startedAt, call.finishedAt)}</span>
                 <Link

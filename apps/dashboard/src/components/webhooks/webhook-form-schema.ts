@@ -18,8 +18,26 @@ function jsonObjectText<Schema extends z.ZodType>(schema: Schema) {
 }
 
 /**
+ * A rate limit typed into a text box: empty is no limit (null, which also lifts one on an update);
+ * anything else must be a number, and the API's own rule (whole, 1 to 10,000) decides the rest.
+ */
+const rateLimitText = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    if (text === '') return null;
+    const value = Number(text);
+    if (Number.isNaN(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a number of calls per second, e.g. 10' });
+      return z.NEVER;
+    }
+    return value;
+  })
+  .pipe(CreateWebhookInputSchema.shape.rateLimitPerSecond.unwrap());
+
+/**
  * The create/edit form: the API's own CreateWebhookInputSchema, except that headers and properties
- * are edited as JSON text and the condition as three text fields. Every other rule (URL, event
+ * are edited as JSON text, the condition as three text fields and the rate limit as text. Every other rule (URL, event
  * type names, template syntax, sizes) is the API's, so the form shows exactly the errors the API would.
  */
 export const WebhookFormSchema = CreateWebhookInputSchema.pick({
@@ -41,6 +59,7 @@ export const WebhookFormSchema = CreateWebhookInputSchema.pick({
   actorRunId: z.string().trim().max(100),
   headersText: jsonObjectText(StaticHeadersSchema),
   propertiesText: jsonObjectText(StaticPropertiesSchema),
+  rateLimitText,
 });
 export type WebhookFormValues = z.input<typeof WebhookFormSchema>;
 export type WebhookFormOutput = z.output<typeof WebhookFormSchema>;
@@ -57,7 +76,16 @@ export function newSigningSecret(): string {
 
 /** Form output → the API's create/update input (a saved webhook's secrets change by rotation only). */
 export function toWebhookInput(values: WebhookFormOutput) {
-  const { actorId, actorTaskId, actorRunId, headersText, propertiesText, secret: _secret, ...rest } = values;
+  const {
+    actorId,
+    actorTaskId,
+    actorRunId,
+    headersText,
+    propertiesText,
+    secret: _secret,
+    rateLimitText,
+    ...rest
+  } = values;
   return {
     ...rest,
     description: rest.description || null,
@@ -66,6 +94,8 @@ export function toWebhookInput(values: WebhookFormOutput) {
     condition: { actorId: actorId || null, actorTaskId: actorTaskId || null, actorRunId: actorRunId || null },
     headers: headersText as Record<string, string> | null,
     properties: propertiesText as Record<string, unknown> | null,
+    // Always sent: an emptied field lifts the webhook's limit.
+    rateLimitPerSecond: rateLimitText ?? null,
   };
 }
 
@@ -84,4 +114,5 @@ export const EMPTY_WEBHOOK_FORM: WebhookFormValues = {
   headersText: '',
   propertiesText: '',
   secret: '',
+  rateLimitText: '',
 };

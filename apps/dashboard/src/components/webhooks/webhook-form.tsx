@@ -47,6 +47,7 @@ function formValuesOf(webhook: Webhook): WebhookFormValues {
     actorRunId: webhook.condition.actorRunId ?? '',
     headersText: webhook.headers ? JSON.stringify(webhook.headers, null, 2) : '',
     propertiesText: webhook.properties ? JSON.stringify(webhook.properties, null, 2) : '',
+    rateLimitText: webhook.rateLimitPerSecond === null ? '' : String(webhook.rateLimitPerSecond),
   };
 }
 
@@ -261,6 +262,22 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
                 )}
               </Field>
             </div>
+            <Field
+              label="Rate limit (calls per second)"
+              hint="Empty: no limit. At most this many calls to the URL start per second; the others wait their turn."
+              error={errors.rateLimitText?.message}
+            >
+              {(props) => (
+                <Input
+                  inputMode="numeric"
+                  autoComplete="off"
+                  placeholder="No limit"
+                  className="sm:w-40"
+                  {...props}
+                  {...form.register('rateLimitText')}
+                />
+              )}
+            </Field>
             <div className="grid gap-3">
               {(
                 [

@@ -9,13 +9,13 @@ import { type Column, DataTable } from '@/components/data-table';
 import { PageHeader, QueryError } from '@/components/page';
 import { Pagination } from '@/components/pagination';
 import { useSession } from '@/components/session';
-import { DispatchStatusBadge, WebhookStateBadge } from '@/components/status';
+import { CircuitBadge, DispatchStatusBadge, WebhookStateBadge } from '@/components/status';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
 import { UrlText } from '@/components/url-text';
-import { formatPercent, formatRelative } from '@/lib/format';
+import { formatPercent, formatRateLimit, formatRelative } from '@/lib/format';
 import { WEBHOOK_STATE_LABELS } from '@/lib/labels';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 import { useDebounced } from '@/lib/use-debounced';
@@ -35,8 +35,15 @@ const COLUMNS: Array<Column<WebhookRow>> = [
         >
           <UrlText url={webhook.requestUrl} />
         </Link>
-        {webhook.description && (
-          <span className="block truncate text-xs text-muted-foreground">{webhook.description}</span>
+        {(webhook.description || webhook.rateLimitPerSecond !== null) && (
+          <span className="block truncate text-xs text-muted-foreground">
+            {[
+              webhook.description,
+              webhook.rateLimitPerSecond !== null && formatRateLimit(webhook.rateLimitPerSecond),
+            ]
+              .filter(Boolean)
+              .join(' · ')}
+          </span>
         )}
       </>
     ),
@@ -47,7 +54,16 @@ const COLUMNS: Array<Column<WebhookRow>> = [
     cellClassName: 'truncate text-muted-foreground',
     cell: (webhook) => webhook.eventTypes.join(', '),
   },
-  { header: 'State', className: 'w-32', cell: (webhook) => <WebhookStateBadge state={webhook.state} /> },
+  {
+    header: 'State',
+    className: 'w-32 sm:w-48',
+    cell: (webhook) => (
+      <span className="flex items-center gap-1.5">
+        <WebhookStateBadge state={webhook.state} />
+        <CircuitBadge state={webhook.state} circuit={webhook.circuit} compact />
+      </span>
+    ),
+  },
   {
     header: 'Last dispatch',
     className: 'w-26 sm:w-52',

@@ -10,7 +10,7 @@ import { CodeBlock } from '@/components/code-block';
 import { DispatchCalls } from '@/components/dispatch-calls';
 import { PageHeader, QueryError } from '@/components/page';
 import { useSession } from '@/components/session';
-import { DispatchStatusBadge } from '@/components/status';
+import { DispatchQueueState, DispatchStatusBadge } from '@/components/status';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Skeleton } from '@/components/ui/skeleton';
@@ -106,7 +106,7 @@ export default function DispatchDetailPage() {
         description={
           data ? (
             <span className="flex flex-wrap items-center gap-2">
-              <DispatchStatusBadge status={data.status} attemptCount={data.attemptCount} />
+              <DispatchStatusBadge {...data} />
               <span className="font-mono">{data.eventType}</span>
               <span>to</span>
               <Link
@@ -117,7 +117,11 @@ export default function DispatchDetailPage() {
               </Link>
             </span>
           ) : (
-            <Skeleton className="h-5 w-80" />
+            // The line's height once loaded: a badge's row, and on a phone the URL's row below it.
+            <span className="grid gap-2">
+              <Skeleton className="h-5.5 w-80 max-w-full" />
+              <Skeleton className="h-5 w-56 sm:hidden" />
+            </span>
           )
         }
         actions={
@@ -163,19 +167,30 @@ export default function DispatchDetailPage() {
             <CardTitle>Calls</CardTitle>
             <CardDescription>
               {data
-                ? `${attemptsShown(data)}; created ${formatDateTime(data.createdAt)}${
-                    data.nextAttemptAt ? `; next attempt ${formatDateTime(data.nextAttemptAt)}` : ''
-                  }${data.finishedAt ? `; finished ${formatDateTime(data.finishedAt)}` : ''}`
+                ? // When the next attempt goes is said by the queue state's line below.
+                  `${attemptsShown(data)}; created ${formatDateTime(data.createdAt)}${
+                    data.finishedAt ? `; finished ${formatDateTime(data.finishedAt)}` : ''
+                  }`
                 : 'Loading…'}
             </CardDescription>
           </CardHeader>
-          <CardContent>
+          {/* Where an ACTIVE dispatch stands, above its calls: inside the content, which replaces its
+              placeholder when the data arrives, so the line moves nothing that was on screen. */}
+          <CardContent className="grid gap-4">
             {!data ? (
               <Skeleton className="h-32 w-full" />
-            ) : data.calls.length === 0 ? (
-              <p className="text-sm text-muted-foreground">No attempt yet.</p>
             ) : (
-              <DispatchCalls calls={data.calls} rerendered={rerendered.data} />
+              <>
+                <DispatchQueueState
+                  dispatch={data}
+                  className="flex items-center gap-2 text-sm font-medium before:size-2 before:shrink-0 before:rounded-full before:bg-warning"
+                />
+                {data.calls.length === 0 ? (
+                  <p className="text-sm text-muted-foreground">No attempt yet.</p>
+                ) : (
+                  <DispatchCalls calls={data.calls} rerendered={rerendered.data} />
+                )}
+              </>
             )}
             {data && (data.abridged?.omitted.includes('earlierCalls') || callsBefore !== undefined) && (
               <div className="mt-4 flex flex-wrap gap-2">

@@ -1,19 +1,20 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, usePrefetchQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { PauseIcon, PencilIcon, PlayIcon, Trash2Icon } from 'lucide-react';
 import Link from 'next/link';
 import { useParams, useRouter } from 'next/navigation';
 import { toast } from 'sonner';
 import { ConfirmButton } from '@/components/confirm-button';
-import { DispatchLog } from '@/components/dispatch-log';
+import { DispatchLog, dispatchLogInput } from '@/components/dispatch-log';
 import { PageHeader, QueryError } from '@/components/page';
 import { useSession } from '@/components/session';
-import { WebhookStateBadge } from '@/components/status';
+import { RateLimitBadge, WebhookStateBadge } from '@/components/status';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Skeleton } from '@/components/ui/skeleton';
-import { DeliveryChart } from '@/components/webhooks/delivery-chart';
+import { CircuitNotice } from '@/components/webhooks/circuit-notice';
+import { DeliveryChart, histogramInput } from '@/components/webhooks/delivery-chart';
 import { SecretPanel } from '@/components/webhooks/secret-panel';
 import { TestWebhook } from '@/components/webhooks/test-webhook';
 import { useTRPC } from '@/lib/trpc';
@@ -31,6 +32,8 @@ export default function WebhookDetailPage() {
   const queryClient = useQueryClient();
   const canWrite = session.scope === 'FULL';
   const webhook = useQuery(trpc.webhooks.get.queryOptions({ webhookId }, { refetchInterval: 10_000 }));
+  usePrefetchQuery(trpc.insights.histogram.queryOptions(histogramInput(webhookId)));
+  usePrefetchQuery(trpc.insights.dispatchLog.queryOptions(dispatchLogInput({ webhookId })));
   const lastFailure = useQuery(
     trpc.insights.dispatchLog.queryOptions(
       { webhookId, status: 'FAILED', limit: 1 },
@@ -76,6 +79,7 @@ export default function WebhookDetailPage() {
           data ? (
             <span className="flex min-w-0 items-center gap-2">
               <WebhookStateBadge state={data.state} />
+              <RateLimitBadge perSecond={data.rateLimitPerSecond} />
               <span className="truncate" title={summaryOf(data)}>
                 {summaryOf(data)}
               </span>
@@ -128,6 +132,12 @@ export default function WebhookDetailPage() {
           )
         }
       />
+      {/* Resuming a webhook that is not ACTIVE closes its circuit anyway: the notices above say enough. */}
+      {data?.state === 'ACTIVE' && data.circuit.state === 'OPEN' && (
+        <div className="mb-6">
+          <CircuitNotice circuit={data.circuit} />
+        </div>
+      )}
       {data?.state === 'TOO_MANY_ERRORS' && (
         <Alert variant="destructive" className="mb-6">
           <AlertTitle>Stopped after too many errors</AlertTitle>
@@ -157,16 +167,33 @@ export default function WebhookDetailPage() {
           </AlertDescription>
         </Alert>
       )}
-      <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
-        <div className="grid min-w-0 grid-cols-1 content-start gap-6">
-          <DeliveryChart webhookId={webhookId} />
-          <DispatchLog webhookId={webhookId} />
+      {data ? (
+        <div key="parts" className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+          <div className="grid min-w-0 grid-cols-1 content-start gap-6">
+            <DeliveryChart webhookId={webhookId} />
+            <DispatchLog webhookId={webhookId} />
+          </div>
+          <div className="grid min-w-0 grid-cols-1 content-start gap-6">
+            {canWrite && <TestWebhook webhookId={webhookId} />}
+            <SecretPanel webhookId={webhookId} canWrite={canWrite} />
+          </div>
         </div>
-        <div className="grid min-w-0 grid-cols-1 content-start gap-6">
-          {canWrite && <TestWebhook webhookId={webhookId} />}
-          <SecretPanel webhookId={webhookId} canWrite={canWrite} />
+      ) : (
+        // Until the webhook has loaded, whether a notice goes above is not known: placeholders, which
+        // the parts replace whole, so a notice pushes nothing that was on screen (a layout shift). The
+        // parts' data is asked for meanwhile (prefetched above), in the same request as the webhook.
+        // (Keyed apart, or React would keep the same grid element and move it.)
+        <div key="placeholders" className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+          <div className="grid min-w-0 grid-cols-1 content-start gap-6">
+            <Skeleton className="h-[21rem] w-full rounded-lg" />
+            <Skeleton className="h-[30rem] w-full rounded-lg" />
+          </div>
+          <div className="grid min-w-0 grid-cols-1 content-start gap-6">
+            {canWrite && <Skeleton className="h-40 w-full rounded-lg" />}
+            <Skeleton className="h-56 w-full rounded-lg" />
+          </div>
         </div>
-      </div>
+      )}
     </>
   );
 }
