@@ -84,7 +84,7 @@ describe('upgrading an installation in place loses nothing', () => {
     await fillBeforeQueue(db, receiver.url);
 
     const applied = await db.migrate();
-    expect(applied[0]).toBe('20261202150000_delivery_queue');
+    expect(applied).toContain('20261202150000_delivery_queue');
 
     // Users, webhooks (with their host), secrets and events are all there.
     expect(await db.prisma.user.count()).toBe(2);

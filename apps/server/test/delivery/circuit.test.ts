@@ -17,8 +17,12 @@ describe('a persistently failing endpoint is not hammered', () => {
     const receiver = await delivery.receiver((request, response) => behaviour(request, response));
     const webhook = await delivery.webhook({ requestUrl: receiver.url });
     const worker = delivery.worker({
-      settings: { circuit: { failureThreshold: 3, probeDelayMs: 300, maxProbeDelayMs: 60_000 } },
+      // A probe delay no loaded machine outlasts between two steps: the test moves the probe's time
+      // itself (probeIsDue) where it wants one, so "nothing goes while open" cannot race the clock.
+      settings: { circuit: { failureThreshold: 3, probeDelayMs: 60_000, maxProbeDelayMs: 3_600_000 } },
     });
+    const probeIsDue = () =>
+      api.prisma.$executeRaw`UPDATE "Webhook" SET "circuitProbeAt" = now() WHERE "id" = ${webhook.id}`;
     const circuitOf = async () =>
       (await api.request('GET', `/v2/webhooks/${webhook.id}`)).json().data.circuit;
     expect(await circuitOf()).toMatchObject({ state: 'CLOSED', openedAt: null, callsWithoutResponse: null });
@@ -41,6 +45,7 @@ describe('a persistently failing endpoint is not hammered', () => {
     expect(held).toHaveLength(2);
 
     // Once the probe is due, exactly one call goes; it gets no response either: the next probe waits longer.
+    await probeIsDue();
     const deliverAndCount = async () => {
       await worker.runOnce();
       return receiver.received.length;
@@ -48,10 +53,14 @@ describe('a persistently failing endpoint is not hammered', () => {
     await expect.poll(deliverAndCount, { timeout: 30_000 }).toBe(4);
     const stillOpen = await circuitOf();
     expect(stillOpen).toMatchObject({ state: 'OPEN', failedProbes: 1, callsWithoutResponse: 4 });
-    expect(Date.parse(stillOpen.nextProbeAt) - Date.now()).toBeGreaterThan(300);
+    // Twice the delay after a failed probe (the clock has not been moved for this one).
+    expect(Date.parse(stillOpen.nextProbeAt) - Date.now()).toBeGreaterThan(60_000);
+    expect(await worker.runOnce()).toBe(0);
+    expect(receiver.received).toHaveLength(4);
 
     // The endpoint answers again: the next probe (the other held dispatch) closes the circuit.
     behaviour = respond(200, 'back');
+    await probeIsDue();
     const deliverAndLook = async () => {
       await worker.runOnce();
       return (await circuitOf()).state;
