@@ -71,6 +71,10 @@ describe('retries on real transient answers', () => {
       expect(calls.map((call) => call.status)).toContain(503);
       expect(calls.filter((call) => call.status === 201)).toHaveLength(1);
       expect((await client.events.get(event.id)).eventData).toEqual({ during: 'outage' });
+    } catch (error) {
+      // What the server said, for a failure that needs it (a server that stopped answering).
+      console.error(server.process.lines.slice(-40).join('\n'));
+      throw error;
     } finally {
       await server.stop();
       postgres.destroy();
