@@ -5,8 +5,8 @@
 // repository root. `--quick` is a short check (one repetition, small sizes).
 // `--only=drains,publishing` runs only those parts (ceilings, drains, publishing, fairness, api,
 // pglite, crowd, duplicates, rss) and prints their figures without writing a report. For finding
-// where time goes: `--profile` has every Ricochet process write a CPU profile to
-// apps/server/profiles; `--statements` prints each system's statements by database time
+// where time goes: `--profile` has every Ricochet and minimal-pipeline process write a CPU profile
+// to apps/server/profiles/<system>; `--statements` prints each system's statements by database time
 // (pg_stat_statements, with planning).
 // Every loop is bounded by count and time; every process started is stopped at the end (also on
 // Ctrl-C). PostgreSQL: a throwaway cluster, or BENCH_DATABASE_URL.

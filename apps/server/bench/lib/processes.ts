@@ -55,17 +55,22 @@ export const RICOCHET_ENV = {
   DELIVERY_MAX_CONCURRENT_PER_HOST: '1000',
 };
 
+/**
+ * With `pnpm bench --profile` (BENCH_PROFILE_DIR), every process of a system writes a CPU profile
+ * to a folder of that system's own, so the two can be compared function by function.
+ */
+function profileFlags(system: 'ricochet' | 'minimal'): string[] {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/${system}`] : [];
+}
+
 /** A Ricochet process (`src/main.ts` with `flags`); for an API, once /healthz answers. */
 export async function startRicochet(
   flags: string[],
   env: Record<string, string>,
 ): Promise<{ proc: Proc; baseUrl: string }> {
   const port = await freePort();
-  // BENCH_PROFILE_DIR (bench/probe.ts --profile): each Ricochet process writes a CPU profile there.
-  const profile = process.env.BENCH_PROFILE_DIR
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
-    : [];
-  const proc = startNode([...profile, 'src/main.ts', ...flags], {
+  const proc = startNode([...profileFlags('ricochet'), 'src/main.ts', ...flags], {
     ...RICOCHET_ENV,
     PORT: String(port),
     ...env,
@@ -92,7 +97,9 @@ export async function startMinimal(
   role: '--api' | '--worker',
   databaseUrl: string,
 ): Promise<{ proc: Proc; baseUrl: string }> {
-  const proc = startNode(['bench/pipelines/minimal.ts', role], { DATABASE_URL: databaseUrl });
+  const proc = startNode([...profileFlags('minimal'), 'bench/pipelines/minimal.ts', role], {
+    DATABASE_URL: databaseUrl,
+  });
   if (role === '--worker') {
     await proc.waitForLine(/worker ready/, 60_000);
     return { proc, baseUrl: '' };

@@ -80,6 +80,11 @@ const RECORD_BATCH_LIMIT = 500;
 /** Backoff between attempts to write results while the database refuses. */
 const RECORD_RETRY_MIN_MS = 50;
 const RECORD_RETRY_MAX_MS = 2_000;
+/**
+ * Claims held at most (calls being made plus answers waiting to be written), per unit of
+ * concurrency: when the database writes slowly, claiming stops instead of piling up answers.
+ */
+const MAX_UNRECORDED_FACTOR = 2;
 /** Rows one promotion makes claimable at most. */
 const PROMOTE_LIMIT = 1_000;
 /** READY rows a claim looks at, per row it may take: room to step over rows that cannot go now. */
@@ -116,6 +121,12 @@ export class DeliveryWorker {
     string,
     { attempt: number; leaseDeadline: number; work: Promise<void> }
   >();
+  /**
+   * Calls being made right now (claimed, not yet answered): what `concurrency` bounds. A call whose
+   * answer waits to be written no longer counts, so the database's write latency does not idle
+   * the worker's calls; those waiting are bounded apart (see MAX_UNRECORDED_FACTOR).
+   */
+  private calling = 0;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -216,8 +227,11 @@ export class DeliveryWorker {
         }
       }
       let claimed = 0;
-      const free = concurrency - this.inFlight.size;
-      if (free >= claimAtLeast || (free > 0 && this.inFlight.size === 0)) {
+      const free = Math.min(
+        concurrency - this.calling,
+        concurrency * MAX_UNRECORDED_FACTOR - this.inFlight.size,
+      );
+      if (free >= claimAtLeast || (free > 0 && this.calling === 0)) {
         const wait = lastSmallClaimAt + SMALL_CLAIM_SPACING_MS - performance.now();
         if (wait > 0) await sleep(wait);
         try {
@@ -324,6 +338,7 @@ export class DeliveryWorker {
     for (const claim of claims) {
       this.inFlight.set(claim.id, { attempt: claim.attempt, leaseDeadline, work: Promise.resolve() });
     }
+    this.calling += claims.length;
     let definitions: Map<string, WebhookDefinition>;
     try {
       definitions = await this.definitions.get(
@@ -332,6 +347,7 @@ export class DeliveryWorker {
     } catch (error) {
       // Nothing was sent: the leases lapse and the dispatches come back with the next holder.
       for (const claim of claims) this.inFlight.delete(claim.id);
+      this.calling -= claims.length;
       throw error;
     }
     for (const claim of claims) {
@@ -354,6 +370,25 @@ export class DeliveryWorker {
 
   /** Sends one claimed attempt, if the lease still holds, and waits for its result to be recorded. */
   private async deliver(claim: Claim, definition: WebhookDefinition | undefined): Promise<void> {
+    let calling = true;
+    const callEnded = () => {
+      if (!calling) return;
+      calling = false;
+      this.calling -= 1;
+      this.requestWake();
+    };
+    try {
+      await this.callAndRecord(claim, definition, callEnded);
+    } finally {
+      callEnded();
+    }
+  }
+
+  private async callAndRecord(
+    claim: Claim,
+    definition: WebhookDefinition | undefined,
+    callEnded: () => void,
+  ): Promise<void> {
     const { settings, logger } = this.deps;
     // Never start a call on a lease that may have lapsed (renewals failing): another worker may
     // hold the dispatch by now. Nothing is recorded; the lease recovery marks the attempt interrupted.
@@ -364,6 +399,7 @@ export class DeliveryWorker {
     // The webhook was deleted after the claim: nothing to send, and its dispatches are gone with it.
     if (!definition) return;
     const { requestUrl, requestBody, result } = await this.send(claim, definition);
+    callEnded();
     const outcome = this.outcomeOf(claim, definition, result);
     const retriesUsed = claim.attempt - claim.roundStartAttempt - 1;
     const delay =
