@@ -69,26 +69,34 @@ export async function enqueueEvents(
       ON CONFLICT ("userId", "idempotencyKey") DO NOTHING
       RETURNING *
     ),
-    -- One flow per webhook reached: its last READY key, its place among the user's webhooks this
-    -- statement reaches, and how many those are (the stride).
-    flow AS (
-      SELECT f.*, (row_number() OVER (PARTITION BY f."userId" ORDER BY f."webhookId") - 1) AS "offset",
-        count(*) OVER (PARTITION BY f."userId") AS "stride"
-      FROM (
-        SELECT m."webhookId", m."userId", min(m."rateLimitPerSecond") AS "rateLimit",
-          bool_or(m."circuitOpenedAt" IS NOT NULL) AS "circuitOpen", ${lastReadyKeyOf('m."webhookId"')} AS "lastKey"
-        FROM matching m JOIN event e ON e."id" = m."eventId"
-        GROUP BY m."webhookId", m."userId"
-      ) f
-    ),
     front AS (SELECT ${FRONT_KEY} AS "key"),
+    -- Each dispatch with what its webhook's flow needs, in window passes over one join and no
+    -- join between derived sets: a misestimated join of the webhooks reached with their dispatches
+    -- made the planner loop over one for each row of the other (1.5 s for one event to 1,000
+    -- webhooks before ANALYZE had seen them). "offset": the webhook's place among the user's
+    -- webhooks this statement reaches; "stride": how many those are; "rank": the dispatch's place
+    -- among its webhook's; the webhook's last READY key is read once, on its first row.
+    reached AS (
+      SELECT m."webhookId", m."userId", m."rateLimitPerSecond", m."circuitOpenedAt", m."position",
+        e."id" AS "eventId", e."eventType", e."createdAt",
+        dense_rank() OVER (PARTITION BY m."userId" ORDER BY m."webhookId") - 1 AS "offset",
+        row_number() OVER (PARTITION BY m."webhookId" ORDER BY m."position") AS "rank"
+      FROM matching m JOIN event e ON e."id" = m."eventId"
+    ),
+    keyed AS (
+      SELECT r.*, CASE WHEN r."rank" = 1 THEN ${lastReadyKeyOf('r."webhookId"')} END AS "firstLastKey"
+      FROM reached r
+    ),
     dispatches AS (
       INSERT INTO "DispatchQueue" ("id", "userId", "webhookId", "eventId", "eventType", "createdAt", "runAt", "state", "fairKey")
-      SELECT ricochet_record_id(), e."userId", m."webhookId", e."id", e."eventType", e."createdAt", e."createdAt",
-        (CASE WHEN f."circuitOpen" THEN 'HELD' WHEN f."rateLimit" IS NOT NULL THEN 'PACED' ELSE 'READY' END)::"QueueState",
-        GREATEST(front."key", f."lastKey" + 1) + f."offset"
-          + (row_number() OVER (PARTITION BY m."webhookId" ORDER BY m."position") - 1) * f."stride"
-      FROM event e JOIN matching m ON m."eventId" = e."id" JOIN flow f ON f."webhookId" = m."webhookId"
+      SELECT ricochet_record_id(), d."userId", d."webhookId", d."eventId", d."eventType", d."createdAt", d."createdAt",
+        (CASE WHEN d."circuitOpenedAt" IS NOT NULL THEN 'HELD' WHEN d."rateLimitPerSecond" IS NOT NULL THEN 'PACED' ELSE 'READY' END)::"QueueState",
+        GREATEST(front."key", d."lastKey" + 1) + d."offset" + (d."rank" - 1) * d."stride"
+      FROM (
+        SELECT k.*, max(k."firstLastKey") OVER (PARTITION BY k."webhookId") AS "lastKey",
+          max(k."offset") OVER (PARTITION BY k."userId") + 1 AS "stride"
+        FROM keyed k
+      ) d
       CROSS JOIN front
       RETURNING "state"
     ),
