@@ -1,6 +1,9 @@
 // How long the delivery queue's migration takes on an installation with history, per million rows
 // (the figure its migration.sql quotes). Not part of `pnpm bench`:
 //   node --import tsx bench/migration-timing.ts [millions=1]
+// `compact` times the compact history's migration (issue 17) instead, over as many finished
+// dispatches with a fully stored call each:
+//   node --import tsx bench/migration-timing.ts compact [millions=1]
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { applyMigrationsToPostgres } from '../src/db/migrate.ts';
@@ -8,8 +11,10 @@ import { benchCluster } from './lib/cluster.ts';
 import { killEverything } from './lib/processes.ts';
 import { log } from './lib/results.ts';
 
-const MILLIONS = Number(process.argv[2] ?? 1);
+const COMPACT = process.argv[2] === 'compact';
+const MILLIONS = Number(process.argv[COMPACT ? 3 : 2] ?? 1);
 const N = Math.round(MILLIONS * 1_000_000);
+if (COMPACT) await timeCompactHistory();
 try {
   const cluster = await benchCluster(log);
   const { url, pool } = await cluster.createDatabase('migration_timing');
@@ -48,3 +53,41 @@ try {
   killEverything();
 }
 process.exit(0);
+
+/** The compact history's migration over N finished dispatches, each with its event and a fully stored call. */
+async function timeCompactHistory(): Promise<never> {
+  try {
+    const cluster = await benchCluster(log);
+    const { url, pool } = await cluster.createDatabase('migration_timing');
+    await applyMigrationsToPostgres(url, { upTo: '20261202150000_delivery_queue' });
+    const run = (sql: string, params: unknown[] = []) => pool.query(sql, params);
+    await run(`INSERT INTO "User" ("id", "username") VALUES ('u', 'u')`);
+    await run(`INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl")
+      SELECT 'w' || i, 'u', ARRAY['X'], 'https://host' || i || '.example.com/hook' FROM generate_series(1, 100) i`);
+    log(`filling ${N.toLocaleString('en-US')} finished dispatches with their events and calls`);
+    await run(
+      `INSERT INTO "Event" ("id", "userId", "eventType", "eventData") SELECT 'e' || i, 'u', 'X', '{"a":1}' FROM generate_series(1, $1::int) i`,
+      [N],
+    );
+    await run(
+      `INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "status", "attemptCount", "createdAt", "finishedAt")
+      SELECT 'f' || i, 'u', 'w' || (i % 100 + 1), 'e' || i, 'X', 'SUCCEEDED', 1, now(), now() FROM generate_series(1, $1::int) i`,
+      [N],
+    );
+    await run(`INSERT INTO "DispatchCall" ("dispatchId", "webhookId", "attempt", "startedAt", "finishedAt", "outcome", "responseStatus",
+        "requestUrl", "requestHeaders", "requestBody", "responseHeaders")
+      SELECT d."id", d."webhookId", 1, now(), now(), 'succeeded', 200, 'https://example.com/hook',
+        '{"Content-Type":"application/json; charset=utf-8","webhook-id":"x"}', '{"a":1}', '{}' FROM "Dispatch" d`);
+    await run('VACUUM ANALYZE');
+    const t0 = performance.now();
+    await applyMigrationsToPostgres(url, { upTo: '20261202183000_compact_history' });
+    const seconds = (performance.now() - t0) / 1000;
+    log(
+      `migrated in ${seconds.toFixed(2)} s over ${N.toLocaleString('en-US')} calls: ${(seconds / MILLIONS).toFixed(2)} s per million`,
+    );
+    await pool.end();
+  } finally {
+    killEverything();
+  }
+  process.exit(0);
+}

@@ -3,6 +3,23 @@ import { cpus, freemem, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allResults, format, median, ratio, summary } from './lib/results.ts';
+import { HISTORY_FIGURES } from './scenarios/history.ts';
+import { HISTORY_TABLES } from './scenarios/storage.ts';
+
+/**
+ * Bytes per delivery before issue 17's compact history (commit 8134f47, the same scenario run with
+ * `pnpm bench --only=storage` on it, on this machine): the figure the cut is measured against.
+ */
+export const BYTES_BEFORE = {
+  tables: {
+    Event: { table: 439, indexes: 106 },
+    Dispatch: { table: 156, indexes: 129 },
+    DispatchCall: { table: 1176, indexes: 84 },
+  } as Record<string, { table: number; indexes: number }>,
+  total: 2091,
+  fanout10Total: 1622,
+  indexEntries: 8,
+};
 
 const SERVER_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -37,6 +54,9 @@ type Size = {
   batchWebhooks: number;
   batchEvents: number;
   fairnessProbes: number;
+  storageDeliveries: number;
+  historyRows: number;
+  historyDrainEvents: number;
 };
 
 const THRESHOLD = 0.9;
@@ -177,6 +197,31 @@ export function writeReport(meta: {
     `| … a worker SIGKILLed every 2 s (${summary('5,000 dispatches, 3 workers, SIGKILL every 2 s: kills')} kills): lost / duplicates | ${summary('5,000 dispatches, 3 workers, SIGKILL every 2 s: lost')} / ${summary('5,000 dispatches, 3 workers, SIGKILL every 2 s: duplicate deliveries')} |`,
     `| RSS after ${size.rssMs >= 60_000 ? `${size.rssMs / 60_000} minutes` : `${size.rssMs / 1000} s`} at half the maximum rate (${summary('RSS run rate events/s')} events/s): API / worker (MiB), 5xx | ${summary('RSS API MiB')} / ${summary('RSS worker MiB')}, ${summary('RSS run 5xx')} |`,
     '',
+    '## Bytes per delivery (issue 17)',
+    '',
+    `${size.storageDeliveries.toLocaleString('en-US')} events of about 250 bytes (Apify's ACTOR.RUN.SUCCEEDED with its resource) published through the API to one webhook with a secret and delivered once each; what each table grew by (pg_table_size, TOAST included, and pg_indexes_size), per delivery. "Before" is the same scenario on commit 8134f47, before the compact history (\`pnpm bench --only=storage\`).`,
+    '',
+    '| table | before: rows / indexes (bytes) | now: rows / indexes (bytes) |',
+    '| --- | --- | --- |',
+    ...HISTORY_TABLES.map(
+      (table) =>
+        `| ${table} | ${format(BYTES_BEFORE.tables[table]?.table ?? Number.NaN)} / ${format(BYTES_BEFORE.tables[table]?.indexes ?? Number.NaN)} | ${summary(`bytes per delivery ${table} table`)} / ${summary(`bytes per delivery ${table} indexes`)} |`,
+    ),
+    `| **total** | **${format(BYTES_BEFORE.total)}** | **${summary('bytes per delivery total')}** (${format(median('bytes per delivery total') / BYTES_BEFORE.total, 2)} ×) |`,
+    '',
+    `At fan-out 10 (an event shared by 10 deliveries): ${summary('bytes per delivery (fan-out 10) total')} bytes per delivery, before ${format(BYTES_BEFORE.fanout10Total)}. B-tree entries a delivery leaves in the history's indexes: ${summary('index entries per delivery (history)', 1)} (before ${format(BYTES_BEFORE.indexEntries, 1)}). The queue's rows are deleted as dispatches finish (their space is reused): it grew by ${summary('bytes per delivery DispatchQueue (reused space)')} bytes per delivery over the run.`,
+    '',
+    '## Cost against history (issue 17)',
+    '',
+    `One tenant's figures on a database without history, then with ${size.historyRows.toLocaleString('en-US')} finished dispatches (each with its event and a call) of 1,000 other tenants, generated in SQL over the last 3 days (loaded in ${summary(`history load seconds (${size.historyRows.toLocaleString('en-US')} rows)`)} s). Drain: a backlog of ${size.historyDrainEvents.toLocaleString('en-US')} events, one worker. Publish: fan-out 1, 32 publishers, nothing delivering. Dashboard: each page's queries back to back on one connection (\`--only=history\`, \`--history-rows=N\`).`,
+    '',
+    '| figure | empty | with history | ratio |',
+    '| --- | --- | --- | --- |',
+    ...HISTORY_FIGURES.map(
+      (figure) =>
+        `| ${figure} | ${summary(`history empty: ${figure}`)} | ${summary(`history loaded: ${figure}`)} | ${format(ratio(`history loaded: ${figure}`, `history empty: ${figure}`), 2)} |`,
+    ),
+    '',
     '## Targets (issue 15)',
     '',
     '| target | measured (median) | met |',
@@ -198,6 +243,11 @@ export function writeReport(meta: {
     `| 5,000 dispatches, 3 workers, no kills: zero duplicates | ${median('5,000 dispatches, 3 workers, no kills: duplicate deliveries')} | ${yes(median('5,000 dispatches, 3 workers, no kills: duplicate deliveries') === 0)} |`,
     `| … a worker SIGKILLed every 2 s: zero lost | ${median('5,000 dispatches, 3 workers, SIGKILL every 2 s: lost')} lost | ${yes(median('5,000 dispatches, 3 workers, SIGKILL every 2 s: lost') === 0)} |`,
     `| \`pnpm start\` on PGlite: ≥ 500 deliveries/s at fan-out 1 and 10 | ${format(pgliteLow)}/s | ${yes(pgliteLow >= 500)} |`,
+    `| bytes per delivery at most half of before (issue 17) | ${format(median('bytes per delivery total'))} of ${format(BYTES_BEFORE.total)} | ${yes(median('bytes per delivery total') <= BYTES_BEFORE.total / 2)} |`,
+    ...HISTORY_FIGURES.map((figure) => {
+      const value = ratio(`history loaded: ${figure}`, `history empty: ${figure}`);
+      return `| with ${size.historyRows.toLocaleString('en-US')} finished dispatches, ${figure} ≥ 0.9 × empty (issue 17) | ${format(value, 2)} × | ${yes(value >= 0.9)} |`;
+    }),
     '',
     `Below ${THRESHOLD} × the minimal pipeline in this run: ${below.length === 0 ? 'nothing.' : below.map((row) => `${row.label} (${format(row.value, 2)})`).join('; ')}. Why Ricochet costs more than the minimal pipeline per delivery, and where: see "Where the time goes" in README.md.`,
     '',

@@ -4,7 +4,9 @@
 // benchmark's own (exact CPU per process) and on PGlite, and writes BENCHMARKS.md at the
 // repository root. `--quick` is a short check (one repetition, small sizes).
 // `--only=drains,publishing` runs only those parts (ceilings, drains, publishing, fairness, api,
-// pglite, crowd, duplicates, rss) and prints their figures without writing a report. For finding
+// pglite, crowd, duplicates, rss, storage, history) and prints their figures without writing a
+// report. `--history-rows=N` sets the finished dispatches the history part loads (default 10
+// million, 1 million with --quick). For finding
 // where time goes: `--profile` has every Ricochet and minimal-pipeline process write a CPU profile
 // to apps/server/profiles/<system>; `--statements` prints each system's statements by database time
 // (pg_stat_statements, with planning).
@@ -24,9 +26,11 @@ import { apiFigures } from './scenarios/api.ts';
 import { ceilings } from './scenarios/ceilings.ts';
 import { drains } from './scenarios/drains.ts';
 import { fairness } from './scenarios/fairness.ts';
+import { history } from './scenarios/history.ts';
 import { pglite } from './scenarios/pglite.ts';
 import { publishing } from './scenarios/publishing.ts';
 import { crowd, duplicates, rss } from './scenarios/robustness.ts';
+import { storage } from './scenarios/storage.ts';
 
 const QUICK = process.argv.includes('--quick');
 const ONLY = process.argv
@@ -34,6 +38,9 @@ const ONLY = process.argv
   ?.slice('--only='.length)
   .split(',');
 const wanted = (part: string) => !ONLY || ONLY.includes(part);
+const HISTORY_ROWS = process.argv
+  .find((arg) => arg.startsWith('--history-rows='))
+  ?.slice('--history-rows='.length);
 if (process.argv.includes('--profile')) {
   process.env.BENCH_PROFILE_DIR = fileURLToPath(new URL('../profiles', import.meta.url));
 }
@@ -57,6 +64,11 @@ export const SIZE = {
   batchWebhooks: QUICK ? 100 : 1_000,
   batchEvents: 1_000,
   fairnessProbes: 20,
+  /** Deliveries whose bytes are measured. */
+  storageDeliveries: QUICK ? 2_000 : 5_000,
+  /** Finished dispatches (with events and calls) of the history part. */
+  historyRows: HISTORY_ROWS ? Number(HISTORY_ROWS) : QUICK ? 1_000_000 : 10_000_000,
+  historyDrainEvents: QUICK ? 3_000 : 5_000,
 };
 
 process.on('SIGINT', () => {
@@ -107,6 +119,16 @@ async function main(): Promise<void> {
       batchWebhooks: SIZE.batchWebhooks,
       batchEvents: SIZE.batchEvents,
       probes: SIZE.fairnessProbes,
+    });
+  }
+  if (wanted('storage')) await storage(ricochet, receiver, { deliveries: SIZE.storageDeliveries });
+  if (wanted('history')) {
+    await history(ricochet, receiver, {
+      rows: SIZE.historyRows,
+      days: 3,
+      drainEvents: SIZE.historyDrainEvents,
+      windowMs: SIZE.windowMs,
+      queryMs: QUICK ? 1_500 : 3_000,
     });
   }
   if (wanted('crowd')) await crowd(ricochet, receiver, SIZE.crowdMs);

@@ -6,6 +6,7 @@ import { HttpSender } from '../src/delivery/http-sender.ts';
 import { DeliveryWorker } from '../src/delivery/worker.ts';
 import { createLogger } from '../src/logger.ts';
 import { releaseHeld } from '../src/queue/index.ts';
+import { getDispatchDetail } from '../src/services/dispatches.ts';
 import { describe, expect, freshPostgresDatabase, TEST_DB_BACKEND, test } from './db-fixtures.ts';
 import { ManualClock, TEST_WORKER_SETTINGS } from './delivery-fixtures.ts';
 import { findDispatches } from './dispatch-rows.ts';
@@ -13,6 +14,8 @@ import { startReceiver } from './receiver.ts';
 
 /** The last migration of the schema before the delivery queue (issue 15). */
 const BEFORE_QUEUE = '20261129234434_drop_publish_path_foreign_keys';
+/** The last migration before calls were stored compactly (issue 17). */
+const BEFORE_COMPACT = '20261202150000_delivery_queue';
 const INTERRUPTED = 'Interrupted: the worker delivering this attempt stopped before it finished.';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -185,5 +188,71 @@ describe('upgrading an installation in place loses nothing', () => {
         .map((dispatch) => dispatch.id)
         .sort(),
     ).toEqual(['due', 'leased', 'parked', 'retrying', 'succeeded', 'test']);
+  }, 300_000);
+
+  test('from the schema before compact calls: fully stored requests read as they were, new calls compactly', async () => {
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    const db = await olderInstallation(BEFORE_COMPACT);
+    const run = (sql: string) => db.prisma.$executeRawUnsafe(sql);
+    const past = `timezone('UTC', now()) - interval '1 hour'`;
+    await run(`INSERT INTO "User" ("id", "username") VALUES ('userA', 'a')`);
+    await run(`INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl", "hostKey") VALUES
+      ('hookA', 'userA', ARRAY['ACTOR.RUN.SUCCEEDED'], '${receiver.url}/a', '127.0.0.1:${receiver.port}')`);
+    await run(
+      `INSERT INTO "WebhookSecret" ("id", "webhookId", "secret") VALUES ('s1', 'hookA', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')`,
+    );
+    await run(`INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "dispatchCount", "createdAt") VALUES
+      ('ev1', 'userA', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"a"}', '{"id":"run1"}', 1, ${past}),
+      ('ev2', 'userA', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"b"}', NULL, 1, ${past})`);
+    await run(`INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "status", "attemptCount",
+        "createdAt", "finishedAt") VALUES ('old', 'userA', 'hookA', 'ev1', 'ACTOR.RUN.SUCCEEDED', 'SUCCEEDED', 2, ${past}, ${past})`);
+    // As the previous worker stored them: every header in order (signatures included) and the body;
+    // one call whose template could not render; one from before requests were stored.
+    const headers =
+      '{"Content-Type":"application/json; charset=utf-8","webhook-id":"old","webhook-signature":"v1,abc","user-agent":"Ricochet-Webhooks/0.1"}';
+    await run(`INSERT INTO "DispatchCall" ("dispatchId", "webhookId", "attempt", "startedAt", "finishedAt", "outcome",
+        "errorMessage", "responseStatus", "responseBody", "requestUrl", "requestHeaders", "requestBody", "responseHeaders") VALUES
+      ('old', 'hookA', 1, ${past}, ${past}, 'retrying', 'payloadTemplate could not be rendered: x', NULL, NULL, '${receiver.url}/a', '{}', NULL, NULL),
+      ('old', 'hookA', 2, ${past}, ${past}, 'succeeded', NULL, 200, 'ok', '${receiver.url}/a', '${headers}', '{"sent":"as is"}', '{"x":"y"}')`);
+    await run(`INSERT INTO "DispatchQueue" ("id", "userId", "webhookId", "eventId", "eventType", "createdAt", "runAt", "state", "fairKey")
+      VALUES ('queued', 'userA', 'hookA', 'ev2', 'ACTOR.RUN.SUCCEEDED', ${past}, ${past}, 'READY', 1)`);
+
+    const applied = await db.migrate();
+    expect(applied).toContain('20261202183000_compact_history');
+
+    const old = await getDispatchDetail(db.prisma, { userId: 'userA', dispatchId: 'old' });
+    expect(old.calls.map((call) => [call.attempt, call.requestState])).toEqual([
+      [1, 'NOT_BUILT'],
+      [2, 'STORED'],
+    ]);
+    expect(Object.entries(old.calls[1]?.requestHeaders ?? {})).toEqual(Object.entries(JSON.parse(headers)));
+    expect(old.calls[1]).toMatchObject({ requestBody: '{"sent":"as is"}', responseHeaders: { x: 'y' } });
+
+    // The queued dispatch delivers; its call is stored compactly and reads back as the receiver got it.
+    const sender = new HttpSender({
+      policy: { allowLoopback: true, allowPrivate: false },
+      userAgent: 'Ricochet-Webhooks/0.1',
+    });
+    cleanups.push(() => sender.close());
+    const worker = new DeliveryWorker({
+      prisma: db.prisma,
+      sender,
+      logger: createLogger({ LOG_LEVEL: 'silent' }),
+      settings: TEST_WORKER_SETTINGS,
+      random: () => 0.5,
+    });
+    expect(await worker.runOnce()).toBe(1);
+    const [request] = receiver.received;
+    const queued = await getDispatchDetail(db.prisma, { userId: 'userA', dispatchId: 'queued' });
+    expect(queued.status).toBe('SUCCEEDED');
+    expect(queued.calls[0]?.requestBody).toBe(request?.body);
+    expect(queued.calls[0]?.requestHeaders?.['webhook-signature']).toBe(
+      request?.headers['webhook-signature'],
+    );
+    const [stored] = await sqlFor(db.prisma).query<{ requestHeaders: unknown; requestBody: string | null }>(
+      `SELECT "requestHeaders", "requestBody" FROM "DispatchCall" WHERE "dispatchId" = 'queued'`,
+    );
+    expect(stored).toEqual({ requestHeaders: null, requestBody: null });
   }, 300_000);
 });

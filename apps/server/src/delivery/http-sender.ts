@@ -335,11 +335,7 @@ export class HttpSender {
       const reason = isIP(literal) !== 0 ? forbiddenAddressReason(literal, this.policy) : null;
       if (reason !== null) refusal = `Refused: ${reason}`;
     }
-    // undici drops URL credentials silently; send them the way curl and browsers do.
-    const authorization =
-      url.username !== '' || url.password !== ''
-        ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`, 'utf8').toString('base64')}`
-        : null;
+    const authorization = urlAuthorization(url);
     const target: CallTarget = {
       url,
       origin: url.origin,
@@ -358,18 +354,7 @@ export class HttpSender {
     given: Record<string, string>,
     userAgent: string,
   ): Record<string, string> {
-    const headers: Record<string, string> = {};
-    let hasAuthorization = false;
-    for (const name in given) {
-      const lower = name.toLowerCase();
-      // User-Agent is one of the DELIVERY_HEADERS nothing may override.
-      if (lower === 'user-agent') continue;
-      if (lower === 'authorization') hasAuthorization = true;
-      headers[name] = given[name] as string;
-    }
-    headers['user-agent'] = userAgent;
-    if (target?.authorization && !hasAuthorization) headers.authorization = target.authorization;
-    return headers;
+    return headersToSend(given, userAgent, target?.authorization ?? null);
   }
 
   /**
@@ -513,6 +498,40 @@ export class HttpSender {
       }
     });
   }
+}
+
+/**
+ * The Authorization header a URL's credentials make, or null. undici drops URL credentials
+ * silently; they are sent the way curl and browsers send them.
+ */
+export function urlAuthorization(url: URL): string | null {
+  return url.username !== '' || url.password !== ''
+    ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`, 'utf8').toString('base64')}`
+    : null;
+}
+
+/**
+ * The headers handed to the HTTP client: the given ones (any User-Agent among them replaced by the
+ * sender's, last), and the URL's credentials' Authorization unless one is given. Pure, so a stored
+ * call's request is rebuilt with it (delivery/stored-request.ts).
+ */
+export function headersToSend(
+  given: Record<string, string>,
+  userAgent: string,
+  authorization: string | null,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  let hasAuthorization = false;
+  for (const name in given) {
+    const lower = name.toLowerCase();
+    // User-Agent is one of the DELIVERY_HEADERS nothing may override.
+    if (lower === 'user-agent') continue;
+    if (lower === 'authorization') hasAuthorization = true;
+    headers[name] = given[name] as string;
+  }
+  headers['user-agent'] = userAgent;
+  if (authorization && !hasAuthorization) headers.authorization = authorization;
+  return headers;
 }
 
 /** A parsed webhook URL, kept per URL string (see HttpSender.targetOf). */

@@ -99,7 +99,7 @@ function isPrepared(webhook: DeliveryWebhook | PreparedWebhook): webhook is Prep
  * webhook's static properties merged into its top level. */
 export function renderBody(webhook: DeliveryWebhook | PreparedWebhook, variables: TemplateVariables): string {
   // Most webhooks send Apify's default payload as it is: built directly (see renderDefaultPayload).
-  if (!webhook.payloadTemplate && !webhook.shouldInterpolateStrings && !webhook.properties) {
+  if (sendsDefaultPayload(webhook)) {
     const rendered = renderDefaultPayload(variables);
     if (rendered !== undefined) return rendered;
   }
@@ -125,6 +125,9 @@ export function withProperties(payload: unknown, properties: Record<string, unkn
   return JSON.stringify(payload) ?? 'null';
 }
 
+/** The signature headers' values of one request; null when its webhook had no secret. */
+export type RequestSignatures = { standard: string; superOffice: string } | null;
+
 /**
  * The headers of a delivery: the customer's (headers template, then static headers), then
  * Ricochet's own, which always win, and the signatures over the exact body, one Standard Webhooks
@@ -140,29 +143,66 @@ export function deliveryHeaders(args: {
   requestOrigin: string;
 }): Record<string, string> {
   const timestamp = Math.floor(args.now.getTime() / 1000);
+  const signatures: RequestSignatures =
+    args.secrets.length > 0
+      ? {
+          standard: standardWebhookSignature({
+            secrets: args.secrets,
+            messageId: args.dispatchId,
+            timestamp,
+            body: args.body,
+          }),
+          superOffice: superOfficeSignature(args.secrets[0] as string, args.body),
+        }
+      : null;
+  return signedHeaders({
+    webhookId: args.webhookId,
+    dispatchId: args.dispatchId,
+    customHeaders: customerHeaders(...args.customHeaders),
+    timestamp,
+    signatures,
+    requestOrigin: args.requestOrigin,
+  });
+}
+
+/**
+ * The headers of a delivery from their parts, the signatures already computed: what deliveryHeaders
+ * sends, and what a stored call's request is rebuilt with (delivery/stored-request.ts), so both are
+ * one function. `customHeaders` are already merged (see customerHeaders).
+ */
+export function signedHeaders(args: {
+  webhookId: string;
+  dispatchId: string;
+  customHeaders: Record<string, string>;
+  timestamp: number;
+  signatures: RequestSignatures;
+  requestOrigin: string;
+  userAgent?: string;
+}): Record<string, string> {
   const headers: Record<string, string> = {
-    ...customerHeaders(...args.customHeaders),
+    ...args.customHeaders,
     [DELIVERY_HEADERS.contentType]: 'application/json; charset=utf-8',
-    [DELIVERY_HEADERS.userAgent]: USER_AGENT,
+    [DELIVERY_HEADERS.userAgent]: args.userAgent ?? USER_AGENT,
     [DELIVERY_HEADERS.webhookId]: args.webhookId,
     [DELIVERY_HEADERS.dispatchId]: args.dispatchId,
     [DELIVERY_HEADERS.requestOrigin]: args.requestOrigin,
     [DELIVERY_HEADERS.standardId]: args.dispatchId,
-    [DELIVERY_HEADERS.standardTimestamp]: String(timestamp),
+    [DELIVERY_HEADERS.standardTimestamp]: String(args.timestamp),
   };
-  if (args.secrets.length > 0) {
-    headers[DELIVERY_HEADERS.standardSignature] = standardWebhookSignature({
-      secrets: args.secrets,
-      messageId: args.dispatchId,
-      timestamp,
-      body: args.body,
-    });
-    headers[DELIVERY_HEADERS.superOfficeSignature] = superOfficeSignature(
-      args.secrets[0] as string,
-      args.body,
-    );
+  if (args.signatures !== null) {
+    headers[DELIVERY_HEADERS.standardSignature] = args.signatures.standard;
+    headers[DELIVERY_HEADERS.superOfficeSignature] = args.signatures.superOffice;
   }
   return headers;
+}
+
+/**
+ * Whether a webhook's body is Apify's default payload as it is (no template, no interpolation, no
+ * properties): then renderBody gives what renderBody of a webhook with no templates gives, and a
+ * stored call need not keep the body (it is rendered again from the event, see stored-request.ts).
+ */
+export function sendsDefaultPayload(webhook: DeliveryWebhook): boolean {
+  return !webhook.payloadTemplate && !webhook.shouldInterpolateStrings && !webhook.properties;
 }
 
 /** Renders one delivery of a dispatch to its webhook. Throws TemplateRenderError when a template fails. */

@@ -10,9 +10,10 @@ import { releaseHostWaits } from '../queue/sql/release-host-waits.ts';
 import { stopFailingWebhooks } from '../queue/sql/stop-failing-webhooks.ts';
 import type { HttpSender, SendResult } from './http-sender.ts';
 import type { DeliveryOutcome, Metrics } from './metrics.ts';
-import { buildDeliveryRequest, TemplateRenderError } from './payload.ts';
+import { buildDeliveryRequest, sendsDefaultPayload, TemplateRenderError } from './payload.ts';
 import { type RetryPolicy, retryDelayMs } from './retry-schedule.ts';
-import { storedHeaders, storedRequestBody } from './stored-call.ts';
+import { storedHeaders } from './stored-call.ts';
+import { storedRequest } from './stored-request.ts';
 import { liveSecrets, type WebhookDefinition, WebhookDefinitions } from './webhook-definitions.ts';
 
 export type CircuitSettings = {
@@ -413,9 +414,13 @@ export class DeliveryWorker {
           attempt: claim.attempt,
           startedAt: result.startedAt.toISOString(),
           finishedAt: result.finishedAt.toISOString(),
-          requestUrl,
-          requestHeaders: storedHeaders(result.requestHeaders),
-          requestBody: requestBody === null ? null : storedRequestBody(requestBody),
+          ...storedRequest({
+            context: { dispatchId: claim.id, webhookId: claim.webhookId, variables: variablesOf(claim) },
+            url: requestUrl,
+            sentHeaders: result.requestHeaders,
+            body: requestBody,
+            defaultPayload: sendsDefaultPayload(definition.webhook),
+          }),
           responseStatus: result.responseStatus,
           responseHeaders: result.responseStatus === null ? null : storedHeaders(result.responseHeaders),
           responseBody: result.responseBody,
@@ -453,13 +458,7 @@ export class DeliveryWorker {
   ): Promise<{ requestUrl: string; requestBody: string | null; result: SendResult }> {
     const { settings } = this.deps;
     const { webhook } = definition;
-    const variables: TemplateVariables = {
-      userId: claim.userId,
-      createdAt: claim.createdAt.toISOString(),
-      eventType: claim.eventType,
-      eventData: claim.eventData ?? null,
-      resource: claim.resource ?? null,
-    };
+    const variables = variablesOf(claim);
     const now = new Date();
     try {
       const request = buildDeliveryRequest({
@@ -670,6 +669,20 @@ export class DeliveryWorker {
       }
     });
   }
+}
+
+/**
+ * What a dispatch's templates are rendered with. A stored call's default payload is rendered again
+ * from the same values (services/dispatches.ts reads them the same way).
+ */
+function variablesOf(claim: Claim): TemplateVariables {
+  return {
+    userId: claim.userId,
+    createdAt: claim.createdAt.toISOString(),
+    eventType: claim.eventType,
+    eventData: claim.eventData ?? null,
+    resource: claim.resource ?? null,
+  };
 }
 
 function unique(values: string[]): string[] {

@@ -10,3 +10,12 @@ export const DISPATCH_CHANNEL = 'ricochet_dispatches';
  * answer nor the request it sent was recorded.
  */
 export const INTERRUPTED = 'Interrupted: the worker delivering this attempt stopped before it finished.';
+
+/**
+ * SQL: the call aliased `c` sent a request, or tried to (it was built: not a template that failed
+ * to render, nor an interrupted call). A compactly stored call (delivery/stored-request.ts) has a
+ * requestTimestamp and no body when its body is the default payload; a fully stored one has its
+ * body. What circuits count as "no response" are such calls without a status.
+ */
+export const callSentRequest = (c: string) =>
+  `(${c}."requestTimestamp" IS NOT NULL OR ${c}."requestBody" IS NOT NULL)`;

@@ -2,7 +2,7 @@
 // between the queue and the history (Dispatch, DispatchCall). One statement per file in ./sql; the
 // services (publishing, redelivery, webhooks) and the delivery worker call these and nothing else
 // writes those tables. See schema.prisma (DispatchQueue) for the states and fair-key.ts for the order.
-export { DISPATCH_CHANNEL, INTERRUPTED } from './constants.ts';
+export { callSentRequest, DISPATCH_CHANNEL, INTERRUPTED } from './constants.ts';
 export { DISPATCH_ROWS, type DispatchRow } from './dispatch-rows.ts';
 export { hostKeyOf } from './host-key.ts';
 export { closeCircuit, openCircuits, probeFailed, releaseProbes } from './sql/circuits.ts';

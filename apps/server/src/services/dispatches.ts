@@ -17,6 +17,7 @@ import {
 } from '@ricochet/schema';
 import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
+import { type RequestContext, sentRequestOf } from '../delivery/stored-request.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import * as queue from '../queue/index.ts';
 import { AppError, recordNotFound } from './errors.ts';
@@ -125,6 +126,9 @@ function runningCall(row: DispatchHead): CallDetailRow | null {
     requestHeaders: null,
     requestBody: null,
     responseHeaders: null,
+    requestTimestamp: null,
+    requestSignatures: null,
+    requestParts: null,
   };
 }
 
@@ -312,20 +316,55 @@ export async function listDispatches(
 
 /** See CallRequestStateSchema. */
 function requestStateOf(call: CallDetailRow): CallRequestState {
+  // Stored compactly (delivery/stored-request.ts): rebuilt as it was sent.
+  if (call.requestTimestamp !== null) return 'STORED';
   if (call.requestHeaders !== null) return call.requestBody === null ? 'NOT_BUILT' : 'STORED';
   if (call.finishedAt === null || call.errorMessage === queue.INTERRUPTED) return 'NOT_RECORDED';
   return 'PREDATES_STORAGE';
 }
 
-function toCallDetail(call: CallDetailRow): DispatchCallDetail {
+function toCallDetail(call: CallDetailRow, context: RequestContext): DispatchCallDetail {
+  const { requestHeaders, requestBody } = sentRequestOf(call, context);
   return {
     ...toCall(call),
     attempt: call.attempt,
     requestState: requestStateOf(call),
     requestUrl: call.requestUrl,
-    requestHeaders: call.requestHeaders as Record<string, string> | null,
-    requestBody: call.requestBody,
+    requestHeaders,
+    requestBody,
     responseHeaders: call.responseHeaders as Record<string, string> | null,
+  };
+}
+
+/**
+ * What a dispatch's compactly stored calls are rebuilt from: the values its templates were rendered
+ * with, read as the worker's claim reads them (claim.ts: the event's data, resource and createdAt,
+ * or a test dispatch's own). Read only when a call's body is the default payload; null variables
+ * when the event is gone.
+ */
+async function requestContextOf(
+  prisma: PrismaClient,
+  row: DispatchHead,
+  calls: CallDetailRow[],
+): Promise<RequestContext> {
+  const context: RequestContext = { dispatchId: row.id, webhookId: row.webhookId, variables: null };
+  if (!calls.some((call) => call.requestTimestamp !== null && call.requestBody === null)) return context;
+  const [event] = await sqlFor(prisma).query<{ resource: Record<string, unknown> | null; createdAt: Date }>(
+    `SELECT COALESCE(x."resource", e."resource") AS "resource", COALESCE(e."createdAt", x."createdAt") AS "createdAt"
+    FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId"
+    WHERE x."id" = $1 AND (x."eventId" IS NULL OR e."id" IS NOT NULL)`,
+    [row.id],
+  );
+  if (!event || row.eventData === null) return context;
+  return {
+    ...context,
+    variables: {
+      userId: row.userId,
+      createdAt: event.createdAt.toISOString(),
+      eventType: row.eventType,
+      eventData: row.eventData,
+      resource: event.resource ?? null,
+    },
   };
 }
 
@@ -424,7 +463,8 @@ export async function getDispatchDetail(
   }
   const earliest = calls[0]?.attempt ?? args.callsBefore ?? 1;
   const dispatch = toDispatch(row, webhook, [], earliest > 1 ? ['earlierCalls'] : []);
-  return { ...dispatch, calls: calls.map(toCallDetail) };
+  const context = await requestContextOf(prisma, row, calls);
+  return { ...dispatch, calls: calls.map((call) => toCallDetail(call, context)) };
 }
 
 /** The dummy event of a test dispatch, shaped like a real actor run event. */

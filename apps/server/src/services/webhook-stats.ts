@@ -1,7 +1,7 @@
 import { CIRCUIT_CALLS_COUNTED, type DispatchStatus } from '@ricochet/schema';
 import { type Sql, sqlFor } from '../db/sql.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { DISPATCH_ROWS } from '../queue/index.ts';
+import { callSentRequest, DISPATCH_ROWS } from '../queue/index.ts';
 
 /**
  * Webhook statistics, derived from the dispatch and call rows. Nothing on the publish or delivery
@@ -75,10 +75,10 @@ async function callsWithoutResponse(sql: Sql, webhookIds: string[]): Promise<Map
   const rows = await sql.query<{ id: string; count: number }>(
     `SELECT w."id", (
       SELECT count(*)::int FROM (
-        SELECT bool_or(NOT (c."responseStatus" IS NULL AND c."requestBody" IS NOT NULL AND c."errorMessage" IS NOT NULL))
+        SELECT bool_or(NOT (c."responseStatus" IS NULL AND c."sent" AND c."errorMessage" IS NOT NULL))
           OVER (ORDER BY c."startedAt" DESC ROWS UNBOUNDED PRECEDING) AS "answered"
         FROM (
-          SELECT c."startedAt", c."responseStatus", c."requestBody", c."errorMessage" FROM "DispatchCall" c
+          SELECT c."startedAt", c."responseStatus", ${callSentRequest('c')} AS "sent", c."errorMessage" FROM "DispatchCall" c
           WHERE c."webhookId" = w."id" AND c."finishedAt" IS NOT NULL
           ORDER BY c."startedAt" DESC LIMIT $2
         ) c

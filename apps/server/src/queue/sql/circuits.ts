@@ -1,5 +1,5 @@
 import type { Sql } from '../../db/sql.ts';
-import { DISPATCH_CHANNEL } from '../constants.ts';
+import { callSentRequest, DISPATCH_CHANNEL } from '../constants.ts';
 import { FRONT_KEY, NOW } from '../fair-key.ts';
 import { releaseHeldStatement } from './release-held.ts';
 
@@ -25,11 +25,11 @@ export async function openCircuits(
                               ORDER BY c."startedAt" DESC LIMIT 1)
       WHERE w."id" = ANY($1::text[]) AND w."circuitOpenedAt" IS NULL
         AND (SELECT count(*) FROM (
-              SELECT c."responseStatus", c."requestBody", c."errorMessage" FROM "DispatchCall" c
+              SELECT c."responseStatus", ${callSentRequest('c')} AS "sent", c."errorMessage" FROM "DispatchCall" c
               WHERE c."webhookId" = w."id" AND c."finishedAt" IS NOT NULL
               ORDER BY c."startedAt" DESC LIMIT $2
             ) recent
-            WHERE recent."responseStatus" IS NULL AND recent."requestBody" IS NOT NULL
+            WHERE recent."responseStatus" IS NULL AND recent."sent"
               AND recent."errorMessage" IS NOT NULL) >= $2
       RETURNING w."id"
     ), held AS (

@@ -11,9 +11,14 @@ export type AttemptResult = {
   attempt: number;
   startedAt: string;
   finishedAt: string;
+  /** The request, in its full or compact form (see delivery/stored-request.ts). */
   requestUrl: string;
-  requestHeaders: Record<string, string>;
+  requestHeaders: Record<string, string> | null;
   requestBody: string | null;
+  requestTimestamp: number | null;
+  /** Base64 of the signatures' bytes. */
+  requestSignatures: string | null;
+  requestParts: Record<string, unknown> | null;
   responseStatus: number | null;
   responseHeaders: Record<string, string> | null;
   responseBody: string | null;
@@ -25,7 +30,7 @@ export type AttemptResult = {
 
 /** The results as one array per column, for unnest(): cheaper for the database to read than JSON. */
 function columns(results: AttemptResult[]): unknown[][] {
-  const json = (value: Record<string, string> | null) => (value === null ? null : JSON.stringify(value));
+  const json = (value: Record<string, unknown> | null) => (value === null ? null : JSON.stringify(value));
   return [
     results.map((r) => r.id),
     results.map((r) => r.webhookId),
@@ -41,6 +46,9 @@ function columns(results: AttemptResult[]): unknown[][] {
     results.map((r) => r.errorMessage),
     results.map((r) => r.outcome),
     results.map((r) => r.retryDelayMs),
+    results.map((r) => r.requestTimestamp),
+    results.map((r) => r.requestSignatures),
+    results.map((r) => json(r.requestParts)),
   ];
 }
 
@@ -61,15 +69,17 @@ export async function record(
   const rows = await sql.query<{ id: string }>(
     `WITH r AS (
       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamp(3)[], $5::timestamp(3)[], $6::text[],
-        $7::json[], $8::text[], $9::int[], $10::json[], $11::text[], $12::text[], $13::text[], $14::bigint[])
+        $7::json[], $8::text[], $9::int[], $10::json[], $11::text[], $12::text[], $13::text[], $14::bigint[],
+        $15::int[], $16::text[], $17::json[])
       AS r("id", "webhookId", "attempt", "startedAt", "finishedAt", "requestUrl", "requestHeaders", "requestBody",
-        "responseStatus", "responseHeaders", "responseBody", "errorMessage", "outcome", "retryDelayMs")
+        "responseStatus", "responseHeaders", "responseBody", "errorMessage", "outcome", "retryDelayMs",
+        "requestTimestamp", "requestSignatures", "requestParts")
     ), held AS (
       SELECT q."id", q."hostKey" FROM "DispatchQueue" q JOIN r ON r."id" = q."id"
-      WHERE q."state" = 'LEASED' AND q."leasedBy" = $16 AND q."attemptCount" = r."attempt"
+      WHERE q."state" = 'LEASED' AND q."leasedBy" = $19 AND q."attemptCount" = r."attempt"
     ), finished AS (
       DELETE FROM "DispatchQueue" q USING r
-      WHERE q."id" = r."id" AND q."state" = 'LEASED' AND q."leasedBy" = $16 AND q."attemptCount" = r."attempt"
+      WHERE q."id" = r."id" AND q."state" = 'LEASED' AND q."leasedBy" = $19 AND q."attemptCount" = r."attempt"
         AND r."outcome" <> 'retrying'
       RETURNING q.*, r."outcome" AS "result", r."finishedAt" AS "endedAt"
     ), history AS (
@@ -81,20 +91,21 @@ export async function record(
       FROM finished f
     ), rescheduled AS (
       UPDATE "DispatchQueue" q SET "state" = 'SCHEDULED',
-        "runAt" = COALESCE($15::timestamp(3), ${NOW}) + r."retryDelayMs" * interval '1 millisecond',
+        "runAt" = COALESCE($18::timestamp(3), ${NOW}) + r."retryDelayMs" * interval '1 millisecond',
         "leasedBy" = NULL, "leasedAt" = NULL, "leaseExpiresAt" = NULL, "hostKey" = NULL,
         "pacedSlot" = NULL, "isProbe" = false
       FROM r
-      WHERE q."id" = r."id" AND q."state" = 'LEASED' AND q."leasedBy" = $16 AND q."attemptCount" = r."attempt"
+      WHERE q."id" = r."id" AND q."state" = 'LEASED' AND q."leasedBy" = $19 AND q."attemptCount" = r."attempt"
         AND r."outcome" = 'retrying'
       RETURNING q."id"
     ), calls AS (
       INSERT INTO "DispatchCall" ("dispatchId", "attempt", "webhookId", "startedAt", "finishedAt", "outcome",
-        "errorMessage", "responseStatus", "responseBody", "requestUrl", "requestHeaders", "requestBody", "responseHeaders")
+        "errorMessage", "responseStatus", "responseBody", "requestUrl", "requestHeaders", "requestBody", "responseHeaders",
+        "requestTimestamp", "requestSignatures", "requestParts")
       SELECT r."id", r."attempt", r."webhookId", r."startedAt", r."finishedAt",
         CASE WHEN r."id" IN (SELECT "id" FROM finished UNION ALL SELECT "id" FROM rescheduled) THEN r."outcome" END,
         r."errorMessage", r."responseStatus", r."responseBody", r."requestUrl", r."requestHeaders", r."requestBody",
-        r."responseHeaders"
+        r."responseHeaders", r."requestTimestamp", decode(r."requestSignatures", 'base64'), r."requestParts"
       FROM r
       -- An attempt the lease recovery marked interrupted (its worker was presumed dead) gets its real answer.
       ON CONFLICT ("dispatchId", "attempt") DO UPDATE SET
@@ -102,7 +113,8 @@ export async function record(
         "errorMessage" = EXCLUDED."errorMessage", "responseStatus" = EXCLUDED."responseStatus",
         "responseBody" = EXCLUDED."responseBody", "requestUrl" = EXCLUDED."requestUrl",
         "requestHeaders" = EXCLUDED."requestHeaders", "requestBody" = EXCLUDED."requestBody",
-        "responseHeaders" = EXCLUDED."responseHeaders"
+        "responseHeaders" = EXCLUDED."responseHeaders", "requestTimestamp" = EXCLUDED."requestTimestamp",
+        "requestSignatures" = EXCLUDED."requestSignatures", "requestParts" = EXCLUDED."requestParts"
     ), freed AS (
       -- Per host these calls were to: how many calls it will still have in flight once they are done.
       SELECT h."hostKey", count(*)::int AS "done",
@@ -115,14 +127,14 @@ export async function record(
       FROM (
         SELECT x."id" FROM freed f CROSS JOIN LATERAL (
           SELECT w."id" FROM "DispatchQueue" w WHERE w."state" = 'HOST_WAIT' AND w."hostKey" = f."hostKey"
-          ORDER BY w."fairKey" LIMIT GREATEST(0, $17 - (f."leased" - f."done"))
+          ORDER BY w."fairKey" LIMIT GREATEST(0, $20 - (f."leased" - f."done"))
           FOR UPDATE SKIP LOCKED
         ) x
       ) wake
       WHERE q."id" = wake."id"
       RETURNING 1
     ), notified AS (
-      SELECT pg_notify($18, '') FROM (SELECT 1 FROM released LIMIT 1) n
+      SELECT pg_notify($21, '') FROM (SELECT 1 FROM released LIMIT 1) n
     )
     SELECT "id" FROM finished UNION ALL SELECT "id" FROM rescheduled
     UNION ALL SELECT NULL FROM notified`,

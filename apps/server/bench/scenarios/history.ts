@@ -1,0 +1,271 @@
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { openDatabase } from '../../src/db/client.ts';
+import { deliveryHistogram, listDispatchLog, listEventLog } from '../../src/services/delivery-stats.ts';
+import { getDispatchDetail, listDispatches } from '../../src/services/dispatches.ts';
+import { getWebhook } from '../../src/services/webhooks.ts';
+import { closedLoop, poster, publishBody, waitUntil } from '../lib/load.ts';
+import { stop, waitForListeners } from '../lib/processes.ts';
+import type { BenchReceiver } from '../lib/receiver.ts';
+import { log, record } from '../lib/results.ts';
+import type { BenchSystem } from '../lib/systems.ts';
+
+export type HistoryOptions = {
+  /** Finished dispatches loaded (each with its event and one call). */
+  rows: number;
+  /** Spread over the last this many days. */
+  days: number;
+  /** Events of the drained backlog. */
+  drainEvents: number;
+  windowMs: number;
+  /** How long each dashboard query is repeated. */
+  queryMs: number;
+};
+
+/** Tenants the history belongs to, one webhook each (the measured tenant, benchUser, is another). */
+const HISTORY_TENANTS = 1_000;
+/** Rows per INSERT statement while loading, so each statement's memory and WAL stay bounded. */
+const CHUNK = 1_000_000;
+const USER = 'benchUser';
+const WEBHOOK = 'benchWebhook1';
+
+/**
+ * The history, generated in SQL through the tables' own names (partitioned or not): `rows` finished
+ * dispatches of HISTORY_TENANTS other tenants, evenly spread over the last `days` days, each with its
+ * event (about 250 bytes of data, as bench/scenarios/storage.ts publishes) and one call stored as the
+ * worker stores it (compact request: timestamp and two signatures; the response's headers). 95 %
+ * succeeded, 5 % failed. A table partitioned by time that has no partition for a row's day refuses it
+ * (23514): the chunk is then loaded within the last hour instead, and the run says so.
+ */
+async function loadHistory(pool: pg.Pool, rows: number, days: number): Promise<void> {
+  const t0 = performance.now();
+  await pool.query(
+    `INSERT INTO "User" ("id", "username") SELECT 'hu' || u, 'history-' || u FROM generate_series(1, $1::int) u`,
+    [HISTORY_TENANTS],
+  );
+  await pool.query(
+    `INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl", "hostKey")
+     SELECT 'hw' || u, 'hu' || u, ARRAY['ACTOR.RUN.SUCCEEDED'], 'https://tenant' || u || '.example.com/hook', 'tenant' || u || '.example.com:443'
+     FROM generate_series(1, $1::int) u`,
+    [HISTORY_TENANTS],
+  );
+  let spread = `${days} days`;
+  for (let from = 1; from <= rows; from += CHUNK) {
+    const to = Math.min(rows, from + CHUNK - 1);
+    // Row i: tenant i % T + 1, at a time evenly spread from `spread` ago to now, ids as random as
+    // the server's (md5 of the row number: inserts of live rows land all over each id index).
+    const statement = (interval: string) => `WITH g AS (
+        SELECT i, 'hu' || (i % ${HISTORY_TENANTS} + 1) AS "userId", 'hw' || (i % ${HISTORY_TENANTS} + 1) AS "webhookId",
+          'e' || substr(md5('e' || i), 1, 16) AS "eventId", 'd' || substr(md5('d' || i), 1, 16) AS "dispatchId",
+          timezone('UTC', now()) - interval '${interval}' * (1 - i::float8 / ${rows}) AS "at"
+        FROM generate_series(${from}, ${to}) i
+      ), events AS (
+        INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "dispatchCount", "createdAt")
+        SELECT "eventId", "userId", 'ACTOR.RUN.SUCCEEDED',
+          jsonb_build_object('actorId', 'hksJZtadYvn4mBuin', 'actorRunId', 'run' || lpad(i::text, 14, '0')),
+          jsonb_build_object('id', 'run' || lpad(i::text, 14, '0'), 'actId', 'hksJZtadYvn4mBuin', 'status', 'SUCCEEDED',
+            'startedAt', '2026-12-02T10:00:00.000Z', 'finishedAt', '2026-12-02T10:00:05.000Z',
+            'defaultDatasetId', 'wmKPijuyDnPZAPRMk', 'defaultKeyValueStoreId', 'WkzbQMuFYuamGv3YF'),
+          1, "at" FROM g
+      ), dispatches AS (
+        INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "status", "attemptCount", "createdAt", "finishedAt")
+        SELECT "dispatchId", "userId", "webhookId", "eventId", 'ACTOR.RUN.SUCCEEDED',
+          (CASE WHEN i % 20 = 0 THEN 'FAILED' ELSE 'SUCCEEDED' END)::"DispatchStatus", 1, "at", "at" + interval '150 milliseconds'
+        FROM g
+      )
+      INSERT INTO "DispatchCall" ("dispatchId", "attempt", "webhookId", "startedAt", "finishedAt", "outcome", "responseStatus",
+        "responseBody", "requestUrl", "responseHeaders", "requestTimestamp", "requestSignatures")
+      SELECT "dispatchId", 1, "webhookId", "at" + interval '100 milliseconds', "at" + interval '150 milliseconds',
+        CASE WHEN i % 20 = 0 THEN 'failed' ELSE 'succeeded' END, CASE WHEN i % 20 = 0 THEN 500 ELSE 200 END,
+        '', 'https://tenant' || (i % ${HISTORY_TENANTS} + 1) || '.example.com/hook',
+        json_build_object('date', 'Wed, 02 Dec 2026 10:00:00 GMT', 'connection', 'keep-alive', 'keep-alive', 'timeout=5', 'content-length', '0'),
+        extract(epoch FROM "at")::int, decode(md5('s' || i) || md5('t' || i) || md5('u' || i) || md5('v' || i), 'hex')
+      FROM g`;
+    try {
+      await pool.query(statement(spread));
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23514' || spread === '1 hour') throw error;
+      log(`history: a row ${spread} old has no partition; loading within the last hour instead`);
+      spread = '1 hour';
+      await pool.query(statement(spread));
+    }
+    log(
+      `history: ${to.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} rows loaded (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+    );
+  }
+  await pool.query('VACUUM ANALYZE "Event", "Dispatch", "DispatchCall", "User", "Webhook"');
+  const seconds = (performance.now() - t0) / 1000;
+  record(`history load seconds (${rows.toLocaleString('en-US')} rows)`, seconds);
+}
+
+/** Finished dispatches of the measured tenant that succeeded (an index range, not a count of the history). */
+async function deliveredOfUser(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query(
+    `SELECT count(*)::int AS n FROM "Dispatch" WHERE "userId" = $1 AND "status" = 'SUCCEEDED'`,
+    [USER],
+  );
+  return rows[0].n;
+}
+
+/**
+ * `events` events of the measured tenant with a READY dispatch each to its webhook, committed at
+ * once (the ids tagged, so backlogs can follow each other). Returns the dispatches.
+ */
+async function userBacklog(pool: pg.Pool, events: number, tag: string): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rowCount } = await client.query(
+      `WITH e AS (
+        INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "dispatchCount")
+        SELECT 'ev' || $2 || '_' || i, $3, 'ACTOR.RUN.SUCCEEDED', jsonb_build_object('actorId', 'benchActor', 'i', i), 1
+        FROM generate_series(1, $1::int) i
+        RETURNING "id", "userId", "eventType", "createdAt"
+      )
+      INSERT INTO "DispatchQueue" ("id", "userId", "webhookId", "eventId", "eventType", "createdAt", "runAt", "state", "fairKey")
+      SELECT ricochet_record_id(), e."userId", $4, e."id", e."eventType", e."createdAt", e."createdAt", 'READY',
+        row_number() OVER (ORDER BY e."id")
+      FROM e`,
+      [events, tag, USER, WEBHOOK],
+    );
+    await client.query(`SELECT pg_notify('ricochet_dispatches', '')`);
+    await client.query('COMMIT');
+    return rowCount ?? 0;
+  } finally {
+    client.release();
+  }
+}
+
+/** `calls` per second of one query repeated back to back for `ms`. */
+async function rate(ms: number, query: () => Promise<unknown>): Promise<number> {
+  for (let index = 0; index < 5; index++) await query();
+  const t0 = performance.now();
+  let calls = 0;
+  while (performance.now() - t0 < ms) {
+    await query();
+    calls++;
+  }
+  return (calls / (performance.now() - t0)) * 1000;
+}
+
+/** The figures of one state of the database (`label`: empty or loaded). */
+async function measure(
+  system: BenchSystem,
+  receiver: BenchReceiver,
+  options: HistoryOptions,
+  label: string,
+): Promise<void> {
+  const { pool } = system;
+  // Claiming: a backlog drained by one worker, after a warm-up backlog.
+  const worker = await system.startWorker();
+  await waitForListeners(pool, 1);
+  for (const [events, timed] of [
+    [2_000, false],
+    [options.drainEvents, true],
+  ] as const) {
+    const already = await deliveredOfUser(pool);
+    await receiver.reset();
+    const total = await userBacklog(pool, events, timed ? 'drain' : 'warm');
+    const t0 = performance.now();
+    const received = await waitUntil(async () => (await receiver.stats()).received >= total, 180_000, 20);
+    const finished =
+      received && (await waitUntil(async () => (await deliveredOfUser(pool)) >= already + total, 60_000, 10));
+    if (timed)
+      record(
+        `history ${label}: drain deliveries/s`,
+        finished ? total / ((performance.now() - t0) / 1000) : Number.NaN,
+      );
+  }
+  await stop(worker);
+
+  // The dashboard's pages of the measured tenant, each query back to back on one connection.
+  const db = await openDatabase({ databaseUrl: system.url, migrate: false, poolSize: 2 });
+  try {
+    const prisma = db.prisma;
+    const [newest] = await prisma.dispatch.findMany({
+      where: { userId: USER },
+      orderBy: { createdAt: 'desc' },
+      take: 1,
+      select: { id: true },
+    });
+    const queries: Array<[string, () => Promise<unknown>]> = [
+      [
+        'dispatch log, first page',
+        () => listDispatchLog(prisma, { userId: USER, query: { offset: 0, limit: 20 } }),
+      ],
+      [
+        "a webhook's page (webhook, 24 h chart, its dispatch log)",
+        () =>
+          Promise.all([
+            getWebhook(prisma, { userId: USER, webhookId: WEBHOOK }),
+            deliveryHistogram(prisma, { userId: USER, webhookId: WEBHOOK, hours: 24 }),
+            listDispatchLog(prisma, { userId: USER, query: { webhookId: WEBHOOK, offset: 0, limit: 20 } }),
+          ]),
+      ],
+      ['events page', () => listEventLog(prisma, { userId: USER, offset: 0, limit: 20 })],
+      [
+        'a dispatch page (calls rebuilt)',
+        () => getDispatchDetail(prisma, { userId: USER, dispatchId: newest?.id ?? '' }),
+      ],
+      [
+        'GET /v2/webhook-dispatches?desc=1 (100)',
+        () => listDispatches(prisma, { userId: USER, query: { offset: 0, limit: 100, desc: true } }),
+      ],
+    ];
+    for (const [name, query] of queries) {
+      record(`history ${label}: ${name} per s`, await rate(options.queryMs, query));
+    }
+  } finally {
+    await db.close();
+  }
+
+  // Publishing (fan-out 1, nothing delivering), 32 publishers.
+  if (system.startApi) {
+    const api = await system.startApi();
+    const client = poster(api.baseUrl, 32, '/v2/events', system.token);
+    for (let index = 0; index < 50; index++) await client.post(publishBody());
+    const run = await closedLoop({
+      concurrency: 32,
+      durationMs: options.windowMs,
+      call: () => client.post(publishBody()),
+    });
+    record(`history ${label}: publish events/s`, (run.ok / run.elapsedMs) * 1000);
+    await client.close();
+    await stop(api.proc);
+  }
+}
+
+/**
+ * Cost against history (issue 17): the claim (drain) rate, the publish rate and the dashboard's
+ * queries of one tenant, on a database with no history, then with `rows` finished dispatches (with
+ * their events and calls) of other tenants, in the same run. The ratios are loaded / empty.
+ */
+export async function history(
+  system: BenchSystem,
+  receiver: BenchReceiver,
+  options: HistoryOptions,
+): Promise<void> {
+  await system.reset(receiver.url, 1);
+  await measure(system, receiver, options, 'empty');
+  await system.reset(receiver.url, 1);
+  log(
+    `history: loading ${options.rows.toLocaleString('en-US')} finished dispatches with their events and calls`,
+  );
+  await loadHistory(system.pool, options.rows, options.days);
+  await measure(system, receiver, options, 'loaded');
+  const { rows } = await system.pool.query(
+    `SELECT pg_size_pretty(pg_database_size(current_database())) AS size`,
+  );
+  log(`history: database size with the history ${rows[0].size}`);
+}
+
+/** The figures history() recorded, as [what, empty key, loaded key]. */
+export const HISTORY_FIGURES = [
+  'drain deliveries/s',
+  'publish events/s',
+  'dispatch log, first page per s',
+  "a webhook's page (webhook, 24 h chart, its dispatch log) per s",
+  'events page per s',
+  'a dispatch page (calls rebuilt) per s',
+  'GET /v2/webhook-dispatches?desc=1 (100) per s',
+] as const;

@@ -1,0 +1,224 @@
+import { DELIVERY_HEADERS, type TemplateVariables } from '@ricochet/schema';
+import { headersToSend, urlAuthorization } from './http-sender.ts';
+import { type RequestSignatures, renderBody, signedHeaders } from './payload.ts';
+import { storedHeaders, storedRequestBody } from './stored-call.ts';
+
+// How a call's request is stored (DispatchCall's request columns), in one of two forms:
+//
+// - Full: `requestHeaders` (json, in the order sent) and `requestBody`, as handed to the HTTP
+//   client. Calls recorded before migration 20261202183000_compact_history, and any request that
+//   the compact form would not give back exactly (headers cut at the storage limits, a header
+//   Ricochet's builder did not write, a body past its limit).
+// - Compact: only what cannot be derived again. `requestTimestamp` (set only in this form) is the
+//   webhook-timestamp; `requestSignatures` the HMACs as raw bytes (32 per Standard Webhooks secret,
+//   then SuperOffice's 32; null without a secret); `requestParts` what differs from this format's
+//   constants: the customer's headers as rendered (`h`), the request origin (`o`), the user agent
+//   (`ua`); `requestBody` null when the body is Apify's default payload, rendered again from the
+//   event (immutable) with the same renderer. The headers are rebuilt by the very functions the
+//   sender used (signedHeaders, headersToSend, urlAuthorization), and the worker keeps the compact
+//   form only after rebuilding it and finding every header the same, name, value and order, so a
+//   reader shows exactly what was sent.
+//
+// The constants below are this format's, not the installation's settings: a later change of the
+// user agent or the configured origin must not change how older calls read. A change to what
+// signedHeaders writes or to the default payload renderer would; test/delivery/stored-request.test.ts
+// pins both.
+const FORMAT_USER_AGENT = 'Ricochet-Webhooks/0.1';
+const FORMAT_REQUEST_ORIGIN = 'RICOCHET';
+/** Bytes of one HMAC-SHA256. */
+const MAC_BYTES = 32;
+
+/** What differs from the compact format's constants (absent keys: the constant). */
+export type RequestParts = { h?: Record<string, string>; o?: string; ua?: string };
+
+/** A call's request, as the columns of DispatchCall hold it. */
+export type StoredRequest = {
+  requestUrl: string;
+  requestHeaders: Record<string, string> | null;
+  requestBody: string | null;
+  requestTimestamp: number | null;
+  /** Base64 of the raw HMAC bytes (the column is bytea). */
+  requestSignatures: string | null;
+  requestParts: RequestParts | null;
+};
+
+/** What a request is derived from besides its stored parts: its dispatch and its event. */
+export type RequestContext = {
+  dispatchId: string;
+  webhookId: string;
+  /** The event's data as the worker rendered it; null when the event is gone. */
+  variables: TemplateVariables | null;
+};
+
+/** A webhook with no templates: its body is Apify's default payload (see sendsDefaultPayload). */
+const DEFAULT_PAYLOAD_WEBHOOK = {
+  id: '',
+  requestUrl: '',
+  payloadTemplate: null,
+  headersTemplate: null,
+  shouldInterpolateStrings: false,
+  headers: null,
+  properties: null,
+};
+
+function signaturesFromHeaders(headers: Record<string, string>): Buffer | null | undefined {
+  const standard = headers[DELIVERY_HEADERS.standardSignature];
+  const superOffice = headers[DELIVERY_HEADERS.superOfficeSignature];
+  if (standard === undefined && superOffice === undefined) return null;
+  if (standard === undefined || superOffice === undefined) return undefined;
+  const macs: Buffer[] = [];
+  for (const part of [...standard.split(' ').map((one) => one.slice('v1,'.length)), superOffice]) {
+    const mac = Buffer.from(part, 'base64');
+    if (mac.length !== MAC_BYTES) return undefined;
+    macs.push(mac);
+  }
+  return Buffer.concat(macs);
+}
+
+function signaturesFromBytes(bytes: Uint8Array | null): RequestSignatures {
+  if (bytes === null || bytes.length < 2 * MAC_BYTES) return null;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const macs: string[] = [];
+  for (let offset = 0; offset + MAC_BYTES <= buffer.length; offset += MAC_BYTES) {
+    macs.push(buffer.subarray(offset, offset + MAC_BYTES).toString('base64'));
+  }
+  const superOffice = macs.pop() as string;
+  return { standard: macs.map((mac) => `v1,${mac}`).join(' '), superOffice };
+}
+
+function authorizationOf(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    return urlAuthorization(new URL(url));
+  } catch {
+    return null;
+  }
+}
+
+/** The headers of a compactly stored request, as they were handed to the HTTP client. */
+export function rebuiltHeaders(args: {
+  dispatchId: string;
+  webhookId: string;
+  requestUrl: string | null;
+  requestTimestamp: number;
+  requestSignatures: Uint8Array | null;
+  requestParts: RequestParts | null;
+}): Record<string, string> {
+  const parts = args.requestParts ?? {};
+  const given = signedHeaders({
+    webhookId: args.webhookId,
+    dispatchId: args.dispatchId,
+    customHeaders: parts.h ?? {},
+    timestamp: args.requestTimestamp,
+    signatures: signaturesFromBytes(args.requestSignatures),
+    requestOrigin: parts.o ?? FORMAT_REQUEST_ORIGIN,
+  });
+  return headersToSend(given, parts.ua ?? FORMAT_USER_AGENT, authorizationOf(args.requestUrl));
+}
+
+function sameEntries(a: Record<string, string>, b: Record<string, string>): boolean {
+  const left = Object.entries(a);
+  const right = Object.entries(b);
+  return (
+    left.length === right.length &&
+    left.every(([name, value], index) => {
+      const other = right[index] as [string, string];
+      return other[0] === name && other[1] === value;
+    })
+  );
+}
+
+/**
+ * How the worker stores the request of a call: `sentHeaders` as handed to the HTTP client, `body`
+ * as sent (null when no request could be built), `defaultPayload` when the body is Apify's default
+ * payload rendered from `context.variables` (sendsDefaultPayload). Compact when rebuilding it gives
+ * back exactly the headers stored in full form would be; full otherwise.
+ */
+export function storedRequest(args: {
+  context: RequestContext;
+  url: string;
+  sentHeaders: Record<string, string>;
+  body: string | null;
+  defaultPayload: boolean;
+}): StoredRequest {
+  const headers = storedHeaders(args.sentHeaders);
+  const body = args.body === null ? null : storedRequestBody(args.body);
+  const full: StoredRequest = {
+    requestUrl: args.url,
+    requestHeaders: headers,
+    requestBody: body,
+    requestTimestamp: null,
+    requestSignatures: null,
+    requestParts: null,
+  };
+  if (body === null) return full;
+  const entries = Object.entries(headers);
+  // Ricochet's own headers start with Content-Type; what comes before is the customer's.
+  const own = entries.findIndex(([name]) => name === DELIVERY_HEADERS.contentType);
+  const timestamp = Number(headers[DELIVERY_HEADERS.standardTimestamp]);
+  const signatures = signaturesFromHeaders(headers);
+  if (own < 0 || !Number.isSafeInteger(timestamp) || signatures === undefined) return full;
+  const parts: RequestParts = {};
+  if (own > 0) parts.h = Object.fromEntries(entries.slice(0, own));
+  const origin = headers[DELIVERY_HEADERS.requestOrigin];
+  if (origin !== undefined && origin !== FORMAT_REQUEST_ORIGIN) parts.o = origin;
+  const userAgent = headers['user-agent'];
+  if (userAgent !== undefined && userAgent !== FORMAT_USER_AGENT) parts.ua = userAgent;
+  const requestParts = Object.keys(parts).length > 0 ? parts : null;
+  const rebuilt = rebuiltHeaders({
+    dispatchId: args.context.dispatchId,
+    webhookId: args.context.webhookId,
+    requestUrl: args.url,
+    requestTimestamp: timestamp,
+    requestSignatures: signatures,
+    requestParts,
+  });
+  if (!sameEntries(rebuilt, headers)) return full;
+  return {
+    requestUrl: args.url,
+    requestHeaders: null,
+    // A cut body is not the default payload any more: it is kept as stored.
+    requestBody: args.defaultPayload && body === args.body && args.context.variables !== null ? null : body,
+    requestTimestamp: timestamp,
+    requestSignatures: signatures === null ? null : signatures.toString('base64'),
+    requestParts,
+  };
+}
+
+/** A call's request columns as read back (requestSignatures as bytes). */
+export type StoredRequestColumns = {
+  requestUrl: string | null;
+  requestHeaders: unknown;
+  requestBody: string | null;
+  requestTimestamp: number | null;
+  requestSignatures: Uint8Array | null;
+  requestParts: unknown;
+};
+
+/**
+ * The request a call sent, whichever form it is stored in: headers and body as handed to the HTTP
+ * client. A compact call whose event is gone has its headers but no body (null).
+ */
+export function sentRequestOf(
+  call: StoredRequestColumns,
+  context: RequestContext,
+): { requestHeaders: Record<string, string> | null; requestBody: string | null } {
+  if (call.requestTimestamp === null) {
+    return {
+      requestHeaders: call.requestHeaders as Record<string, string> | null,
+      requestBody: call.requestBody,
+    };
+  }
+  const requestHeaders = rebuiltHeaders({
+    dispatchId: context.dispatchId,
+    webhookId: context.webhookId,
+    requestUrl: call.requestUrl,
+    requestTimestamp: call.requestTimestamp,
+    requestSignatures: call.requestSignatures,
+    requestParts: call.requestParts as RequestParts | null,
+  });
+  if (call.requestBody !== null) return { requestHeaders, requestBody: call.requestBody };
+  const requestBody =
+    context.variables === null ? null : renderBody(DEFAULT_PAYLOAD_WEBHOOK, context.variables);
+  return { requestHeaders, requestBody };
+}
