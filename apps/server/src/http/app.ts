@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import secureJson from 'secure-json-parse';
 import type { Config } from '../config.ts';
+import { retentionFrom, setRetentionPolicy } from '../services/retention.ts';
 import type { HttpSender } from '../delivery/http-sender.ts';
 import type { Metrics } from '../delivery/metrics.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -81,6 +82,8 @@ export async function buildApp({
     trustProxy: config.TRUST_PROXY,
   });
   app.decorate('ricochetConfig', config);
+  // Readers cut each user's history at their retention (services/retention.ts).
+  setRetentionPolicy(prisma, retentionFrom(config));
   app.decorateRequest('principal', null);
   app.decorateRequest('authenticatedBy', null);
   const sameSiteOrigins = configuredOrigins(config);

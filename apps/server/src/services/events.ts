@@ -1,5 +1,6 @@
 import type { Event, PublishEventInputSchema } from '@ricochet/schema';
 import type { z } from 'zod';
+import { historyWindow } from './retention.ts';
 import { sqlFor } from '../db/sql.ts';
 import type { Event as EventRow, PrismaClient } from '../generated/prisma/client.ts';
 import { EVENTS_FROM_JSON, enqueueEvents, type StoredEvent } from '../queue/index.ts';
@@ -85,7 +86,7 @@ export async function publishEvent(
   if (outcome.row) return { event: toEvent(outcome.row), created: true };
   // Only an idempotencyKey that is already taken inserts nothing.
   const winner = idempotencyKey
-    ? await prisma.event.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } })
+    ? await prisma.event.findFirst({ where: { userId, idempotencyKey } })
     : null;
   if (!winner) throw new Error('publishing stored no event and found no event with its idempotencyKey');
   return { event: toEvent(winner), created: false };
@@ -95,7 +96,14 @@ export async function getEvent(
   prisma: PrismaClient,
   args: { userId: string; eventId: string },
 ): Promise<Event> {
-  const row = await prisma.event.findFirst({ where: { id: args.eventId, userId: args.userId } });
+  const history = await historyWindow(prisma, args.userId);
+  const row = await prisma.event.findFirst({
+    where: {
+      id: args.eventId,
+      userId: args.userId,
+      ...(history && { createdAt: { gte: history.historyStartsAt } }),
+    },
+  });
   if (!row) throw recordNotFound('Event', args.eventId);
   return toEvent(row);
 }
