@@ -84,9 +84,10 @@ CREATE TABLE "Dispatch" (LIKE "Dispatch_unpartitioned" INCLUDING DEFAULTS INCLUD
 CREATE TABLE "DispatchCall" (LIKE "DispatchCall_unpartitioned" INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING GENERATED)
   PARTITION BY RANGE ("startedAt");
 
--- Weeks from the oldest row (or now) to four weeks ahead; the server keeps creating them ahead.
+-- Weeks from the oldest row (or four weeks back, for tools that load recent history) to four weeks
+-- ahead; the server keeps creating them ahead (and drops the empty old ones with retention).
 SELECT "ricochet_create_history_partitions"(
-  LEAST(timezone('UTC', now()),
+  LEAST(timezone('UTC', now()) - interval '28 days',
     (SELECT min("createdAt") FROM "Event_unpartitioned"),
     (SELECT min("finishedAt") FROM "Dispatch_unpartitioned"),
     (SELECT min("startedAt") FROM "DispatchCall_unpartitioned")),
