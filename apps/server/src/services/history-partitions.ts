@@ -194,14 +194,19 @@ export async function maintainHistoryPartitions(
   const report = (await sql.transaction(run)) ?? { created: 0, dropped: [], retentionDays, dropBefore };
 
   // Drops run outside a transaction: DETACH ... CONCURRENTLY cannot run in one. Two processes
-  // dropping at once: the loser's statement fails on a partition that is gone, and it stops.
+  // dropping at once: the loser's statement fails on a partition the other took, which is fine.
   await finishPendingDetaches(sql);
   const expired = (await listHistoryPartitions(sql)).filter(
     (partition) => partition.to.getTime() <= dropBefore.getTime(),
   );
   for (const partition of expired) {
-    await dropPartition(sql, partition);
-    report.dropped.push(partition.name);
+    try {
+      await dropPartition(sql, partition);
+      report.dropped.push(partition.name);
+    } catch (error) {
+      const [still] = await sql.query(`SELECT 1 FROM pg_class WHERE relname = $1`, [partition.name]);
+      if (still) throw error;
+    }
   }
   return report;
 }

@@ -102,7 +102,7 @@ describe('history partitions', () => {
 
     // A delivery stamped by the jumped clock is written into the jumped week.
     const receiver = await delivery.receiver();
-    await delivery.webhook({ requestUrl: receiver.url });
+    await delivery.webhook({ requestUrl: receiver.url, condition: {} });
     await delivery.publish(RUN_EVENT);
     const worker = delivery.worker({ clock });
     expect(await worker.runOnce()).toBe(1);
@@ -130,7 +130,7 @@ describe('history partitions', () => {
   }) => {
     const sql = sqlFor(api.prisma);
     const receiver = await delivery.receiver();
-    const webhook = await delivery.webhook({ requestUrl: receiver.url });
+    const webhook = await delivery.webhook({ requestUrl: receiver.url, condition: {} });
     const now = new Date();
     for (const weeksAgo of [8, 9, 10]) {
       await seedHistory(sql, {
@@ -181,7 +181,7 @@ describe('history partitions', () => {
   }) => {
     const sql = sqlFor(api.prisma);
     const receiver = await delivery.receiver();
-    const webhook = await delivery.webhook({ requestUrl: receiver.url });
+    const webhook = await delivery.webhook({ requestUrl: receiver.url, condition: {} });
     const old = new Date(Date.now() - 60 * DAY);
     await createHistoryPartitions(sql, { from: old, to: new Date(old.getTime() + 1) });
     await sql.query(
