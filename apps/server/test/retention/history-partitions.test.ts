@@ -5,6 +5,7 @@ import { installationOverview } from '../../src/services/delivery-stats.ts';
 import {
   createHistoryPartitions,
   HistoryMaintenance,
+  isMissingPartition,
   listHistoryPartitions,
   weekStart,
 } from '../../src/services/history-partitions.ts';
@@ -50,22 +51,23 @@ async function seedHistory(
   args: { userId: string; webhookId: string; at: Date; count: number; prefix: string },
 ): Promise<void> {
   await createHistoryPartitions(sql, { from: args.at, to: new Date(args.at.getTime() + 1) });
-  const params = [args.prefix, args.userId, args.webhookId, iso(args.at), args.count];
+  const { prefix, userId, webhookId, count } = args;
+  const at = iso(args.at);
   await sql.query(
     `INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "dispatchCount", "createdAt")
-    SELECT $1 || 'e' || i, $2, 'ACTOR.RUN.SUCCEEDED', '{"old":true}', 1, $4::timestamp FROM generate_series(1, $5::int) i`,
-    params,
+    SELECT $1 || 'e' || i, $2, 'ACTOR.RUN.SUCCEEDED', '{"old":true}', 1, $3::timestamp FROM generate_series(1, $4::int) i`,
+    [prefix, userId, at, count],
   );
   await sql.query(
     `INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "status", "attemptCount", "createdAt", "finishedAt")
     SELECT $1 || 'd' || i, $2, $3, $1 || 'e' || i, 'ACTOR.RUN.SUCCEEDED', 'SUCCEEDED', 1, $4::timestamp, $4::timestamp
     FROM generate_series(1, $5::int) i`,
-    params,
+    [prefix, userId, webhookId, at, count],
   );
   await sql.query(
     `INSERT INTO "DispatchCall" ("dispatchId", "attempt", "webhookId", "startedAt", "finishedAt", "outcome", "responseStatus")
-    SELECT $1 || 'd' || i, 1, $3, $4::timestamp, $4::timestamp, 'succeeded', 200 FROM generate_series(1, $5::int) i`,
-    params,
+    SELECT $1 || 'd' || i, 1, $2, $3::timestamp, $3::timestamp, 'succeeded', 200 FROM generate_series(1, $4::int) i`,
+    [prefix, webhookId, at, count],
   );
 }
 
@@ -100,28 +102,37 @@ describe('history partitions', () => {
     // The database's clock did not jump: its week (where events go) is still there.
     expect(after.has(thisWeek)).toBe(true);
 
-    // A delivery stamped by the jumped clock is written into the jumped week.
-    const receiver = await delivery.receiver();
-    await delivery.webhook({ requestUrl: receiver.url, condition: {} });
-    await delivery.publish(RUN_EVENT);
-    const worker = delivery.worker({ clock });
-    expect(await worker.runOnce()).toBe(1);
-    await until(async () => (await findDispatches(api.prisma))[0]?.status === 'SUCCEEDED');
+    // Rows stamped by the jumped clock (calls and finished dispatches are stamped by the process)
+    // have their week.
+    const writeCallAt = (at: Date) =>
+      sql.query(
+        `INSERT INTO "DispatchCall" ("dispatchId", "attempt", "webhookId", "startedAt") VALUES ('d', 1, 'w', $1::timestamp)`,
+        [iso(at)],
+      );
+    await writeCallAt(clock.now());
     const [call] = await sql.query<{ partition: string }>(
       `SELECT tableoid::regclass::text AS "partition" FROM "DispatchCall"`,
     );
     const jumpedWeek = weekStart(clock.now()).toISOString().slice(0, 10).replaceAll('-', '');
     expect(call?.partition).toBe(`"DispatchCall_w${jumpedWeek}"`);
-
-    // A clock that jumps past every week made so far, before any maintenance run: the worker makes
-    // the week it writes into and its answer is recorded.
+    // Past every week made so far, a write is refused with the error the worker answers by making
+    // the week (and writing again); the next run makes it too.
     clock.advance(30 * WEEK);
-    await delivery.publish(RUN_EVENT);
-    expect(await worker.runOnce()).toBe(1);
-    await until(async () =>
-      (await findDispatches(api.prisma)).every((dispatch) => dispatch.status === 'SUCCEEDED'),
+    const refused = await writeCallAt(clock.now()).then(
+      () => null,
+      (error: unknown) => error,
     );
-    expect(receiver.received).toHaveLength(2);
+    expect(isMissingPartition(refused)).toBe(true);
+    await maintenance.runOnce();
+    await writeCallAt(new Date(clock.now().getTime() + 1));
+
+    // Deliveries go on across the jump (what is due follows the injected clock).
+    const receiver = await delivery.receiver();
+    await delivery.webhook({ requestUrl: receiver.url, condition: {} });
+    await delivery.publish(RUN_EVENT);
+    expect(await delivery.worker({ clock }).runOnce()).toBe(1);
+    await until(async () => (await findDispatches(api.prisma))[0]?.status === 'SUCCEEDED');
+    expect(receiver.received).toHaveLength(1);
   });
 
   test('retention drops whole old weeks while deliveries run: nothing in flight lost, no error answered', async ({
