@@ -4,7 +4,6 @@
 // queue: the delivery queue's (20261202150000); partitions: history partitions' (20261202200000),
 // with a million events, finished dispatches and calls each per million, spread over eight weeks.
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { applyMigrationsToPostgres } from '../src/db/migrate.ts';
 import { benchCluster } from './lib/cluster.ts';
 import { killEverything } from './lib/processes.ts';

@@ -9,9 +9,9 @@ import { outboundPolicyFrom, workerSettingsFrom } from './delivery/settings.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
 import { buildApp } from './http/app.ts';
 import { createLogger } from './logger.ts';
+import { OperatorError, startupFailureMessage } from './operator-error.ts';
 import { HistoryMaintenance } from './services/history-partitions.ts';
 import { retentionFrom } from './services/retention.ts';
-import { OperatorError, startupFailureMessage } from './operator-error.ts';
 import { forgetResolvedTokens, TOKEN_CHANGES_CHANNEL } from './services/tokens.ts';
 
 const USAGE = `Usage: ricochet-server [--api] [--worker]

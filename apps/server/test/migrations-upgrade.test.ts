@@ -217,7 +217,9 @@ async function fillBeforePartitions(db: Database, receiverUrl: string): Promise<
   // One moment for every statement (as the version before wrote a dispatch with its event's time).
   const base = new Date();
   const ago = (days: number) => `timestamp '${new Date(base.getTime() - days * 86_400_000).toISOString()}'`;
-  await run(`INSERT INTO "User" ("id", "username", "isAdmin") VALUES ('userA', 'a', true), ('userB', 'b', false)`);
+  await run(
+    `INSERT INTO "User" ("id", "username", "isAdmin") VALUES ('userA', 'a', true), ('userB', 'b', false)`,
+  );
   await run(`INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl", "state", "hostKey") VALUES
     ('hookActive', 'userA', ARRAY['ACTOR.RUN.SUCCEEDED'], '${receiverUrl}/active', 'ACTIVE', 'h'),
     ('hookStopped', 'userB', ARRAY['ACTOR.RUN.SUCCEEDED'], '${receiverUrl}/stopped', 'STOPPED', 'h')`);
@@ -292,7 +294,10 @@ describe('upgrading to history partitions loses nothing', () => {
     // Every queued dispatch delivers: the due ones now (the lapsed lease's too), the retry when it
     // is due, the held one once its webhook is switched on.
     const clock = new ManualClock();
-    const sender = new HttpSender({ policy: { allowLoopback: true, allowPrivate: false }, userAgent: 'test' });
+    const sender = new HttpSender({
+      policy: { allowLoopback: true, allowPrivate: false },
+      userAgent: 'test',
+    });
     cleanups.push(() => sender.close());
     const worker = new DeliveryWorker({
       prisma: db.prisma,

@@ -160,7 +160,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'ricochet_history_retention_days',
-      help: 'The longest retention in force (RETENTION_DAYS or a user\'s own): what drops go by',
+      help: "The longest retention in force (RETENTION_DAYS or a user's own): what drops go by",
       registers: [this.registry],
       async collect() {
         this.set((await storage()).retentionDays);

@@ -568,7 +568,10 @@ export class DeliveryWorker {
   }
 
   private async createPartitionsFor(batch: PendingResult[]): Promise<void> {
-    const times = batch.flatMap((entry) => [Date.parse(entry.result.startedAt), Date.parse(entry.result.finishedAt)]);
+    const times = batch.flatMap((entry) => [
+      Date.parse(entry.result.startedAt),
+      Date.parse(entry.result.finishedAt),
+    ]);
     await createHistoryPartitions(this.sql, {
       from: new Date(Math.min(...times)),
       to: new Date(Math.max(...times) + 7 * 86_400_000),

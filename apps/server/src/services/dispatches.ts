@@ -354,7 +354,10 @@ async function findDispatch(
   prisma: PrismaClient,
   args: { userId: string; dispatchId: string },
 ): Promise<{ row: DispatchHead; webhook: WebhookOfDispatch }> {
-  const filter: DispatchFilter = { where: ['x."id" = $1', 'x."userId" = $2'], params: [args.dispatchId, args.userId] };
+  const filter: DispatchFilter = {
+    where: ['x."id" = $1', 'x."userId" = $2'],
+    params: [args.dispatchId, args.userId],
+  };
   await withinHistory(prisma, args.userId, filter);
   const [row] = await sqlFor(prisma).query<DispatchHead>(
     `SELECT ${HEAD_COLUMNS} FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId" AND e."createdAt" = x."createdAt"

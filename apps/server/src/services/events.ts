@@ -1,6 +1,5 @@
 import type { Event, PublishEventInputSchema } from '@ricochet/schema';
 import type { z } from 'zod';
-import { historyWindow } from './retention.ts';
 import { sqlFor } from '../db/sql.ts';
 import type { Event as EventRow, PrismaClient } from '../generated/prisma/client.ts';
 import { EVENTS_FROM_JSON, enqueueEvents, type StoredEvent } from '../queue/index.ts';
@@ -9,6 +8,7 @@ import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId } from './ids.ts';
 import { type Limits, tooManyDispatches } from './limits.ts';
 import { type EventToStore, PublishQueue, publishQueueFor } from './publish-queue.ts';
+import { historyWindow } from './retention.ts';
 
 export type PublishEventResult = { event: Event; created: boolean };
 
@@ -85,9 +85,7 @@ export async function publishEvent(
   if (outcome.refused !== undefined) throw tooManyDispatches(outcome.refused, limits);
   if (outcome.row) return { event: toEvent(outcome.row), created: true };
   // Only an idempotencyKey that is already taken inserts nothing.
-  const winner = idempotencyKey
-    ? await prisma.event.findFirst({ where: { userId, idempotencyKey } })
-    : null;
+  const winner = idempotencyKey ? await prisma.event.findFirst({ where: { userId, idempotencyKey } }) : null;
   if (!winner) throw new Error('publishing stored no event and found no event with its idempotencyKey');
   return { event: toEvent(winner), created: false };
 }

@@ -295,10 +295,7 @@ export type HistoryStorage = {
   retentionDays: number;
 };
 
-export async function historyStorage(
-  prisma: PrismaClient,
-  policy: RetentionPolicy,
-): Promise<HistoryStorage> {
+export async function historyStorage(prisma: PrismaClient, policy: RetentionPolicy): Promise<HistoryStorage> {
   const sql = sqlFor(prisma);
   const [size] = await sql.query<{ bytes: string | number }>(
     `SELECT pg_database_size(current_database()) AS "bytes"`,

@@ -24,7 +24,8 @@ export type WebhookStats = {
 
 /** When a finished dispatch left its user's history window (created + retention), or null. */
 function removedAt(row: { status: string | null; createdAt: Date | null; startsAt: Date | null }) {
-  if (row.status === 'ACTIVE' || !row.createdAt || !row.startsAt || row.createdAt >= row.startsAt) return null;
+  if (row.status === 'ACTIVE' || !row.createdAt || !row.startsAt || row.createdAt >= row.startsAt)
+    return null;
   return new Date(row.createdAt.getTime() + (Date.now() - row.startsAt.getTime())).toISOString();
 }
 
@@ -46,7 +47,9 @@ export async function webhookStats(
   for (const userId of new Set(webhooks.map((webhook) => webhook.userId))) {
     windows.set(userId, await historyWindow(prisma, userId));
   }
-  const startsAt = webhooks.map((webhook) => windows.get(webhook.userId)?.historyStartsAt.toISOString() ?? null);
+  const startsAt = webhooks.map(
+    (webhook) => windows.get(webhook.userId)?.historyStartsAt.toISOString() ?? null,
+  );
   const open = webhooks.filter((webhook) => webhook.circuitOpenedAt !== null).map((webhook) => webhook.id);
   const [rows, unanswered] = await Promise.all([
     sql.query<{

@@ -160,7 +160,9 @@ describe('history partitions', () => {
     const statuses: number[] = [];
     const traffic = (async () => {
       for (let i = 0; i < 60; i++) {
-        const published = await api.request('POST', '/v2/events', { body: { ...RUN_EVENT, eventData: { i } } });
+        const published = await api.request('POST', '/v2/events', {
+          body: { ...RUN_EVENT, eventData: { i } },
+        });
         const listed = await api.request('GET', '/v2/webhook-dispatches?limit=5&desc=1');
         statuses.push(published.statusCode, listed.statusCode);
       }
@@ -237,15 +239,29 @@ describe('history partitions', () => {
     const sql = sqlFor(api.prisma);
     const short = await api.createUser('short');
     const webhookOf = async (token: string) =>
-      (await api.request('POST', '/v2/webhooks', {
-        token,
-        body: { eventTypes: ['ACTOR.RUN.SUCCEEDED'], requestUrl: 'https://example.com/h' },
-      })).json().data.id as string;
+      (
+        await api.request('POST', '/v2/webhooks', {
+          token,
+          body: { eventTypes: ['ACTOR.RUN.SUCCEEDED'], requestUrl: 'https://example.com/h' },
+        })
+      ).json().data.id as string;
     const shortHook = await webhookOf(short.token);
     const adminHook = await delivery.webhook();
     const threeDaysAgo = new Date(Date.now() - 3 * DAY);
-    await seedHistory(sql, { userId: short.id, webhookId: shortHook, at: threeDaysAgo, count: 2, prefix: 's' });
-    await seedHistory(sql, { userId: api.admin.id, webhookId: adminHook.id, at: threeDaysAgo, count: 2, prefix: 'a' });
+    await seedHistory(sql, {
+      userId: short.id,
+      webhookId: shortHook,
+      at: threeDaysAgo,
+      count: 2,
+      prefix: 's',
+    });
+    await seedHistory(sql, {
+      userId: api.admin.id,
+      webhookId: adminHook.id,
+      at: threeDaysAgo,
+      count: 2,
+      prefix: 'a',
+    });
 
     // Only an admin sets it; it is checked.
     const refused = await api.request('PUT', `/v2/users/${short.id}/retention`, {
@@ -257,7 +273,10 @@ describe('history partitions', () => {
       const bad = await api.request('PUT', `/v2/users/${short.id}/retention`, { body: { retentionDays } });
       expect(bad.statusCode).toBe(400);
     }
-    expect((await api.request('PUT', '/v2/users/nobodyAtAllHere/retention', { body: { retentionDays: 1 } })).statusCode).toBe(404);
+    expect(
+      (await api.request('PUT', '/v2/users/nobodyAtAllHere/retention', { body: { retentionDays: 1 } }))
+        .statusCode,
+    ).toBe(404);
     const set = await api.request('PUT', `/v2/users/${short.id}/retention`, { body: { retentionDays: 1 } });
     expect(set.statusCode).toBe(200);
     expect(set.json().data.retentionDays).toBe(1);
@@ -270,13 +289,16 @@ describe('history partitions', () => {
     const list = (token: string) => api.request('GET', '/v2/webhook-dispatches', { token });
     expect((await list(short.token)).json().data.total).toBe(0);
     expect((await list(api.admin.token)).json().data.total).toBe(2);
-    expect((await api.request('GET', '/v2/webhook-dispatches/sd1', { token: short.token })).statusCode).toBe(404);
+    expect((await api.request('GET', '/v2/webhook-dispatches/sd1', { token: short.token })).statusCode).toBe(
+      404,
+    );
     expect((await api.request('GET', '/v2/events/se1', { token: short.token })).statusCode).toBe(404);
     expect((await api.request('GET', '/v2/events/ae1')).statusCode).toBe(200);
     // Shorter than the installation's: the rows stay (the week is shared), only hidden.
-    const [kept] = await sql.query<{ n: number }>(`SELECT count(*)::int AS "n" FROM "Dispatch" WHERE "userId" = $1`, [
-      short.id,
-    ]);
+    const [kept] = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS "n" FROM "Dispatch" WHERE "userId" = $1`,
+      [short.id],
+    );
     expect(kept?.n).toBe(2);
 
     // A user with a longer retention holds old weeks (for everyone) until it is lifted.
@@ -300,7 +322,13 @@ describe('history partitions', () => {
     const sql = sqlFor(api.prisma);
     const webhook = await delivery.webhook();
     const fiveWeeksAgo = new Date(Date.now() - 5 * WEEK);
-    await seedHistory(sql, { userId: api.admin.id, webhookId: webhook.id, at: fiveWeeksAgo, count: 50, prefix: 'm' });
+    await seedHistory(sql, {
+      userId: api.admin.id,
+      webhookId: webhook.id,
+      at: fiveWeeksAgo,
+      count: 50,
+      prefix: 'm',
+    });
     const overview = await installationOverview(api.prisma, POLICY);
     const oldestWeek = weekStart(fiveWeeksAgo);
     expect(overview.storage.oldestPartitionStart).toBe(oldestWeek.toISOString());
@@ -315,10 +343,14 @@ describe('history partitions', () => {
     api.metrics.watchHistory(api.prisma, maintenance);
     const metrics = (await api.request('GET', '/metrics')).body;
     const label = oldestWeek.toISOString().slice(0, 10);
-    expect(metrics).toMatch(new RegExp(`ricochet_history_partition_rows\\{table="Dispatch",week="${label}"\\} 50`));
+    expect(metrics).toMatch(
+      new RegExp(`ricochet_history_partition_rows\\{table="Dispatch",week="${label}"\\} 50`),
+    );
     expect(metrics).toMatch(/ricochet_history_partition_bytes\{table="DispatchCall",week="[0-9-]+"\} [1-9]/);
     expect(metrics).toMatch(/ricochet_database_bytes [1-9]/);
-    expect(metrics).toContain(`ricochet_history_oldest_partition_timestamp_seconds ${oldestWeek.getTime() / 1000}`);
+    expect(metrics).toContain(
+      `ricochet_history_oldest_partition_timestamp_seconds ${oldestWeek.getTime() / 1000}`,
+    );
     expect(metrics).toMatch(/ricochet_history_next_drop_timestamp_seconds [1-9]/);
   });
 });

@@ -15,13 +15,7 @@ import {
 import { z } from 'zod';
 import { createEventType, deleteEventType, listEventTypes } from '../../services/event-types.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../services/tokens.ts';
-import {
-  createUser,
-  getHistoryWindow,
-  getUser,
-  listUsers,
-  setUserRetention,
-} from '../../services/users.ts';
+import { createUser, getHistoryWindow, getUser, listUsers, setUserRetention } from '../../services/users.ts';
 import { defineRoute } from './route.ts';
 
 export const userRoutes = [

@@ -29,8 +29,8 @@ import {
   searchWebhooks,
 } from '../../services/delivery-stats.ts';
 import { getDispatchDetail } from '../../services/dispatches.ts';
-import { retentionFrom } from '../../services/retention.ts';
 import { previewRequest, renderDispatchRequest } from '../../services/request-preview.ts';
+import { retentionFrom } from '../../services/retention.ts';
 import { setPassword, setUserDisabled } from '../../services/sessions.ts';
 import { createUserAccount, listUserAccounts } from '../../services/user-accounts.ts';
 import { getHistoryWindow, setUserRetention } from '../../services/users.ts';

@@ -109,8 +109,8 @@ function RetentionDialog({ user, onClose }: { user: UserAccount | null; onClose:
         <DialogHeader>
           <DialogTitle>History kept for {user?.username}</DialogTitle>
           <DialogDescription>
-            Days of events, finished dispatches and calls they see. Empty: the installation's retention.
-            Older history is removed from their view at once; dispatches still being delivered are kept.
+            Days of events, finished dispatches and calls they see. Empty: the installation's retention. Older
+            history is removed from their view at once; dispatches still being delivered are kept.
           </DialogDescription>
         </DialogHeader>
         <form
@@ -129,7 +129,9 @@ function RetentionDialog({ user, onClose }: { user: UserAccount | null; onClose:
             label="Retention (days)"
             error={form.formState.errors.retentionDays?.message ?? setRetention.error?.message}
           >
-            {(props) => <Input inputMode="numeric" autoComplete="off" {...props} {...form.register('retentionDays')} />}
+            {(props) => (
+              <Input inputMode="numeric" autoComplete="off" {...props} {...form.register('retentionDays')} />
+            )}
           </Field>
           <Button type="submit" disabled={setRetention.isPending}>
             Save retention
