@@ -339,6 +339,13 @@ describe('history partitions', () => {
     expect(week?.calls.rows).toBe(50);
     expect(week?.events.bytes).toBeGreaterThan(0);
 
+    // The same through the admin API (and only for admins).
+    const answered = await api.request('GET', '/v2/admin/overview');
+    expect(answered.statusCode).toBe(200);
+    expect(answered.json().data.storage.oldestPartitionStart).toBe(oldestWeek.toISOString());
+    const user = await api.createUser('someone');
+    expect((await api.request('GET', '/v2/admin/overview', { token: user.token })).statusCode).toBe(403);
+
     const maintenance = maintenanceOf(api.prisma);
     api.metrics.watchHistory(api.prisma, maintenance);
     const metrics = (await api.request('GET', '/metrics')).body;

@@ -8,12 +8,15 @@ import {
   EventTypeNameSchema,
   EventTypeSchema,
   HistoryWindowSchema,
+  InstallationOverviewSchema,
   RecordIdSchema,
   SetRetentionInputSchema,
   UserSchema,
 } from '@ricochet/schema';
 import { z } from 'zod';
+import { installationOverview } from '../../services/delivery-stats.ts';
 import { createEventType, deleteEventType, listEventTypes } from '../../services/event-types.ts';
+import { retentionFrom } from '../../services/retention.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../services/tokens.ts';
 import { createUser, getHistoryWindow, getUser, listUsers, setUserRetention } from '../../services/users.ts';
 import { defineRoute } from './route.ts';
@@ -36,6 +39,16 @@ export const userRoutes = [
     access: 'read',
     success: { status: 200, data: HistoryWindowSchema },
     handler: ({ prisma, principal }) => getHistoryWindow(prisma, { userId: principal.userId }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v2/admin/overview',
+    summary:
+      'The installation at a glance: queue, throughput, slow targets, history storage per week (administrators only)',
+    tags: ['Users'],
+    access: 'admin',
+    success: { status: 200, data: InstallationOverviewSchema },
+    handler: ({ prisma, services }) => installationOverview(prisma, retentionFrom(services.config)),
   }),
   defineRoute({
     method: 'PUT',
