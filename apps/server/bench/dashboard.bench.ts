@@ -112,7 +112,7 @@ describe(`${kind}: ${WEBHOOKS} webhooks, ${DISPATCHES} dispatches`, () => {
   bench(
     'installation overview',
     async () => {
-      await installationOverview(prisma);
+      await installationOverview(prisma, { installationDays: 30 });
     },
     options,
   );

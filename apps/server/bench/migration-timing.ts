@@ -1,20 +1,66 @@
-// How long the delivery queue's migration takes on an installation with history, per million rows
-// (the figure its migration.sql quotes). Not part of `pnpm bench`:
-//   node --import tsx bench/migration-timing.ts [millions=1]
-// `compact` times the compact history's migration (issue 17) instead, over as many finished
-// dispatches with a fully stored call each:
-//   node --import tsx bench/migration-timing.ts compact [millions=1]
+// How long a migration takes on an installation with history, per million rows (the figure its
+// migration.sql quotes). Not part of `pnpm bench`:
+//   node --import tsx bench/migration-timing.ts [queue|compact|partitions] [millions=1]
+// queue: the delivery queue's (20261202150000); compact: the compact history's (20261202183000),
+// over as many finished dispatches with a fully stored call each; partitions: history partitions'
+// (20261202200000), with a million events, finished dispatches and calls each per million, spread
+// over eight weeks.
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { applyMigrationsToPostgres } from '../src/db/migrate.ts';
 import { benchCluster } from './lib/cluster.ts';
 import { killEverything } from './lib/processes.ts';
 import { log } from './lib/results.ts';
 
-const COMPACT = process.argv[2] === 'compact';
-const MILLIONS = Number(process.argv[COMPACT ? 3 : 2] ?? 1);
+const args = process.argv.slice(2);
+const WHICH = args.find((arg) => /^[a-z]+$/.test(arg)) ?? 'queue';
+const MILLIONS = Number(args.find((arg) => /^[0-9.]+$/.test(arg)) ?? 1);
 const N = Math.round(MILLIONS * 1_000_000);
-if (COMPACT) await timeCompactHistory();
+if (WHICH === 'compact') await timeCompactHistory();
+if (WHICH === 'partitions') {
+  try {
+    await timePartitions();
+  } finally {
+    killEverything();
+  }
+  process.exit(0);
+}
+
+async function timePartitions(): Promise<void> {
+  const cluster = await benchCluster(log);
+  const { url, pool } = await cluster.createDatabase('migration_timing_partitions');
+  await applyMigrationsToPostgres(url, { upTo: '20261202150000_delivery_queue' });
+  const run = (sql: string, params: unknown[] = []) => pool.query(sql, params);
+  // Eight weeks of history, oldest first: row i was written (8 weeks) * i / N ago.
+  const at = `timezone('UTC', now()) - interval '56 days' * (1 - i::float8 / $1)`;
+  await run(`INSERT INTO "User" ("id", "username") VALUES ('u', 'u')`);
+  await run(`INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl")
+    SELECT 'w' || i, 'u', ARRAY['X'], 'https://host' || i || '.example.com/hook' FROM generate_series(1, 100) i`);
+  log(`filling ${N.toLocaleString('en-US')} events, finished dispatches and calls over eight weeks`);
+  await run(
+    `INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "dispatchCount", "createdAt")
+    SELECT 'e' || i, 'u', 'X', '{"actorId":"a","actorRunId":"r","n":1}', 1, ${at} FROM generate_series(1, $1::int) i`,
+    [N],
+  );
+  await run(
+    `INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "status", "attemptCount", "createdAt", "finishedAt")
+    SELECT 'f' || i, 'u', 'w' || (i % 100 + 1), 'e' || i, 'X', 'SUCCEEDED', 1, ${at}, ${at} FROM generate_series(1, $1::int) i`,
+    [N],
+  );
+  await run(
+    `INSERT INTO "DispatchCall" ("dispatchId", "webhookId", "attempt", "startedAt", "finishedAt", "outcome", "responseStatus", "responseBody")
+    SELECT 'f' || i, 'w' || (i % 100 + 1), 1, ${at}, ${at}, 'succeeded', 200, 'ok' FROM generate_series(1, $1::int) i`,
+    [N],
+  );
+  await run('VACUUM ANALYZE');
+  const t0 = performance.now();
+  await applyMigrationsToPostgres(url);
+  const seconds = (performance.now() - t0) / 1000;
+  log(
+    `migrated in ${seconds.toFixed(1)} s: ${(seconds / MILLIONS).toFixed(1)} s per million events (with as many finished dispatches and calls, ${(3 * N).toLocaleString('en-US')} rows)`,
+  );
+  await pool.end();
+}
+
 try {
   const cluster = await benchCluster(log);
   const { url, pool } = await cluster.createDatabase('migration_timing');

@@ -110,6 +110,11 @@ export const ConfigSchema = z.object({
   /** The first probe after a circuit opens; each probe without a response doubles it, up to the max. */
   CIRCUIT_PROBE_DELAY_MS: PositiveInt.default(30_000),
   CIRCUIT_MAX_PROBE_DELAY_MS: PositiveInt.default(3600_000),
+  /**
+   * Days of history (events, finished dispatches, calls) kept; a user's own retentionDays overrides
+   * it. Unset: 7 on the embedded database, 30 on PostgreSQL (services/retention.ts).
+   */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   /** Webhooks one user may have (Apify's limit is 100). */
   MAX_WEBHOOKS_PER_USER: PositiveInt.default(100),
   /** Dispatches one request may create (a publish, a batch, a broadcast, a bulk redelivery). */

@@ -10,6 +10,8 @@ import { DeliveryWorker } from './delivery/worker.ts';
 import { buildApp } from './http/app.ts';
 import { createLogger } from './logger.ts';
 import { OperatorError, startupFailureMessage } from './operator-error.ts';
+import { HistoryMaintenance } from './services/history-partitions.ts';
+import { retentionFrom } from './services/retention.ts';
 import { forgetResolvedTokens, TOKEN_CHANGES_CHANNEL } from './services/tokens.ts';
 
 const USAGE = `Usage: ricochet-server [--api] [--worker]
@@ -54,6 +56,12 @@ async function main(): Promise<void> {
     userAgent: USER_AGENT,
   });
   const metrics = new Metrics(db.prisma);
+  // History partitions: the weeks ahead exist (awaited) before any request or delivery can write
+  // (an installation stopped for weeks has none for now), then are kept hourly, with retention's
+  // drops, by every process (they take turns through a lock).
+  const maintenance = new HistoryMaintenance({ prisma: db.prisma, policy: retentionFrom(config), logger });
+  await maintenance.start();
+  metrics.watchHistory(db.prisma, maintenance);
 
   // The port is bound before anything with a lasting effect happens (the first admin and its
   // one-time token, deliveries): a port in use stops the start with nothing done.
@@ -73,6 +81,7 @@ async function main(): Promise<void> {
     await app?.listen({ port: config.PORT, host: config.HOST });
   } catch (error) {
     await app?.close();
+    await maintenance.stop();
     await sender.close();
     await db.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -95,6 +104,7 @@ async function main(): Promise<void> {
     ? await db.listen(TOKEN_CHANGES_CHANNEL, () => forgetResolvedTokens(db.prisma))
     : undefined;
   await ensureAdmin(db.prisma, config, logger);
+
   const worker = runWorker
     ? new DeliveryWorker({
         prisma: db.prisma,
@@ -117,6 +127,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping: no new claims, finishing the calls in flight');
     await app?.close();
     await worker?.stop();
+    await maintenance.stop();
     await unlistenTokens?.();
     await sender.close();
     await db.close();

@@ -16,6 +16,8 @@ import { startReceiver } from './receiver.ts';
 const BEFORE_QUEUE = '20261129234434_drop_publish_path_foreign_keys';
 /** The last migration before calls were stored compactly (issue 17). */
 const BEFORE_COMPACT = '20261202150000_delivery_queue';
+/** The last migration before history partitions (issue 17): the delivery queue's. */
+const BEFORE_PARTITIONS = '20261202150000_delivery_queue';
 const INTERRUPTED = 'Interrupted: the worker delivering this attempt stopped before it finished.';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -254,5 +256,158 @@ describe('upgrading an installation in place loses nothing', () => {
       `SELECT "requestHeaders", "requestBody" FROM "DispatchCall" WHERE "dispatchId" = 'queued'`,
     );
     expect(stored).toEqual({ requestHeaders: null, requestBody: null });
+  }, 300_000);
+});
+
+/** Every row of a table as JSON, in a stable order: what an upgrade must keep, column for column. */
+async function snapshot(db: Database, table: string, orderBy: string): Promise<unknown[]> {
+  const rows = await db.prisma.$queryRawUnsafe<Array<{ row: unknown }>>(
+    `SELECT to_jsonb(t) AS "row" FROM "${table}" t ORDER BY ${orderBy}`,
+  );
+  return rows.map((row) => row.row);
+}
+
+const TABLES = [
+  ['User', '"id"'],
+  ['Webhook', '"id"'],
+  ['WebhookSecret', '"id"'],
+  ['Event', '"id"'],
+  ['Dispatch', '"id"'],
+  ['DispatchQueue', '"id"'],
+  ['DispatchCall', '"dispatchId", "attempt"'],
+] as const;
+
+/**
+ * Rows as the version before partitions writes them, spread over three weeks: events (one with an
+ * idempotency key), dispatches finished and queued in every queue state, their calls, secrets.
+ */
+async function fillBeforePartitions(db: Database, receiverUrl: string): Promise<void> {
+  const run = (sql: string) => db.prisma.$executeRawUnsafe(sql);
+  // One moment for every statement (as the version before wrote a dispatch with its event's time).
+  const base = new Date();
+  const ago = (days: number) => `timestamp '${new Date(base.getTime() - days * 86_400_000).toISOString()}'`;
+  await run(
+    `INSERT INTO "User" ("id", "username", "isAdmin") VALUES ('userA', 'a', true), ('userB', 'b', false)`,
+  );
+  await run(`INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl", "state", "hostKey") VALUES
+    ('hookActive', 'userA', ARRAY['ACTOR.RUN.SUCCEEDED'], '${receiverUrl}/active', 'ACTIVE', 'h'),
+    ('hookStopped', 'userB', ARRAY['ACTOR.RUN.SUCCEEDED'], '${receiverUrl}/stopped', 'STOPPED', 'h')`);
+  await run(`INSERT INTO "WebhookSecret" ("id", "webhookId", "secret") VALUES
+    ('s1', 'hookActive', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'), ('s2', 'hookStopped', 'chosen-secret')`);
+  await run(`INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "dispatchCount", "createdAt") VALUES
+    ('ev1', 'userA', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"a","n":1}', '{"id":"run1"}', 'key-1', 2, ${ago(20)}),
+    ('ev2', 'userA', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"a","n":2}', NULL, NULL, 3, ${ago(10)}),
+    ('ev3', 'userB', 'ACTOR.RUN.SUCCEEDED', '{"actorId":"b"}', NULL, NULL, 1, ${ago(1)})`);
+  await run(`INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "resource", "status",
+      "attemptCount", "roundStartAttempt", "createdAt", "finishedAt") VALUES
+    ('succeeded', 'userA', 'hookActive', 'ev1', 'ACTOR.RUN.SUCCEEDED', NULL, NULL, 'SUCCEEDED', 1, 0, ${ago(20)}, ${ago(19)}),
+    ('failed', 'userA', 'hookActive', 'ev2', 'ACTOR.RUN.SUCCEEDED', NULL, NULL, 'FAILED', 2, 0, ${ago(10)}, ${ago(9)}),
+    ('testDone', 'userA', 'hookActive', NULL, 'TEST', '{"actorId":"TEST_ACTOR_ID"}', '{"id":"TEST_ACTOR_RUN_ID"}', 'SUCCEEDED', 1, 0, ${ago(1)}, ${ago(1)})`);
+  await run(`INSERT INTO "DispatchQueue" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "resource", "createdAt",
+      "state", "fairKey", "runAt", "attemptCount", "leasedBy", "leasedAt", "leaseExpiresAt", "hostKey") VALUES
+    ('ready', 'userA', 'hookActive', 'ev1', 'ACTOR.RUN.SUCCEEDED', NULL, NULL, ${ago(20)}, 'READY', 1, ${ago(20)}, 0, NULL, NULL, NULL, NULL),
+    ('scheduled', 'userA', 'hookActive', 'ev2', 'ACTOR.RUN.SUCCEEDED', NULL, NULL, ${ago(10)}, 'SCHEDULED', 0,
+      timezone('UTC', now()) + interval '1 hour', 1, NULL, NULL, NULL, NULL),
+    ('leased', 'userA', 'hookActive', 'ev2', 'ACTOR.RUN.SUCCEEDED', NULL, NULL, ${ago(10)}, 'LEASED', 0, ${ago(10)}, 2,
+      'old-worker', ${ago(1)}, ${ago(1)}, 'h'),
+    ('test', 'userA', 'hookActive', NULL, 'TEST', '{"actorId":"TEST_ACTOR_ID"}', '{"id":"TEST_ACTOR_RUN_ID"}', ${ago(1)}, 'READY', 2,
+      ${ago(1)}, 0, NULL, NULL, NULL, NULL),
+    ('held', 'userB', 'hookStopped', 'ev3', 'ACTOR.RUN.SUCCEEDED', NULL, NULL, ${ago(1)}, 'HELD', 0, ${ago(1)}, 0, NULL, NULL, NULL, NULL)`);
+  await run(`INSERT INTO "DispatchCall" ("dispatchId", "webhookId", "attempt", "startedAt", "finishedAt", "outcome",
+      "errorMessage", "responseStatus", "responseBody", "requestUrl", "requestHeaders", "requestBody", "responseHeaders") VALUES
+    ('succeeded', 'hookActive', 1, ${ago(19)}, ${ago(19)}, 'succeeded', NULL, 200, 'ok', '${receiverUrl}/active', '{"b":"2"}', '{"p":1}', '{}'),
+    ('failed', 'hookActive', 1, ${ago(10)}, ${ago(10)}, 'retrying', NULL, 503, 'busy', NULL, NULL, NULL, NULL),
+    ('failed', 'hookActive', 2, ${ago(9)}, ${ago(9)}, 'failed', NULL, 503, 'still busy', NULL, NULL, NULL, NULL),
+    ('scheduled', 'hookActive', 1, ${ago(10)}, ${ago(10)}, 'retrying', 'Connection refused', NULL, NULL, NULL, NULL, NULL, NULL),
+    ('leased', 'hookActive', 1, ${ago(10)}, ${ago(10)}, 'retrying', NULL, 500, 'boom', NULL, NULL, NULL, NULL),
+    ('testDone', 'hookActive', 1, ${ago(1)}, ${ago(1)}, 'succeeded', NULL, 200, 'ok', NULL, NULL, NULL, NULL)`);
+}
+
+describe('upgrading to history partitions loses nothing', () => {
+  test('every row kept column for column, in weekly partitions, and every queued dispatch still delivers', async () => {
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    const db = await olderInstallation(BEFORE_PARTITIONS);
+    await fillBeforePartitions(db, receiver.url);
+    const before = await Promise.all(TABLES.map(([table, order]) => snapshot(db, table, order)));
+
+    expect(await db.migrate()).toContain('20261202200000_history_partitions');
+    const after = await Promise.all(TABLES.map(([table, order]) => snapshot(db, table, order)));
+    // Users gain their own retention (none yet); every other column is as it was.
+    const added: Record<string, Record<string, unknown>> = { User: { retentionDays: null } };
+    for (const [index, [table]] of TABLES.entries()) {
+      const expected = (before[index] ?? []).map((row) => ({ ...(row as object), ...added[table] }));
+      expect({ table, rows: after[index] }).toEqual({ table, rows: expected });
+    }
+    // The rows are in week partitions now (three weeks of history), no row outside one.
+    const placed = await db.prisma.$queryRawUnsafe<Array<{ table: string; weeks: number }>>(
+      `SELECT 'Event' AS "table", count(DISTINCT tableoid)::int AS "weeks" FROM "Event"
+      UNION ALL SELECT 'Dispatch', count(DISTINCT tableoid)::int FROM "Dispatch"
+      UNION ALL SELECT 'DispatchCall', count(DISTINCT tableoid)::int FROM "DispatchCall"`,
+    );
+    for (const row of placed) expect(row.weeks).toBeGreaterThanOrEqual(2);
+    const partitioned = await db.prisma.$queryRawUnsafe<Array<{ relname: string }>>(
+      `SELECT relname FROM pg_class WHERE relkind = 'p' AND relname IN ('Event', 'Dispatch', 'DispatchCall') ORDER BY 1`,
+    );
+    expect(partitioned.map((row) => row.relname)).toEqual(['Dispatch', 'DispatchCall', 'Event']);
+
+    // The idempotency key still holds across weeks: publishing it again stores nothing.
+    const again = await db.prisma.$queryRawUnsafe<Array<{ id: string }>>(
+      `INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "idempotencyKey", "createdAt")
+      SELECT 'ev9', 'userA', 'X', '{}', 'key-1', timezone('UTC', now())
+      WHERE NOT EXISTS (SELECT 1 FROM "Event" WHERE "userId" = 'userA' AND "idempotencyKey" = 'key-1')
+      ON CONFLICT DO NOTHING RETURNING "id"`,
+    );
+    expect(again).toEqual([]);
+
+    // Every queued dispatch delivers: the due ones now (the lapsed lease's too), the retry when it
+    // is due, the held one once its webhook is switched on.
+    const clock = new ManualClock();
+    const sender = new HttpSender({
+      policy: { allowLoopback: true, allowPrivate: false },
+      userAgent: 'test',
+    });
+    cleanups.push(() => sender.close());
+    const worker = new DeliveryWorker({
+      prisma: db.prisma,
+      sender,
+      logger: createLogger({ LOG_LEVEL: 'silent' }),
+      settings: TEST_WORKER_SETTINGS,
+      clock: clock.now,
+      random: () => 0.5,
+    });
+    expect(await worker.runOnce()).toBe(3);
+    clock.advance(2 * 3600_000);
+    expect(await worker.runOnce()).toBe(1);
+    await db.prisma.webhook.update({ where: { id: 'hookStopped' }, data: { state: 'ACTIVE' } });
+    expect(await releaseHeld(sqlFor(db.prisma), { webhookId: 'hookStopped' })).toBe(1);
+    expect(await worker.runOnce()).toBe(1);
+    const sorted = (list: unknown[]) => list.map((item) => JSON.stringify(item)).sort();
+    expect(sorted(receiver.received.map((request) => JSON.parse(request.body).eventData))).toEqual(
+      // (jsonb's key order: shorter keys first)
+      sorted([
+        { actorId: 'TEST_ACTOR_ID' },
+        { n: 1, actorId: 'a' },
+        { n: 2, actorId: 'a' },
+        { n: 2, actorId: 'a' },
+        { actorId: 'b' },
+      ]),
+    );
+    const dispatches = new Map((await findDispatches(db.prisma)).map((dispatch) => [dispatch.id, dispatch]));
+    for (const id of ['ready', 'scheduled', 'leased', 'test', 'held', 'succeeded', 'testDone']) {
+      expect([id, dispatches.get(id)?.status]).toEqual([id, 'SUCCEEDED']);
+    }
+    expect(dispatches.get('failed')?.status).toBe('FAILED');
+    // The calls from before the upgrade are still the dispatches' first ones; the lapsed lease's
+    // attempt is interrupted and the next one answered.
+    expect(dispatches.get('leased')?.calls.map((call) => [call.attempt, call.responseStatus])).toEqual([
+      [1, 500],
+      [2, null],
+      [3, 200],
+    ]);
+    expect(dispatches.get('scheduled')?.calls.map((call) => [call.attempt, call.responseStatus])).toEqual([
+      [1, null],
+      [2, 200],
+    ]);
   }, 300_000);
 });

@@ -172,6 +172,14 @@ export function createRicochetClient(options: RicochetClientOptions) {
   const users = {
     /** The user the token belongs to. */
     me: (call?: CallOptions) => get<Schema.User>('/v2/users/me', undefined, call),
+    /** How far back the user's history goes (retention): older history has been removed. */
+    history: (call?: CallOptions) => get<Schema.HistoryWindow>('/v2/users/me/history', undefined, call),
+    /**
+     * (Administrators) The user's own retention in days, or null for the installation's
+     * RETENTION_DAYS. Setting it again is harmless (a PUT).
+     */
+    setRetention: (userId: string, retentionDays: number | null, call?: CallOptions) =>
+      send<Schema.User>('PUT', `/v2/users/${id(userId)}/retention`, { retentionDays }, true, call),
     /** Every user (administrators only). */
     list: (call?: CallOptions) => get<Schema.User[]>('/v2/users', undefined, call),
     /** Creates a user and its first token (administrators only). */

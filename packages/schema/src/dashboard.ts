@@ -91,6 +91,26 @@ export const InstallationOverviewSchema = z.object({
   slowestTargets: z.array(
     z.object({ host: z.string(), calls: z.number().int(), avgMs: z.number(), maxMs: z.number() }),
   ),
+  /** History storage: weekly partitions of events, finished dispatches and calls (retention). */
+  storage: z.object({
+    databaseBytes: z.number(),
+    /** The installation's RETENTION_DAYS, and the longest retention in force (what drops go by). */
+    retentionDays: z.number().int(),
+    longestRetentionDays: z.number().int(),
+    oldestPartitionStart: z.iso.datetime().nullable(),
+    /** When the oldest week becomes due to be dropped (the hourly maintenance drops it then). */
+    nextDropAt: z.iso.datetime().nullable(),
+    /** One row per week: rows and bytes (indexes included) of each table's partition. */
+    weeks: z.array(
+      z.object({
+        from: z.iso.datetime(),
+        to: z.iso.datetime(),
+        events: z.object({ rows: z.number().int(), bytes: z.number() }),
+        dispatches: z.object({ rows: z.number().int(), bytes: z.number() }),
+        calls: z.object({ rows: z.number().int(), bytes: z.number() }),
+      }),
+    ),
+  }),
 });
 export type InstallationOverview = z.infer<typeof InstallationOverviewSchema>;
 

@@ -16,6 +16,8 @@ export const UserSchema = z
     isAdmin: z.boolean(),
     externalId: z.string().nullable(),
     createdAt: z.iso.datetime(),
+    /** Days of history this user keeps, set by an admin; null: the installation's RETENTION_DAYS. */
+    retentionDays: z.number().int().nullable(),
   })
   .meta({ id: 'User' });
 export type User = z.infer<typeof UserSchema>;
@@ -71,3 +73,32 @@ export const EnsuredUserSchema = z
   .object({ user: UserSchema, created: z.boolean() })
   .meta({ id: 'EnsuredUser' });
 export type EnsuredUser = z.infer<typeof EnsuredUserSchema>;
+
+/** The longest retention an admin may give a user (ten years), as RETENTION_DAYS allows. */
+export const MAX_RETENTION_DAYS = 3650;
+export const RetentionDaysSchema = z.number().int().min(1).max(MAX_RETENTION_DAYS);
+
+/**
+ * Body of `PUT /v2/users/:userId/retention` (admins only): the user's own retention in days, or
+ * null for the installation's. History older than it is no longer shown to the user; it is dropped
+ * once no user's retention covers it.
+ */
+export const SetRetentionInputSchema = z
+  .object({ retentionDays: RetentionDaysSchema.nullable() })
+  .meta({ id: 'SetRetentionInput' });
+export type SetRetentionInput = z.input<typeof SetRetentionInputSchema>;
+
+/**
+ * How far back a user's history goes (`GET /v2/users/me/history`): finished dispatches, events and
+ * calls created before `historyStartsAt` are removed (not shown, and dropped with their week's
+ * partition). Dispatches still being delivered are never removed.
+ */
+export const HistoryWindowSchema = z
+  .object({
+    retentionDays: z.number().int(),
+    historyStartsAt: z.iso.datetime(),
+    /** The installation's RETENTION_DAYS, which applies when the user has no retention of its own. */
+    installationRetentionDays: z.number().int(),
+  })
+  .meta({ id: 'HistoryWindow' });
+export type HistoryWindow = z.infer<typeof HistoryWindowSchema>;

@@ -160,7 +160,7 @@ export const DISPATCH_STATUSES = ['ACTIVE', 'SUCCEEDED', 'FAILED'] as const;
 export const DispatchStatusSchema = z.enum(DISPATCH_STATUSES).meta({ id: 'WebhookDispatchStatus' });
 export type DispatchStatus = z.infer<typeof DispatchStatusSchema>;
 
-/** Apify's ExampleWebhookDispatch. Ricochet keeps every dispatch, so removedAt is always null. */
+/** Apify's ExampleWebhookDispatch; removedAt: when it left its user's history window (retention), else null. */
 export const WebhookLastDispatchSchema = z
   .object({
     status: DispatchStatusSchema,

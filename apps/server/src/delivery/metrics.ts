@@ -1,5 +1,10 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import {
+  type HistoryMaintenance,
+  type HistoryStorage,
+  historyStorage,
+} from '../services/history-partitions.ts';
 import { hashingLoad } from '../services/passwords.ts';
 
 export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed';
@@ -86,6 +91,79 @@ export class Metrics {
         const [row] = await prisma.$queryRaw<Array<{ count: bigint | number }>>`
           SELECT count(*) AS count FROM "Webhook" WHERE "circuitOpenedAt" IS NOT NULL`;
         this.set(Number(row?.count ?? 0));
+      },
+    });
+  }
+
+  /**
+   * History storage at scrape time: the database's size, each week partition's rows and bytes, the
+   * oldest week and when it is due to drop (services/history-partitions.ts).
+   */
+  watchHistory(prisma: PrismaClient, maintenance: HistoryMaintenance): void {
+    let latest: Promise<HistoryStorage> | undefined;
+    // One read of the catalogue per scrape, shared by the gauges below.
+    const storage = () => {
+      latest ??= historyStorage(prisma, maintenance.policy).finally(() => {
+        setImmediate(() => {
+          latest = undefined;
+        });
+      });
+      return latest;
+    };
+    new Gauge({
+      name: 'ricochet_database_bytes',
+      help: 'Size of the database (pg_database_size)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await storage()).databaseBytes);
+      },
+    });
+    new Gauge({
+      name: 'ricochet_history_partition_rows',
+      help: 'Rows per history partition (one week of a table; PostgreSQL: its estimate)',
+      labelNames: ['table', 'week'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const p of (await storage()).partitions)
+          this.set({ table: p.table, week: p.from.toISOString().slice(0, 10) }, p.rows);
+      },
+    });
+    new Gauge({
+      name: 'ricochet_history_partition_bytes',
+      help: 'Bytes per history partition (one week of a table, indexes included)',
+      labelNames: ['table', 'week'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const p of (await storage()).partitions)
+          this.set({ table: p.table, week: p.from.toISOString().slice(0, 10) }, p.bytes);
+      },
+    });
+    new Gauge({
+      name: 'ricochet_history_oldest_partition_timestamp_seconds',
+      help: 'Start of the oldest history week kept (Unix time)',
+      registers: [this.registry],
+      async collect() {
+        const oldest = (await storage()).oldestPartitionStart;
+        this.set(oldest ? oldest.getTime() / 1000 : 0);
+      },
+    });
+    new Gauge({
+      name: 'ricochet_history_next_drop_timestamp_seconds',
+      help: 'When the oldest history week is due to be dropped by retention (Unix time)',
+      registers: [this.registry],
+      async collect() {
+        const next = (await storage()).nextDropAt;
+        this.set(next ? next.getTime() / 1000 : 0);
+      },
+    });
+    new Gauge({
+      name: 'ricochet_history_retention_days',
+      help: "The longest retention in force (RETENTION_DAYS or a user's own): what drops go by",
+      registers: [this.registry],
+      async collect() {
+        this.set((await storage()).retentionDays);
       },
     });
   }

@@ -8,6 +8,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import * as queue from '../queue/index.ts';
 import { releaseHostWaits } from '../queue/sql/release-host-waits.ts';
 import { stopFailingWebhooks } from '../queue/sql/stop-failing-webhooks.ts';
+import { createHistoryPartitions, isMissingPartition } from '../services/history-partitions.ts';
 import type { HttpSender, SendResult } from './http-sender.ts';
 import type { DeliveryOutcome, Metrics } from './metrics.ts';
 import { buildDeliveryRequest, sendsDefaultPayload, TemplateRenderError } from './payload.ts';
@@ -544,6 +545,9 @@ export class DeliveryWorker {
         await this.record(batch);
         return;
       } catch (error) {
+        // A result stamped by a clock past the partitions made so far (this machine's clock jumped
+        // ahead of the maintenance's last run): the weeks it needs are made now, and it is retried.
+        if (isMissingPartition(error)) await this.createPartitionsFor(batch).catch(() => {});
         const lapsed = batch.every((entry) => !this.holdsLease(entry.claim.id, 0));
         if (!this.running && lapsed) {
           this.deps.logger.error(
@@ -560,6 +564,17 @@ export class DeliveryWorker {
         delay = Math.min(delay * 2, RECORD_RETRY_MAX_MS);
       }
     }
+  }
+
+  private async createPartitionsFor(batch: PendingResult[]): Promise<void> {
+    const times = batch.flatMap((entry) => [
+      Date.parse(entry.result.startedAt),
+      Date.parse(entry.result.finishedAt),
+    ]);
+    await createHistoryPartitions(this.sql, {
+      from: new Date(Math.min(...times)),
+      to: new Date(Math.max(...times) + 7 * 86_400_000),
+    });
   }
 
   /**

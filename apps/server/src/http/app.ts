@@ -9,6 +9,7 @@ import type { HttpSender } from '../delivery/http-sender.ts';
 import type { Metrics } from '../delivery/metrics.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { AppError } from '../services/errors.ts';
+import { retentionFrom, setRetentionPolicy } from '../services/retention.ts';
 import { MAX_INPUT_DEPTH, nestsDeeperThan } from '../services/storable-input.ts';
 import type { Principal } from '../services/tokens.ts';
 import { type Authentication, authenticate } from './auth.ts';
@@ -81,6 +82,8 @@ export async function buildApp({
     trustProxy: config.TRUST_PROXY,
   });
   app.decorate('ricochetConfig', config);
+  // Readers cut each user's history at their retention (services/retention.ts).
+  setRetentionPolicy(prisma, retentionFrom(config));
   app.decorateRequest('principal', null);
   app.decorateRequest('authenticatedBy', null);
   const sameSiteOrigins = configuredOrigins(config);

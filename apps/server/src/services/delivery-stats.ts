@@ -13,6 +13,8 @@ import { sqlFor } from '../db/sql.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { DISPATCH_ROWS } from '../queue/index.ts';
 import { recordNotFound } from './errors.ts';
+import { type HistoryPartition, historyStorage } from './history-partitions.ts';
+import { historyWindow, type RetentionPolicy } from './retention.ts';
 import { statsOf, webhookStats } from './webhook-stats.ts';
 import { toWebhookListItem, WEBHOOK_DEFINITION_COLUMNS } from './webhooks.ts';
 
@@ -170,6 +172,11 @@ export async function listDispatchLog(
     (p) => `x."createdAt" <= ${p}::timestamp(3)`,
     until && new Date(until).toISOString().replace('Z', ''),
   );
+  const history = await historyWindow(prisma, args.userId);
+  filter(
+    (p) => `(x."status" = 'ACTIVE' OR x."createdAt" >= ${p}::timestamp(3))`,
+    history?.historyStartsAt.toISOString().replace('Z', ''),
+  );
   // A dispatch whose webhook is gone was left by a publish racing the webhook's deletion; the
   // worker sweeps it.
   const condition = [...where, 'w."id" IS NOT NULL'].join(' AND ');
@@ -230,7 +237,11 @@ export async function listEventLog(
   prisma: PrismaClient,
   args: { userId: string; offset: number; limit: number },
 ): Promise<List<EventLogItem>> {
-  const where = { userId: args.userId };
+  const history = await historyWindow(prisma, args.userId);
+  const where = {
+    userId: args.userId,
+    ...(history && { createdAt: { gte: history.historyStartsAt } }),
+  };
   const [total, rows] = await Promise.all([
     prisma.event.count({ where }),
     prisma.event.findMany({
@@ -268,9 +279,28 @@ export async function listEventLog(
   return page(items, total, args.offset, args.limit);
 }
 
+/** The partitions of the three history tables, one row per week. */
+function weeksOf(partitions: HistoryPartition[]): InstallationOverview['storage']['weeks'] {
+  const weeks = new Map<number, InstallationOverview['storage']['weeks'][number]>();
+  const field = { Event: 'events', Dispatch: 'dispatches', DispatchCall: 'calls' } as const;
+  for (const partition of partitions) {
+    const week = weeks.get(partition.from.getTime()) ?? {
+      from: partition.from.toISOString(),
+      to: partition.to.toISOString(),
+      events: { rows: 0, bytes: 0 },
+      dispatches: { rows: 0, bytes: 0 },
+      calls: { rows: 0, bytes: 0 },
+    };
+    week[field[partition.table]] = { rows: partition.rows, bytes: partition.bytes };
+    weeks.set(partition.from.getTime(), week);
+  }
+  return [...weeks.values()];
+}
+
 /** The whole installation at a glance, for admins: queue, throughput, failures, slow targets. */
 export async function installationOverview(
   prisma: PrismaClient,
+  policy: RetentionPolicy,
   now = new Date(),
 ): Promise<InstallationOverview> {
   const hourAgo = utcTimestamp(new Date(now.getTime() - HOUR_MS));
@@ -296,7 +326,11 @@ export async function installationOverview(
     JOIN "Webhook" w ON w.id = c."webhookId"
     WHERE c."startedAt" >= ${hourAgo} AND c."finishedAt" IS NOT NULL
     GROUP BY 1 ORDER BY "avgMs" DESC LIMIT 5`;
-  const [users, webhooks] = await Promise.all([prisma.user.count(), prisma.webhook.count()]);
+  const [users, webhooks, storage] = await Promise.all([
+    prisma.user.count(),
+    prisma.webhook.count(),
+    historyStorage(prisma, policy),
+  ]);
   const finished = (recent?.succeeded ?? 0) + (recent?.failed ?? 0);
   return {
     queueDepth: queue?.queueDepth ?? 0,
@@ -306,5 +340,13 @@ export async function installationOverview(
     users,
     webhooks,
     slowestTargets: slowest.map((row) => ({ ...row, host: row.host ?? '?' })),
+    storage: {
+      databaseBytes: storage.databaseBytes,
+      retentionDays: policy.installationDays,
+      longestRetentionDays: storage.retentionDays,
+      oldestPartitionStart: storage.oldestPartitionStart?.toISOString() ?? null,
+      nextDropAt: storage.nextDropAt?.toISOString() ?? null,
+      weeks: weeksOf(storage.partitions),
+    },
   };
 }

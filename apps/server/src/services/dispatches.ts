@@ -25,6 +25,7 @@ import { newRecordId } from './ids.ts';
 import type { Limits } from './limits.ts';
 import { collectPage } from './list-budget.ts';
 import { toList } from './pagination.ts';
+import { historyWindow } from './retention.ts';
 import { conditionOf } from './webhooks.ts';
 
 const WEBHOOK_OF_DISPATCH = {
@@ -83,6 +84,24 @@ async function webhooksOf(prisma: PrismaClient, rows: Array<{ webhookId: string 
 /** A list's filter over DISPATCH_ROWS (alias x): SQL conditions with their parameters from $1. */
 type DispatchFilter = { where: string[]; params: unknown[] };
 
+/**
+ * Adds the user's history window to a filter: finished dispatches created before it are not shown
+ * (retention; see services/retention.ts), dispatches still in the queue always are.
+ */
+export async function withinHistory(
+  prisma: PrismaClient,
+  userId: string,
+  filter: DispatchFilter,
+  alias = 'x',
+): Promise<void> {
+  const window = await historyWindow(prisma, userId);
+  if (!window) return;
+  filter.params.push(window.historyStartsAt.toISOString());
+  filter.where.push(
+    `(${alias}."status" = 'ACTIVE' OR ${alias}."createdAt" >= $${filter.params.length}::timestamp(3))`,
+  );
+}
+
 /** One chunk of a list's dispatch rows (without their calls), in the list's order. */
 function findDispatchRows(
   prisma: PrismaClient,
@@ -91,7 +110,7 @@ function findDispatchRows(
   const direction = args.desc ? 'DESC' : 'ASC';
   const next = args.filter.params.length;
   return sqlFor(prisma).query<DispatchHead>(
-    `SELECT ${HEAD_COLUMNS} FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId"
+    `SELECT ${HEAD_COLUMNS} FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId" AND e."createdAt" = x."createdAt"
     WHERE ${args.filter.where.join(' AND ')}
     ORDER BY x."createdAt" ${direction}, x."id" ${direction} OFFSET $${next + 1} LIMIT $${next + 2}`,
     [...args.filter.params, args.skip, args.take],
@@ -294,6 +313,7 @@ export async function listDispatches(
   by('webhookId', webhookId);
   by('status', query.status, '::text');
   by('eventType', query.eventType);
+  await withinHistory(prisma, userId, filter);
   const total = await countDispatchRows(prisma, filter);
   const items = await collectPage({
     limit: query.limit,
@@ -373,10 +393,15 @@ async function findDispatch(
   prisma: PrismaClient,
   args: { userId: string; dispatchId: string },
 ): Promise<{ row: DispatchHead; webhook: WebhookOfDispatch }> {
+  const filter: DispatchFilter = {
+    where: ['x."id" = $1', 'x."userId" = $2'],
+    params: [args.dispatchId, args.userId],
+  };
+  await withinHistory(prisma, args.userId, filter);
   const [row] = await sqlFor(prisma).query<DispatchHead>(
-    `SELECT ${HEAD_COLUMNS} FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId"
-    WHERE x."id" = $1 AND x."userId" = $2`,
-    [args.dispatchId, args.userId],
+    `SELECT ${HEAD_COLUMNS} FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId" AND e."createdAt" = x."createdAt"
+    WHERE ${filter.where.join(' AND ')}`,
+    filter.params,
   );
   const webhook = row ? (await webhooksOf(prisma, [row])).get(row.webhookId) : undefined;
   if (!row || !webhook) throw recordNotFound('Webhook dispatch', args.dispatchId);
@@ -574,7 +599,12 @@ export async function redeliverFailedDispatches(
   const { userId, webhookId, input, limits } = args;
   const owned = await prisma.webhook.count({ where: { id: webhookId, userId } });
   if (owned === 0) throw recordNotFound('Webhook', webhookId);
-  const createdAt = { gte: new Date(input.since), ...(input.until && { lte: new Date(input.until) }) };
+  // Not before the user's history window: what the user cannot see is not redelivered.
+  const window = await historyWindow(prisma, userId);
+  const since = new Date(
+    Math.max(new Date(input.since).getTime(), window?.historyStartsAt.getTime() ?? Number.NEGATIVE_INFINITY),
+  );
+  const createdAt = { gte: since, ...(input.until && { lte: new Date(input.until) }) };
   const candidates = await prisma.dispatch.findMany({
     where: { userId, webhookId, status: 'FAILED', createdAt },
     select: { id: true },

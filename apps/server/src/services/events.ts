@@ -8,6 +8,7 @@ import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId } from './ids.ts';
 import { type Limits, tooManyDispatches } from './limits.ts';
 import { type EventToStore, PublishQueue, publishQueueFor } from './publish-queue.ts';
+import { historyWindow } from './retention.ts';
 
 export type PublishEventResult = { event: Event; created: boolean };
 
@@ -84,9 +85,7 @@ export async function publishEvent(
   if (outcome.refused !== undefined) throw tooManyDispatches(outcome.refused, limits);
   if (outcome.row) return { event: toEvent(outcome.row), created: true };
   // Only an idempotencyKey that is already taken inserts nothing.
-  const winner = idempotencyKey
-    ? await prisma.event.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } })
-    : null;
+  const winner = idempotencyKey ? await prisma.event.findFirst({ where: { userId, idempotencyKey } }) : null;
   if (!winner) throw new Error('publishing stored no event and found no event with its idempotencyKey');
   return { event: toEvent(winner), created: false };
 }
@@ -95,7 +94,14 @@ export async function getEvent(
   prisma: PrismaClient,
   args: { userId: string; eventId: string },
 ): Promise<Event> {
-  const row = await prisma.event.findFirst({ where: { id: args.eventId, userId: args.userId } });
+  const history = await historyWindow(prisma, args.userId);
+  const row = await prisma.event.findFirst({
+    where: {
+      id: args.eventId,
+      userId: args.userId,
+      ...(history && { createdAt: { gte: history.historyStartsAt } }),
+    },
+  });
   if (!row) throw recordNotFound('Event', args.eventId);
   return toEvent(row);
 }

@@ -1,7 +1,14 @@
-import type { CreatedUser, CreateUserInput, User } from '@ricochet/schema';
+import type {
+  CreatedUser,
+  CreateUserInput,
+  HistoryWindow as HistoryWindowAnswer,
+  SetRetentionInput,
+  User,
+} from '@ricochet/schema';
 import { Prisma, type PrismaClient, type User as UserRow } from '../generated/prisma/client.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { newRecordId } from './ids.ts';
+import { historyWindow, retentionPolicyOf } from './retention.ts';
 import { createApiToken } from './tokens.ts';
 
 export function toUser(row: UserRow): User {
@@ -11,6 +18,39 @@ export function toUser(row: UserRow): User {
     isAdmin: row.isAdmin,
     externalId: row.externalId,
     createdAt: row.createdAt.toISOString(),
+    retentionDays: row.retentionDays,
+  };
+}
+
+/**
+ * An admin sets a user's own retention (null: the installation's). Takes effect on the user's next
+ * read; partitions follow at the next maintenance run (a longer retention keeps them from then on,
+ * but cannot bring back what was already dropped).
+ */
+export async function setUserRetention(
+  prisma: PrismaClient,
+  args: { userId: string; input: SetRetentionInput },
+): Promise<User> {
+  const updated = await prisma.user.updateMany({
+    where: { id: args.userId },
+    data: { retentionDays: args.input.retentionDays },
+  });
+  if (updated.count === 0) throw recordNotFound('User', args.userId);
+  return getUser(prisma, { userId: args.userId });
+}
+
+/** How far back the user's history goes (GET /v2/users/me/history). */
+export async function getHistoryWindow(
+  prisma: PrismaClient,
+  args: { userId: string },
+): Promise<HistoryWindowAnswer> {
+  const policy = retentionPolicyOf(prisma);
+  const window = await historyWindow(prisma, args.userId);
+  if (!policy || !window) throw new Error('no retention policy is registered for this database');
+  return {
+    retentionDays: window.retentionDays,
+    historyStartsAt: window.historyStartsAt.toISOString(),
+    installationRetentionDays: policy.installationDays,
   };
 }
 

@@ -2,6 +2,7 @@ import { CIRCUIT_CALLS_COUNTED, type DispatchStatus } from '@ricochet/schema';
 import { type Sql, sqlFor } from '../db/sql.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { callSentRequest, DISPATCH_ROWS } from '../queue/index.ts';
+import { type HistoryWindow, historyWindow } from './retention.ts';
 
 /**
  * Webhook statistics, derived from the dispatch and call rows. Nothing on the publish or delivery
@@ -12,11 +13,21 @@ import { callSentRequest, DISPATCH_ROWS } from '../queue/index.ts';
  */
 export type WebhookStats = {
   totalDispatches: number;
-  /** Apify's `lastDispatch`; `removedAt` is always null, as Ricochet removes no dispatch. */
-  lastDispatch: { status: DispatchStatus; finishedAt: string | null; removedAt: null } | null;
+  /**
+   * Apify's `lastDispatch`: the newest dispatch stored. `removedAt` is set when it is older than the
+   * user's history window (retention): the moment it left it. Counts cover the window only.
+   */
+  lastDispatch: { status: DispatchStatus; finishedAt: string | null; removedAt: string | null } | null;
   /** The circuit's `callsWithoutResponse`: counted for an open circuit only, null otherwise. */
   callsWithoutResponse: number | null;
 };
+
+/** When a finished dispatch left its user's history window (created + retention), or null. */
+function removedAt(row: { status: string | null; createdAt: Date | null; startsAt: Date | null }) {
+  if (row.status === 'ACTIVE' || !row.createdAt || !row.startsAt || row.createdAt >= row.startsAt)
+    return null;
+  return new Date(row.createdAt.getTime() + (Date.now() - row.startsAt.getTime())).toISOString();
+}
 
 const NO_DISPATCHES: WebhookStats = { totalDispatches: 0, lastDispatch: null, callsWithoutResponse: null };
 
@@ -26,12 +37,19 @@ const NO_DISPATCHES: WebhookStats = { totalDispatches: 0, lastDispatch: null, ca
  */
 export async function webhookStats(
   prisma: PrismaClient,
-  webhooks: Array<{ id: string; circuitOpenedAt: Date | null }>,
+  webhooks: Array<{ id: string; userId: string; circuitOpenedAt: Date | null }>,
 ): Promise<Map<string, WebhookStats>> {
   const stats = new Map<string, WebhookStats>();
   if (webhooks.length === 0) return stats;
   const sql = sqlFor(prisma);
   const webhookIds = webhooks.map((webhook) => webhook.id);
+  const windows = new Map<string, HistoryWindow | null>();
+  for (const userId of new Set(webhooks.map((webhook) => webhook.userId))) {
+    windows.set(userId, await historyWindow(prisma, userId));
+  }
+  const startsAt = webhooks.map(
+    (webhook) => windows.get(webhook.userId)?.historyStartsAt.toISOString() ?? null,
+  );
   const open = webhooks.filter((webhook) => webhook.circuitOpenedAt !== null).map((webhook) => webhook.id);
   const [rows, unanswered] = await Promise.all([
     sql.query<{
@@ -39,16 +57,19 @@ export async function webhookStats(
       total: number;
       status: DispatchStatus | null;
       finishedAt: Date | null;
+      createdAt: Date | null;
+      startsAt: Date | null;
     }>(
-      `SELECT w."id",
-      (SELECT count(*)::int FROM ${DISPATCH_ROWS} d WHERE d."webhookId" = w."id") AS "total",
-      last."status", last."finishedAt"
-    FROM unnest($1::text[]) AS w("id")
+      `SELECT w."id", w."startsAt",
+      (SELECT count(*)::int FROM ${DISPATCH_ROWS} d WHERE d."webhookId" = w."id"
+        AND (w."startsAt" IS NULL OR d."status" = 'ACTIVE' OR d."createdAt" >= w."startsAt")) AS "total",
+      last."status", last."finishedAt", last."createdAt"
+    FROM unnest($1::text[], $2::timestamp(3)[]) AS w("id", "startsAt")
     LEFT JOIN LATERAL (
-      SELECT d."status"::text AS "status", d."finishedAt" FROM ${DISPATCH_ROWS} d
+      SELECT d."status"::text AS "status", d."finishedAt", d."createdAt" FROM ${DISPATCH_ROWS} d
       WHERE d."webhookId" = w."id" ORDER BY d."createdAt" DESC, d."id" DESC LIMIT 1
     ) last ON true`,
-      [webhookIds],
+      [webhookIds, startsAt],
     ),
     callsWithoutResponse(sql, open),
   ]);
@@ -56,7 +77,11 @@ export async function webhookStats(
     stats.set(row.id, {
       totalDispatches: row.total,
       lastDispatch: row.status
-        ? { status: row.status, finishedAt: row.finishedAt?.toISOString() ?? null, removedAt: null }
+        ? {
+            status: row.status,
+            finishedAt: row.finishedAt?.toISOString() ?? null,
+            removedAt: removedAt(row),
+          }
         : null,
       callsWithoutResponse: unanswered.get(row.id) ?? null,
     });

@@ -12,6 +12,8 @@ async function seedDispatches(
   args: { count: number; calls: number; eventDataBytes: number; bodyBytes: number },
 ) {
   const webhook = (await api.request('POST', '/v2/webhooks', { body: webhookInput() })).json().data;
+  // A second apart, from a day ago: recent history (within the retention, in a week partition).
+  const base = Math.floor(Date.now() / 1000) * 1000 - 86_400_000;
   const dispatches = Array.from({ length: args.count }, (_, index) => ({
     id: `SeedDispatch${String(index).padStart(5, '0')}`,
     userId: api.admin.id,
@@ -20,8 +22,8 @@ async function seedDispatches(
     eventData: { actorId: 'hksJZtadYvn4mBuin', blob: 'e'.repeat(args.eventDataBytes) },
     status: 'FAILED' as const,
     attemptCount: args.calls,
-    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, index)),
-    finishedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, index)),
+    createdAt: new Date(base + index * 1000),
+    finishedAt: new Date(base + index * 1000),
   }));
   await api.prisma.dispatch.createMany({ data: dispatches });
   await api.prisma.dispatchCall.createMany({

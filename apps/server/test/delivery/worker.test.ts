@@ -58,7 +58,7 @@ describe('fan-out', () => {
     const response = await api.request('POST', '/v2/events', { body: RUN_EVENT });
     expect(response.statusCode).toBe(201);
     const { id } = response.json().data;
-    expect(await api.prisma.event.findUnique({ where: { id } })).not.toBeNull();
+    expect(await api.prisma.event.findFirst({ where: { id } })).not.toBeNull();
     expect(await countDispatches(api.prisma, { eventId: id, status: 'ACTIVE' })).toBe(1);
   });
 });
@@ -90,7 +90,7 @@ describe('delivery', () => {
     expect(JSON.parse(request?.body ?? '')).toEqual({
       userId: api.admin.id,
       createdAt: (
-        await api.prisma.event.findUniqueOrThrow({ where: { id: event.id } })
+        await api.prisma.event.findFirstOrThrow({ where: { id: event.id } })
       ).createdAt.toISOString(),
       eventType: 'ACTOR.RUN.SUCCEEDED',
       eventData: RUN_EVENT.eventData,

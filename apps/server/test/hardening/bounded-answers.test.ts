@@ -44,7 +44,7 @@ async function seed(sql: ReturnType<typeof sqlFor>): Promise<void> {
        "attemptCount", "createdAt", "finishedAt")
      SELECT 'BD' || lpad(i::text, 15, '0'), $1, $2, 'ACTOR.RUN.SUCCEEDED',
        jsonb_build_object('actorId', 'a', 'blob', repeat(md5(i::text), 1600)), 'FAILED', $3,
-       timestamp '2026-01-01' + i * interval '1 second', timestamp '2026-01-01' + i * interval '1 second'
+       timezone('UTC', now()) - interval '1 day' + i * interval '1 second', timezone('UTC', now()) - interval '1 day' + i * interval '1 second'
      FROM generate_series(1, $4::int) i`,
     [USER, WEBHOOK, CALLS, DISPATCHES],
   );
@@ -52,21 +52,21 @@ async function seed(sql: ReturnType<typeof sqlFor>): Promise<void> {
     `INSERT INTO "DispatchCall" ("dispatchId", "webhookId", "attempt", "startedAt", "finishedAt",
        "outcome", "responseStatus", "responseBody")
      SELECT 'BD' || lpad(i::text, 15, '0'), $1, a,
-       timestamp '2026-01-01', timestamp '2026-01-01', 'failed', 500, repeat(md5((i * 100 + a)::text), 375)
+       timezone('UTC', now()) - interval '1 day', timezone('UTC', now()) - interval '1 day', 'failed', 500, repeat(md5((i * 100 + a)::text), 375)
      FROM generate_series(1, $2::int) i, generate_series(1, $3::int) a`,
     [WEBHOOK, DISPATCHES, CALLS],
   );
   await sql.query(
     `INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventType", "eventData", "status", "attemptCount",
        "createdAt", "finishedAt")
-     VALUES ($1, $2, $3, 'ACTOR.RUN.SUCCEEDED', '{"actorId":"a"}', 'FAILED', $4, timestamp '2026-02-01',
-       timestamp '2026-02-01')`,
+     VALUES ($1, $2, $3, 'ACTOR.RUN.SUCCEEDED', '{"actorId":"a"}', 'FAILED', $4, timezone('UTC', now()) - interval '1 hour',
+       timezone('UTC', now()) - interval '1 hour')`,
     [BIG, USER, WEBHOOK, BIG_CALLS],
   );
   await sql.query(
     `INSERT INTO "DispatchCall" ("dispatchId", "webhookId", "attempt", "startedAt", "finishedAt",
        "outcome", "responseStatus", "responseBody", "requestHeaders", "requestBody")
-     SELECT $1, $2, a, timestamp '2026-02-01', timestamp '2026-02-01',
+     SELECT $1, $2, a, timezone('UTC', now()) - interval '1 hour', timezone('UTC', now()) - interval '1 hour',
        'failed', 500, repeat(md5(a::text), 312), '{"content-type":"application/json"}',
        repeat(md5((a + 7)::text), 2000)
      FROM generate_series(1, $3::int) a`,

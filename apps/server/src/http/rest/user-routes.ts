@@ -7,13 +7,18 @@ import {
   CreateUserInputSchema,
   EventTypeNameSchema,
   EventTypeSchema,
+  HistoryWindowSchema,
+  InstallationOverviewSchema,
   RecordIdSchema,
+  SetRetentionInputSchema,
   UserSchema,
 } from '@ricochet/schema';
 import { z } from 'zod';
+import { installationOverview } from '../../services/delivery-stats.ts';
 import { createEventType, deleteEventType, listEventTypes } from '../../services/event-types.ts';
+import { retentionFrom } from '../../services/retention.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../services/tokens.ts';
-import { createUser, getUser, listUsers } from '../../services/users.ts';
+import { createUser, getHistoryWindow, getUser, listUsers, setUserRetention } from '../../services/users.ts';
 import { defineRoute } from './route.ts';
 
 export const userRoutes = [
@@ -25,6 +30,36 @@ export const userRoutes = [
     access: 'read',
     success: { status: 200, data: UserSchema },
     handler: ({ prisma, principal }) => getUser(prisma, { userId: principal.userId }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v2/users/me/history',
+    summary: "How far back the user's history goes (retention)",
+    tags: ['Users'],
+    access: 'read',
+    success: { status: 200, data: HistoryWindowSchema },
+    handler: ({ prisma, principal }) => getHistoryWindow(prisma, { userId: principal.userId }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/v2/admin/overview',
+    summary:
+      'The installation at a glance: queue, throughput, slow targets, history storage per week (administrators only)',
+    tags: ['Users'],
+    access: 'admin',
+    success: { status: 200, data: InstallationOverviewSchema },
+    handler: ({ prisma, services }) => installationOverview(prisma, retentionFrom(services.config)),
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/v2/users/:userId/retention',
+    summary: "Set a user's retention in days, or null for the installation's (administrators only)",
+    tags: ['Users'],
+    access: 'admin',
+    params: z.object({ userId: RecordIdSchema }),
+    body: SetRetentionInputSchema,
+    success: { status: 200, data: UserSchema },
+    handler: ({ prisma, params, body }) => setUserRetention(prisma, { userId: params.userId, input: body }),
   }),
   defineRoute({
     method: 'GET',

@@ -7,13 +7,16 @@ import {
   DispatchLogInputSchema,
   DispatchLogItemSchema,
   EventLogItemSchema,
+  HistoryWindowSchema,
   InstallationOverviewSchema,
   listOf,
   RecordIdSchema,
   RenderedRequestSchema,
   RequestPreviewInputSchema,
   SetPasswordInputSchema,
+  SetRetentionInputSchema,
   UserAccountSchema,
+  UserSchema,
   WebhookSearchInputSchema,
   WebhookSummarySchema,
 } from '@ricochet/schema';
@@ -27,8 +30,10 @@ import {
 } from '../../services/delivery-stats.ts';
 import { getDispatchDetail } from '../../services/dispatches.ts';
 import { previewRequest, renderDispatchRequest } from '../../services/request-preview.ts';
+import { retentionFrom } from '../../services/retention.ts';
 import { setPassword, setUserDisabled } from '../../services/sessions.ts';
 import { createUserAccount, listUserAccounts } from '../../services/user-accounts.ts';
+import { getHistoryWindow, setUserRetention } from '../../services/users.ts';
 import { adminProcedure, readProcedure, router } from './trpc.ts';
 
 /** The dashboard's read models: searched, paginated and aggregated on the server. */
@@ -70,6 +75,10 @@ export const insightsRouter = router({
         requestOrigin: ctx.config.RICOCHET_REQUEST_ORIGIN,
       }),
     ),
+  /** How far back the user's history goes: the dashboard says so above its lists. */
+  history: readProcedure
+    .output(HistoryWindowSchema)
+    .query(({ ctx }) => getHistoryWindow(ctx.prisma, { userId: ctx.principal.userId })),
   /** A dispatch with each call's request as sent and its response headers. */
   dispatch: readProcedure
     .input(DispatchDetailInputSchema)
@@ -98,7 +107,7 @@ export const insightsRouter = router({
 export const adminRouter = router({
   overview: adminProcedure
     .output(InstallationOverviewSchema)
-    .query(({ ctx }) => installationOverview(ctx.prisma)),
+    .query(({ ctx }) => installationOverview(ctx.prisma, retentionFrom(ctx.config))),
   users: adminProcedure.output(z.array(UserAccountSchema)).query(({ ctx }) => listUserAccounts(ctx.prisma)),
   createUser: adminProcedure
     .input(CreateUserAccountInputSchema)
@@ -111,6 +120,13 @@ export const adminRouter = router({
       await setPassword(ctx.prisma, input);
       return null;
     }),
+  /** A user's own retention in days (null: the installation's RETENTION_DAYS). */
+  setRetention: adminProcedure
+    .input(z.object({ userId: RecordIdSchema }).extend(SetRetentionInputSchema.shape))
+    .output(UserSchema)
+    .mutation(({ ctx, input }) =>
+      setUserRetention(ctx.prisma, { userId: input.userId, input: { retentionDays: input.retentionDays } }),
+    ),
   setDisabled: adminProcedure
     .input(z.object({ userId: RecordIdSchema, disabled: z.boolean() }))
     .output(z.null())

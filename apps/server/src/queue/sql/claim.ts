@@ -91,7 +91,9 @@ export function claim(
       t."version" AS "webhookVersion", c."hostKey", c."eventId", c."eventType",
       COALESCE(c."eventData", e."eventData") AS "eventData", COALESCE(c."resource", e."resource") AS "resource",
       COALESCE(e."createdAt", c."createdAt") AS "createdAt", c."isProbe", t."circuitOpen", t."rateLimitPerSecond"
-    FROM claimed c JOIN taken t ON t."id" = c."id" LEFT JOIN "Event" e ON e."id" = c."eventId"`,
+    FROM claimed c JOIN taken t ON t."id" = c."id"
+    -- A dispatch's createdAt is its event's: the partition key, so the lookup probes one partition.
+    LEFT JOIN "Event" e ON e."id" = c."eventId" AND e."createdAt" = c."createdAt"`,
     [args.limit, args.window, args.perHost, args.leaseMs, args.workerId],
     'ricochet_claim',
   );

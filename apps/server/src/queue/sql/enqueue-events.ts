@@ -65,8 +65,13 @@ export async function enqueueEvents(
       FROM candidate e
       JOIN request r ON r."request" = e."request" AND r."wanted" <= r."limit"
       LEFT JOIN (SELECT "eventId", count(*) AS "count" FROM matching GROUP BY 1) n ON n."eventId" = e."id"
+      -- An idempotency key is unique per week partition (its unique index is what ON CONFLICT
+      -- arbitrates on, concurrent publishes included); the earlier weeks are checked here, one
+      -- index probe each.
+      WHERE e."idempotencyKey" IS NULL OR NOT EXISTS (
+        SELECT 1 FROM "Event" x WHERE x."userId" = e."userId" AND x."idempotencyKey" = e."idempotencyKey")
       ORDER BY e."position"
-      ON CONFLICT ("userId", "idempotencyKey") DO NOTHING
+      ON CONFLICT DO NOTHING
       RETURNING *
     ),
     front AS (SELECT ${FRONT_KEY} AS "key"),

@@ -35,7 +35,12 @@ export async function promote(
     ), interrupted AS (
       INSERT INTO "DispatchCall" ("dispatchId", "attempt", "webhookId", "startedAt", "finishedAt", "errorMessage")
       SELECT e."id", e."attemptCount", e."webhookId", COALESCE(e."leasedAt", ${NOW}), ${NOW}, $3 FROM expired e
-      ON CONFLICT ("dispatchId", "attempt") DO NOTHING
+      -- Unless its worker's answer was recorded already (calls are keyed with their startedAt, the
+      -- partition key, so the attempt alone is checked here; an answer starts after its lease).
+      WHERE NOT EXISTS (
+        SELECT 1 FROM "DispatchCall" c WHERE c."dispatchId" = e."id" AND c."attempt" = e."attemptCount"
+          AND c."startedAt" >= COALESCE(e."leasedAt", ${NOW}) - interval '1 day')
+      ON CONFLICT DO NOTHING
     ), moving AS (
       SELECT q."id", q."webhookId", q."runAt", w."id" IS NULL AS "orphan", (CASE
           WHEN q."eventId" IS NULL THEN 'READY'

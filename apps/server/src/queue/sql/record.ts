@@ -28,6 +28,12 @@ export type AttemptResult = {
   retryDelayMs: number | null;
 };
 
+/** A day before the earliest start of these results (clocks of workers and database may differ). */
+function earliestStart(results: AttemptResult[]): string {
+  const earliest = Math.min(...results.map((r) => Date.parse(r.startedAt)));
+  return new Date((Number.isFinite(earliest) ? earliest : Date.now()) - 86_400_000).toISOString();
+}
+
 /** The results as one array per column, for unnest(): cheaper for the database to read than JSON. */
 function columns(results: AttemptResult[]): unknown[][] {
   const json = (value: Record<string, unknown> | null) => (value === null ? null : JSON.stringify(value));
@@ -98,6 +104,13 @@ export async function record(
       WHERE q."id" = r."id" AND q."state" = 'LEASED' AND q."leasedBy" = $19 AND q."attemptCount" = r."attempt"
         AND r."outcome" = 'retrying'
       RETURNING q."id"
+    ), superseded AS (
+      -- An attempt the lease recovery marked interrupted (its worker was presumed dead) gets its real
+      -- answer: the interrupted row (stamped with the lease's start) makes way for it. Calls are keyed
+      -- with startedAt, the partition key, so this is not a conflict of the insert below.
+      DELETE FROM "DispatchCall" c USING r
+      WHERE c."dispatchId" = r."id" AND c."attempt" = r."attempt" AND c."startedAt" <> r."startedAt"
+        AND c."startedAt" >= $19::timestamp(3)
     ), calls AS (
       INSERT INTO "DispatchCall" ("dispatchId", "attempt", "webhookId", "startedAt", "finishedAt", "outcome",
         "errorMessage", "responseStatus", "responseBody", "requestUrl", "requestHeaders", "requestBody", "responseHeaders",
@@ -107,8 +120,8 @@ export async function record(
         r."errorMessage", r."responseStatus", r."responseBody", r."requestUrl", r."requestHeaders", r."requestBody",
         r."responseHeaders", r."requestTimestamp", decode(r."requestSignatures", 'base64'), r."requestParts"
       FROM r
-      -- An attempt the lease recovery marked interrupted (its worker was presumed dead) gets its real answer.
-      ON CONFLICT ("dispatchId", "attempt") DO UPDATE SET
+      -- The same answer written twice (a retried write whose first commit was not acknowledged).
+      ON CONFLICT ("dispatchId", "attempt", "startedAt") DO UPDATE SET
         "startedAt" = EXCLUDED."startedAt", "finishedAt" = EXCLUDED."finishedAt", "outcome" = EXCLUDED."outcome",
         "errorMessage" = EXCLUDED."errorMessage", "responseStatus" = EXCLUDED."responseStatus",
         "responseBody" = EXCLUDED."responseBody", "requestUrl" = EXCLUDED."requestUrl",
@@ -144,6 +157,9 @@ export async function record(
       args.workerId,
       args.perHost,
       DISPATCH_CHANNEL,
+      // The interrupted row of an attempt is stamped with its lease's start, which is at most a
+      // lease before the answer's start: a bound that lets the DELETE skip older partitions.
+      earliestStart(args.results),
     ],
     'ricochet_record',
   );

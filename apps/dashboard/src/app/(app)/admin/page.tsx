@@ -6,7 +6,7 @@ import { type Column, DataTable } from '@/components/data-table';
 import { PageHeader, QueryError } from '@/components/page';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Skeleton } from '@/components/ui/skeleton';
-import { formatPercent } from '@/lib/format';
+import { formatDateTime, formatPercent } from '@/lib/format';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
 
 function Stat({ label, value, hint }: { label: string; value: React.ReactNode; hint?: string }) {
@@ -47,6 +47,67 @@ const TARGET_COLUMNS: Array<Column<Target>> = [
   },
 ];
 
+type Storage = RouterOutputs['admin']['overview']['storage'];
+type Week = Storage['weeks'][number];
+
+const WEEK_COLUMNS: Array<Column<Week>> = [
+  { header: 'Week from', cellClassName: 'truncate tabular-nums', cell: (week) => week.from.slice(0, 10) },
+  {
+    header: 'Events',
+    className: 'w-24 text-right sm:w-32',
+    cellClassName: 'tabular-nums',
+    cell: (week) => `${week.events.rows.toLocaleString('en-US')} · ${formatBytes(week.events.bytes)}`,
+  },
+  {
+    header: 'Dispatches',
+    className: 'w-24 text-right sm:w-32',
+    cellClassName: 'tabular-nums',
+    cell: (week) => `${week.dispatches.rows.toLocaleString('en-US')} · ${formatBytes(week.dispatches.bytes)}`,
+  },
+  {
+    header: 'Calls',
+    className: 'w-24 text-right sm:w-32',
+    cellClassName: 'tabular-nums',
+    cell: (week) => `${week.calls.rows.toLocaleString('en-US')} · ${formatBytes(week.calls.bytes)}`,
+  },
+];
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+}
+
+/** History storage: the database's size, each week's rows and bytes, the oldest week, the next drop. */
+function StorageCard({ storage }: { storage: Storage | undefined }) {
+  return (
+    <Card className="mb-6">
+      <CardHeader>
+        <CardTitle>History storage</CardTitle>
+        <CardDescription>
+          {storage
+            ? `Database ${formatBytes(storage.databaseBytes)}. Retention ${storage.retentionDays} days` +
+              (storage.longestRetentionDays > storage.retentionDays
+                ? ` (a user keeps ${storage.longestRetentionDays}, which holds the weeks for everyone)`
+                : '') +
+              `. Oldest week ${storage.oldestPartitionStart?.slice(0, 10) ?? '–'}; next drop ${formatDateTime(storage.nextDropAt)}.`
+            : 'Loading…'}
+        </CardDescription>
+      </CardHeader>
+      <CardContent>
+        <DataTable
+          className="rounded-md"
+          columns={WEEK_COLUMNS}
+          rows={storage?.weeks}
+          rowKey={(week) => week.from}
+          rowClassName="h-11"
+          empty="No history partitions."
+        />
+      </CardContent>
+    </Card>
+  );
+}
+
 function OverviewPage() {
   const trpc = useTRPC();
   const overview = useQuery(trpc.admin.overview.queryOptions(undefined, { refetchInterval: 5_000 }));
@@ -78,6 +139,7 @@ function OverviewPage() {
         />
         <Stat label="Users / webhooks" value={value(() => `${data?.users} / ${data?.webhooks}`)} />
       </div>
+      <StorageCard storage={data?.storage} />
       <Card>
         <CardHeader>
           <CardTitle>Slowest targets</CardTitle>

@@ -3,6 +3,7 @@
 import { useSearchParams } from 'next/navigation';
 import { Suspense } from 'react';
 import { DispatchLog } from '@/components/dispatch-log';
+import { HistoryNote } from '@/components/history-note';
 import { PageHeader } from '@/components/page';
 
 function Dispatches() {
@@ -16,6 +17,7 @@ function Dispatches() {
         }
       />
       <DispatchLog {...(eventId && { eventId })} />
+      <HistoryNote />
     </>
   );
 }

@@ -12,6 +12,7 @@ import { RequireCapability } from '@/components/app-shell';
 import { CreateFormCard } from '@/components/create-form-card';
 import { type Column, DataTable } from '@/components/data-table';
 import { Field } from '@/components/field';
+import { HistoryNote } from '@/components/history-note';
 import { PageHeader, QueryError } from '@/components/page';
 import { Pagination } from '@/components/pagination';
 import { useSession } from '@/components/session';
@@ -171,6 +172,7 @@ function EventsPage() {
           label="Events"
         />
       )}
+      <HistoryNote />
     </>
   );
 }

@@ -5,6 +5,7 @@ import {
   type CreateUserAccountInput,
   CreateUserAccountInputSchema,
   PasswordSchema,
+  RetentionDaysSchema,
   type UserAccount,
 } from '@ricochet/schema';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -77,6 +78,70 @@ function ResetPasswordDialog({ user, onClose }: { user: UserAccount | null; onCl
   );
 }
 
+// Empty is "the installation's"; otherwise whole days, checked by the schema the API checks with.
+const RetentionFormSchema = z.object({
+  retentionDays: z.union([z.literal(''), z.coerce.number().pipe(RetentionDaysSchema)]),
+});
+
+function RetentionDialog({ user, onClose }: { user: UserAccount | null; onClose: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const form = useForm<z.input<typeof RetentionFormSchema>, unknown, z.output<typeof RetentionFormSchema>>({
+    resolver: zodResolver(RetentionFormSchema),
+    values: { retentionDays: user?.retentionDays === null || !user ? '' : String(user.retentionDays) },
+  });
+  const setRetention = useMutation(
+    trpc.admin.setRetention.mutationOptions({
+      onSuccess: (updated) => {
+        toast.success(
+          updated.retentionDays === null
+            ? `${updated.username} keeps the installation's history`
+            : `${updated.username} keeps ${updated.retentionDays} days of history`,
+        );
+        void queryClient.invalidateQueries({ queryKey: trpc.admin.users.queryKey() });
+        onClose();
+      },
+    }),
+  );
+  return (
+    <Dialog open={user !== null} onOpenChange={(open) => !open && onClose()}>
+      <DialogContent>
+        <DialogHeader>
+          <DialogTitle>History kept for {user?.username}</DialogTitle>
+          <DialogDescription>
+            Days of events, finished dispatches and calls they see. Empty: the installation's retention. Older
+            history is removed from their view at once; dispatches still being delivered are kept.
+          </DialogDescription>
+        </DialogHeader>
+        <form
+          noValidate
+          className="grid gap-3"
+          onSubmit={form.handleSubmit(
+            ({ retentionDays }) =>
+              user &&
+              setRetention.mutate({
+                userId: user.id,
+                retentionDays: retentionDays === '' ? null : retentionDays,
+              }),
+          )}
+        >
+          <Field
+            label="Retention (days)"
+            error={form.formState.errors.retentionDays?.message ?? setRetention.error?.message}
+          >
+            {(props) => (
+              <Input inputMode="numeric" autoComplete="off" {...props} {...form.register('retentionDays')} />
+            )}
+          </Field>
+          <Button type="submit" disabled={setRetention.isPending}>
+            Save retention
+          </Button>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}
+
 const COLUMNS: Array<Column<UserAccount>> = [
   { header: 'Username', cellClassName: 'truncate font-medium', cell: (user) => user.username },
   {
@@ -99,6 +164,12 @@ const COLUMNS: Array<Column<UserAccount>> = [
       ),
   },
   {
+    header: 'History',
+    className: 'hidden w-28 md:table-cell',
+    cellClassName: 'truncate tabular-nums',
+    cell: (user) => (user.retentionDays === null ? 'Default' : `${user.retentionDays} days`),
+  },
+  {
     header: 'Created',
     className: 'hidden w-36 md:table-cell',
     cellClassName: 'truncate',
@@ -112,6 +183,7 @@ function UsersPage() {
   const queryClient = useQueryClient();
   const users = useQuery(trpc.admin.users.queryOptions());
   const [resetting, setResetting] = useState<UserAccount | null>(null);
+  const [retaining, setRetaining] = useState<UserAccount | null>(null);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.admin.users.queryKey() });
   const form = useForm<CreateUserAccountInput>({
     resolver: zodResolver(CreateUserAccountInputSchema),
@@ -165,6 +237,7 @@ function UsersPage() {
         />
       </CreateFormCard>
       <ResetPasswordDialog user={resetting} onClose={() => setResetting(null)} />
+      <RetentionDialog user={retaining} onClose={() => setRetaining(null)} />
       {users.error ? (
         <QueryError error={users.error} retry={() => users.refetch()} what="users" />
       ) : (
@@ -173,7 +246,7 @@ function UsersPage() {
             ...COLUMNS,
             {
               header: ACTIONS_HEADER,
-              className: 'w-28 sm:w-52',
+              className: 'w-28 sm:w-72',
               cellClassName: 'text-right',
               cell: (user) => (
                 <div className="flex flex-wrap justify-end gap-2">
@@ -184,6 +257,14 @@ function UsersPage() {
                     aria-label={`Set password of ${user.username}`}
                   >
                     Set password
+                  </Button>
+                  <Button
+                    variant="outline"
+                    size="sm"
+                    onClick={() => setRetaining(user)}
+                    aria-label={`History kept for ${user.username}`}
+                  >
+                    Retention
                   </Button>
                   {user.id !== session.user.id && (
                     <ConfirmButton
