@@ -371,8 +371,8 @@ async function requestContextOf(
   if (!calls.some((call) => call.requestTimestamp !== null && call.requestBody === null)) return context;
   const [event] = await sqlFor(prisma).query<{ resource: Record<string, unknown> | null; createdAt: Date }>(
     `SELECT COALESCE(x."resource", e."resource") AS "resource", COALESCE(e."createdAt", x."createdAt") AS "createdAt"
-    FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId"
-    WHERE x."id" = $1 AND (x."eventId" IS NULL OR e."id" IS NOT NULL)`,
+    FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId" AND e."createdAt" = x."createdAt"
+    WHERE x."id" = $1 AND (x."eventId" IS NULL OR e."id" IS NOT NULL OR x."eventData" IS NOT NULL)`,
     [row.id],
   );
   if (!event || row.eventData === null) return context;

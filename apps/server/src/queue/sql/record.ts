@@ -110,7 +110,7 @@ export async function record(
       -- with startedAt, the partition key, so this is not a conflict of the insert below.
       DELETE FROM "DispatchCall" c USING r
       WHERE c."dispatchId" = r."id" AND c."attempt" = r."attempt" AND c."startedAt" <> r."startedAt"
-        AND c."startedAt" >= $19::timestamp(3)
+        AND c."startedAt" >= $22::timestamp(3)
     ), calls AS (
       INSERT INTO "DispatchCall" ("dispatchId", "attempt", "webhookId", "startedAt", "finishedAt", "outcome",
         "errorMessage", "responseStatus", "responseBody", "requestUrl", "requestHeaders", "requestBody", "responseHeaders",
