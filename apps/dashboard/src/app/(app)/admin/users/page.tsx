@@ -262,7 +262,7 @@ function UsersPage() {
                     variant="outline"
                     size="sm"
                     onClick={() => setRetaining(user)}
-                    aria-label={`History kept for ${user.username}`}
+                    aria-label={`Retention of ${user.username}`}
                   >
                     Retention
                   </Button>
