@@ -20,6 +20,8 @@ describe(`fuzzing a real server process on ${TEST_DB_BACKEND}`, () => {
     const paths = server.targets.map((target) => `${target.method} ${target.path}`);
     expect(paths).toContain('POST /api/v1/Webhook/Test');
     expect(paths).toContain('DELETE /v2/webhooks/{webhookId}');
+    expect(paths).toContain('PUT /v2/users/{userId}/retention');
+    expect(paths).toContain('GET /v2/admin/overview');
     for (const procedure of trpcTargets()) expect(paths).toContain(`${procedure.method} ${procedure.path}`);
     expect(trpcTargets().length).toBeGreaterThan(20);
   });

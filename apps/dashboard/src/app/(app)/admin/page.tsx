@@ -51,7 +51,17 @@ type Storage = RouterOutputs['admin']['overview']['storage'];
 type Week = Storage['weeks'][number];
 
 const WEEK_COLUMNS: Array<Column<Week>> = [
-  { header: 'Week from', cellClassName: 'truncate tabular-nums', cell: (week) => week.from.slice(0, 10) },
+  {
+    header: 'Week',
+    cellClassName: 'truncate tabular-nums',
+    // A phone has room for the month and day only beside three figures.
+    cell: (week) => (
+      <>
+        <span className="sm:hidden">{week.from.slice(5, 10)}</span>
+        <span className="hidden sm:inline">{week.from.slice(0, 10)}</span>
+      </>
+    ),
+  },
   {
     header: 'Events',
     className: 'w-24 text-right sm:w-32',
