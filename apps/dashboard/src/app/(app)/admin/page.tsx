@@ -64,19 +64,19 @@ const WEEK_COLUMNS: Array<Column<Week>> = [
   },
   {
     header: 'Events',
-    className: 'w-24 text-right sm:w-32',
+    className: 'w-[5.25rem] text-right sm:w-32',
     cellClassName: 'tabular-nums',
     cell: (week) => `${week.events.rows.toLocaleString('en-US')} · ${formatBytes(week.events.bytes)}`,
   },
   {
     header: 'Dispatches',
-    className: 'w-24 text-right sm:w-32',
+    className: 'w-[5.25rem] text-right sm:w-32',
     cellClassName: 'tabular-nums',
     cell: (week) => `${week.dispatches.rows.toLocaleString('en-US')} · ${formatBytes(week.dispatches.bytes)}`,
   },
   {
     header: 'Calls',
-    className: 'w-24 text-right sm:w-32',
+    className: 'w-[5.25rem] text-right sm:w-32',
     cellClassName: 'tabular-nums',
     cell: (week) => `${week.calls.rows.toLocaleString('en-US')} · ${formatBytes(week.calls.bytes)}`,
   },
