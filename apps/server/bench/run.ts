@@ -5,7 +5,7 @@
 // repository root. `--quick` is a short check (one repetition, small sizes).
 // `--only=drains,publishing` runs only those parts (ceilings, drains, publishing, fairness, api,
 // pglite, crowd, duplicates, rss, storage, history) and prints their figures without writing a
-// report. `--history-rows=N` sets the finished dispatches the history part loads (default 10
+// report. `--workers=1,2` sets the worker counts of the drain and publish parts. `--history-rows=N` sets the finished dispatches the history part loads (default 10
 // million, 1 million with --quick). For finding
 // where time goes: `--profile` has every Ricochet and minimal-pipeline process write a CPU profile
 // to apps/server/profiles/<system>; `--statements` prints each system's statements by database time
@@ -45,6 +45,11 @@ if (process.argv.includes('--profile')) {
   process.env.BENCH_PROFILE_DIR = fileURLToPath(new URL('../profiles', import.meta.url));
 }
 const STATEMENTS = process.argv.includes('--statements');
+const WORKERS = process.argv
+  .find((arg) => arg.startsWith('--workers='))
+  ?.slice('--workers='.length)
+  .split(',')
+  .map(Number);
 if (STATEMENTS) process.env.BENCH_PG_STATEMENTS = '1';
 const ROOT_DIR = join(fileURLToPath(new URL('..', import.meta.url)), '..', '..');
 
@@ -52,7 +57,7 @@ export const SIZE = {
   reps: QUICK ? 1 : 3,
   /** Events of a drained backlog at fan-out 1 (a fifth of them at fan-out 10). */
   backlogEvents: QUICK ? 4_000 : 10_000,
-  workerCounts: QUICK ? [1, 2] : [1, 2, 4],
+  workerCounts: WORKERS ?? (QUICK ? [1, 2] : [1, 2, 4]),
   /** Deliveries per publish + deliver run. */
   publishDeliverDeliveries: QUICK ? 3_000 : 6_000,
   windowMs: QUICK ? 3_000 : 5_000,
@@ -157,14 +162,15 @@ async function main(): Promise<void> {
 async function printStatements(system: BenchSystem): Promise<void> {
   const { rows } = await system.pool.query(
     `SELECT calls, plans, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
-       round(mean_plan_time::numeric, 3) AS plan_ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS query
+       round(mean_plan_time::numeric, 3) AS plan_ms, rows,
+       shared_blks_hit + shared_blks_read AS blocks, shared_blks_dirtied AS dirtied, wal_bytes, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS query
      FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
      ORDER BY total_exec_time DESC LIMIT 12`,
   );
   log(`${system.label}: statements by database time`);
   for (const row of rows) {
     log(
-      `  ${row.total_ms} ms in ${row.calls} calls (${row.mean_ms} ms each; ${row.plans} plans, ${row.plan_ms} ms each), ${row.rows} rows: ${row.query}`,
+      `  ${row.total_ms} ms in ${row.calls} calls (${row.mean_ms} ms each; ${row.plans} plans, ${row.plan_ms} ms each), ${row.rows} rows, ${row.blocks} blocks (${row.dirtied} dirtied), ${row.wal_bytes} B WAL: ${row.query}`,
     );
   }
 }

@@ -60,7 +60,10 @@ export function claim(
           WHEN w."rateLimitPerSecond" IS NOT NULL AND c."pacedSlot" IS NULL THEN 'PACED'
           ELSE 'GO' END AS "verdict"
       FROM "window" c LEFT JOIN "Webhook" w ON w."id" = c."webhookId"
-    ), busy AS (
+    ), busy AS MATERIALIZED (
+      -- Materialized: inlined, the planner (which sees one candidate row in a CTE) counts a host's
+      -- calls in flight once per candidate, a scan of every LEASED row each time (measured: 17 of
+      -- a 20 ms claim with 250 calls in flight).
       SELECT l."hostKey", count(*)::int AS "inFlight" FROM "DispatchQueue" l
       WHERE l."state" = 'LEASED' AND l."hostKey" IN (SELECT c."hostKey" FROM candidate c WHERE c."verdict" = 'GO')
       GROUP BY l."hostKey"
@@ -76,8 +79,11 @@ export function claim(
         "leaseExpiresAt" = ${NOW} + $4 * interval '1 millisecond', "attemptCount" = q."attemptCount" + 1,
         "hostKey" = t."hostKey"
       FROM taken t WHERE q."id" = t."id"
+      -- What the caller needs of the claim itself comes along here: joining claimed to taken again
+      -- would compare every pair of rows (both are CTE scans).
       RETURNING q."id", q."attemptCount", q."roundStartAttempt", q."userId", q."webhookId", q."eventId",
-        q."eventType", q."eventData", q."resource", q."createdAt", q."isProbe", q."hostKey"
+        q."eventType", q."eventData", q."resource", q."createdAt", q."isProbe", q."hostKey",
+        t."version", t."circuitOpen", t."rateLimitPerSecond"
     ), waiting AS (
       UPDATE "DispatchQueue" q SET "state" = 'HOST_WAIT', "hostKey" = r."hostKey"
       FROM ranked r WHERE q."id" = r."id" AND NOT r."hostHasRoom"
@@ -88,10 +94,10 @@ export function claim(
       DELETE FROM "DispatchQueue" q USING candidate c WHERE q."id" = c."id" AND c."verdict" = 'GONE'
     )
     SELECT c."id", c."attemptCount" AS "attempt", c."roundStartAttempt", c."userId", c."webhookId",
-      t."version" AS "webhookVersion", c."hostKey", c."eventId", c."eventType",
+      c."version" AS "webhookVersion", c."hostKey", c."eventId", c."eventType",
       COALESCE(c."eventData", e."eventData") AS "eventData", COALESCE(c."resource", e."resource") AS "resource",
-      COALESCE(e."createdAt", c."createdAt") AS "createdAt", c."isProbe", t."circuitOpen", t."rateLimitPerSecond"
-    FROM claimed c JOIN taken t ON t."id" = c."id"
+      COALESCE(e."createdAt", c."createdAt") AS "createdAt", c."isProbe", c."circuitOpen", c."rateLimitPerSecond"
+    FROM claimed c
     -- A dispatch's createdAt is its event's: the partition key, so the lookup probes one partition.
     LEFT JOIN "Event" e ON e."id" = c."eventId" AND e."createdAt" = c."createdAt"`,
     [args.limit, args.window, args.perHost, args.leaseMs, args.workerId],
