@@ -9,7 +9,7 @@
 // million, 1 million with --quick). For finding
 // where time goes: `--profile` has every Ricochet and minimal-pipeline process write a CPU profile
 // to apps/server/profiles/<system>; `--statements` prints each system's statements by database time
-// (pg_stat_statements, with planning).
+// (pg_stat_statements, with planning, blocks and WAL; BENCH_STATEMENTS_ORDER=calls orders them by calls).
 // Every loop is bounded by count and time; every process started is stopped at the end (also on
 // Ctrl-C). PostgreSQL: a throwaway cluster, or BENCH_DATABASE_URL.
 import { execFileSync } from 'node:child_process';
@@ -165,7 +165,7 @@ async function printStatements(system: BenchSystem): Promise<void> {
        round(mean_plan_time::numeric, 3) AS plan_ms, rows,
        shared_blks_hit + shared_blks_read AS blocks, shared_blks_dirtied AS dirtied, wal_bytes, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS query
      FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-     ORDER BY total_exec_time DESC LIMIT 12`,
+     ORDER BY ${process.env.BENCH_STATEMENTS_ORDER === 'calls' ? 'calls' : 'total_exec_time'} DESC LIMIT 12`,
   );
   log(`${system.label}: statements by database time`);
   for (const row of rows) {
