@@ -81,20 +81,29 @@ export async function record(
         "responseStatus", "responseHeaders", "responseBody", "errorMessage", "outcome", "retryDelayMs",
         "requestTimestamp", "requestSignatures", "requestParts")
     ), held AS MATERIALIZED (
-      -- The results whose claim this worker still holds, each found by its primary key. The state
-      -- is compared as text so that the LEASED partial index does not match: the planner's idea of
-      -- how many rows are LEASED (from statistics of a queue that moves far faster than they are
-      -- taken) is often a few where there are hundreds, and it would then read every lease once per
-      -- result (measured: 35 ms of a 50 ms record with 700 leases).
-      SELECT q."id", q."hostKey", r."attempt", r."outcome", r."finishedAt", r."retryDelayMs"
-      FROM r JOIN "DispatchQueue" q ON q."id" = r."id"
-      WHERE q."state"::text = 'LEASED' AND q."leasedBy" = $19 AND q."attemptCount" = r."attempt"
+      -- The results whose claim this worker still holds, each probed by its primary key. The
+      -- planner's statistics of a queue that moves far faster than ANALYZE looks are always wrong
+      -- (a few LEASED rows where there are hundreds, no rows of this worker): left to choose, it read
+      -- every lease, or the whole queue, once per result (35 of a 50 ms record with 700 leases). The
+      -- LATERAL subquery with OFFSET 0 is a fence it cannot flatten, so each result is one probe;
+      -- the state is compared as text so that no partial index matches it instead.
+      SELECT q."id", q."hostKey", r."outcome"
+      FROM r CROSS JOIN LATERAL (
+        SELECT q."id", q."hostKey" FROM "DispatchQueue" q
+        WHERE q."id" = r."id" AND q."state"::text = 'LEASED' AND q."leasedBy" = $19 AND q."attemptCount" = r."attempt"
+        OFFSET 0
+      ) q
     ), finished AS (
-      -- The conditions again, as the row may have changed since held read it (a lapsed lease recovered).
-      DELETE FROM "DispatchQueue" q USING held h
-      WHERE q."id" = h."id" AND q."state"::text = 'LEASED' AND q."leasedBy" = $19 AND q."attemptCount" = h."attempt"
-        AND h."outcome" <> 'retrying'
-      RETURNING q.*, h."outcome" AS "result", h."finishedAt" AS "endedAt"
+      -- By primary key again (= ANY of the held ids: a join with held would be planned on the same
+      -- wrong statistics), with the conditions again, as the row may have changed since held read
+      -- it (a lapsed lease recovered). Its result is found by position in the arrays ($23: each
+      -- result's "id/attempt"), which also checks the attempt: no join whose plan could go wrong.
+      DELETE FROM "DispatchQueue" q
+      WHERE q."id" = ANY(ARRAY(SELECT h."id" FROM held h WHERE h."outcome" <> 'retrying'))
+        AND q."state"::text = 'LEASED' AND q."leasedBy" = $19
+        AND array_position($23::text[], q."id" || '/' || q."attemptCount") IS NOT NULL
+      RETURNING q.*, ($13::text[])[array_position($23::text[], q."id" || '/' || q."attemptCount")] AS "result",
+        ($5::timestamp(3)[])[array_position($23::text[], q."id" || '/' || q."attemptCount")] AS "endedAt"
     ), history AS (
       INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "resource",
         "status", "attemptCount", "roundStartAttempt", "createdAt", "finishedAt")
@@ -103,13 +112,15 @@ export async function record(
         f."attemptCount", f."roundStartAttempt", f."createdAt", f."endedAt"
       FROM finished f
     ), rescheduled AS (
+      -- As finished: by primary key, the delay found by position.
       UPDATE "DispatchQueue" q SET "state" = 'SCHEDULED',
-        "runAt" = COALESCE($18::timestamp(3), ${NOW}) + h."retryDelayMs" * interval '1 millisecond',
+        "runAt" = COALESCE($18::timestamp(3), ${NOW})
+          + ($14::bigint[])[array_position($23::text[], q."id" || '/' || q."attemptCount")] * interval '1 millisecond',
         "leasedBy" = NULL, "leasedAt" = NULL, "leaseExpiresAt" = NULL, "hostKey" = NULL,
         "pacedSlot" = NULL, "isProbe" = false
-      FROM held h
-      WHERE q."id" = h."id" AND q."state"::text = 'LEASED' AND q."leasedBy" = $19 AND q."attemptCount" = h."attempt"
-        AND h."outcome" = 'retrying'
+      WHERE q."id" = ANY(ARRAY(SELECT h."id" FROM held h WHERE h."outcome" = 'retrying'))
+        AND q."state"::text = 'LEASED' AND q."leasedBy" = $19
+        AND array_position($23::text[], q."id" || '/' || q."attemptCount") IS NOT NULL
       RETURNING q."id"
     ), superseded AS (
       -- An attempt the lease recovery marked interrupted (its worker was presumed dead) gets its real
@@ -169,6 +180,7 @@ export async function record(
       // The interrupted row of an attempt is stamped with its lease's start, which is at most a
       // lease before the answer's start: a bound that lets the DELETE skip older partitions.
       earliestStart(args.results),
+      args.results.map((r) => `${r.id}/${r.attempt}`),
     ],
     'ricochet_record',
   );
