@@ -388,6 +388,41 @@ async function requestContextOf(
   };
 }
 
+/** What a dispatch's requests are rendered from: its event (the queue's or history's row, with the event's data). */
+export type DispatchEventRow = {
+  id: string;
+  userId: string;
+  webhookId: string;
+  eventType: string;
+  createdAt: Date;
+  eventData: Record<string, unknown> | null;
+  resource: Record<string, unknown> | null;
+};
+
+/**
+ * One of a user's dispatches, live or finished, with its event's data: a dispatch of an event keeps
+ * no copy of the data (the event has it), a test dispatch does. Undefined when missing, another
+ * user's, or past the user's history.
+ */
+export async function findDispatchEvent(
+  prisma: PrismaClient,
+  args: { userId: string; dispatchId: string },
+): Promise<DispatchEventRow | undefined> {
+  const filter: DispatchFilter = {
+    where: ['x."id" = $1', 'x."userId" = $2'],
+    params: [args.dispatchId, args.userId],
+  };
+  await withinHistory(prisma, args.userId, filter);
+  const [row] = await sqlFor(prisma).query<DispatchEventRow>(
+    `SELECT x."id", x."userId", x."webhookId", x."eventType", x."createdAt",
+       COALESCE(x."eventData", e."eventData") AS "eventData", COALESCE(x."resource", e."resource") AS "resource"
+     FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId" AND e."createdAt" = x."createdAt"
+     WHERE ${filter.where.join(' AND ')}`,
+    filter.params,
+  );
+  return row;
+}
+
 /** One of a user's dispatches and its webhook; another user's is as missing as one that is not there. */
 async function findDispatch(
   prisma: PrismaClient,

@@ -1,7 +1,7 @@
 import type { RenderedRequest, RequestPreviewInput, TemplateVariables } from '@ricochet/schema';
 import { buildDeliveryRequest } from '../delivery/payload.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { TEST_EVENT_DATA, TEST_RESOURCE } from './dispatches.ts';
+import { findDispatchEvent, TEST_EVENT_DATA, TEST_RESOURCE } from './dispatches.ts';
 import { recordNotFound } from './errors.ts';
 
 const PREVIEW_SECRET = 'whsec_cHJldmlldyBzZWNyZXQgbm90IHJlYWw=';
@@ -61,7 +61,8 @@ export async function renderDispatchRequest(
   prisma: PrismaClient,
   args: { userId: string; dispatchId: string; requestOrigin: string },
 ): Promise<RenderedRequest> {
-  const dispatch = await prisma.dispatch.findFirst({ where: { id: args.dispatchId, userId: args.userId } });
+  // Live or finished, with its event's data (an event's dispatches keep no copy of it).
+  const dispatch = await findDispatchEvent(prisma, args);
   // No foreign key joins a dispatch to its webhook (see schema.prisma); one gone is not found.
   const webhook =
     dispatch &&
@@ -86,7 +87,7 @@ export async function renderDispatchRequest(
       variables: {
         userId: dispatch.userId,
         // The event's time: a dispatch is created in the same statement as its event, with its time.
-        createdAt: dispatch.createdAt.toISOString(),
+        createdAt: new Date(dispatch.createdAt).toISOString(),
         eventType: dispatch.eventType,
         eventData: dispatch.eventData ?? null,
         resource: dispatch.resource ?? null,

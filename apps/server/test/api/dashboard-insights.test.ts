@@ -194,6 +194,59 @@ describe('dashboard read models', () => {
     expect(broken.body).toBe('');
   });
 
+  test("a dispatch's request is rendered from its event's data, while it waits and once it is done", async ({
+    api,
+  }) => {
+    const caller = await callerFor(api, api.admin.token);
+    const created = await api.request('POST', '/v2/webhooks', {
+      body: webhookInput({ payloadTemplate: '{"run": {{eventData.actorRunId}}, "type": {{eventType}}}' }),
+    });
+    expect(created.statusCode).toBe(201);
+    const published = await api.request('POST', '/v2/events', {
+      body: {
+        eventType: 'ACTOR.RUN.SUCCEEDED',
+        eventData: { actorId: 'hksJZtadYvn4mBuin', actorRunId: 'run-42' },
+      },
+    });
+    expect(published.statusCode).toBe(201);
+    // No worker runs: the dispatch waits in the queue, and keeps no copy of the event's data.
+    const [waiting] = await api.prisma.dispatchQueue.findMany();
+    expect(waiting?.eventData).toBeNull();
+    const rendered = await caller.insights.dispatchRequest({ dispatchId: waiting?.id as string });
+    expect(JSON.parse(rendered.body)).toEqual({ run: 'run-42', type: 'ACTOR.RUN.SUCCEEDED' });
+    // Finished, in history (as the record statement moves it), the same.
+    await api.prisma.dispatchQueue.delete({ where: { id: waiting?.id as string } });
+    const {
+      state: _state,
+      fairKey: _fairKey,
+      runAt: _runAt,
+      leasedBy: _leasedBy,
+      leasedAt: _leasedAt,
+      leaseExpiresAt: _leaseExpiresAt,
+      hostKey: _hostKey,
+      pacedSlot: _pacedSlot,
+      isProbe: _isProbe,
+      ...row
+    } = waiting as NonNullable<typeof waiting>;
+    await api.prisma.dispatch.create({
+      data: {
+        ...row,
+        eventData: undefined,
+        resource: undefined,
+        status: 'SUCCEEDED',
+        attemptCount: 1,
+        finishedAt: new Date(),
+      },
+    });
+    const again = await caller.insights.dispatchRequest({ dispatchId: row.id });
+    expect(JSON.parse(again.body)).toEqual({ run: 'run-42', type: 'ACTOR.RUN.SUCCEEDED' });
+    // Another user's is not found.
+    const bob = await api.createUser('bob');
+    await expect(
+      (await callerFor(api, bob.token)).insights.dispatchRequest({ dispatchId: row.id }),
+    ).rejects.toThrow(/not found/i);
+  });
+
   test('the installation overview is for admins only', async ({ api }) => {
     const caller = await callerFor(api, api.admin.token);
     const webhook = await caller.webhooks.create(webhookInput());
