@@ -28,6 +28,14 @@ export type AttemptResult = {
   retryDelayMs: number | null;
 };
 
+/**
+ * SQL, over a finished queue row `f` (its event's createdAt, its own endedAt): it goes into a later
+ * week partition of Dispatch than its event's of Event, and has no copy of the event's data yet (a
+ * copy is made when the event's week is dropped first; a test dispatch has its own and no event).
+ */
+const CROSSES_WEEKS = `(f."eventData" IS NULL AND f."eventId" IS NOT NULL
+  AND date_trunc('week', f."endedAt") > date_trunc('week', f."createdAt"))`;
+
 /** A day before the earliest start of these results (clocks of workers and database may differ). */
 function earliestStart(results: AttemptResult[]): string {
   const earliest = Math.min(...results.map((r) => Date.parse(r.startedAt)));
@@ -91,7 +99,17 @@ export async function record(
     ), history AS (
       INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "resource",
         "status", "attemptCount", "roundStartAttempt", "createdAt", "finishedAt")
-      SELECT f."id", f."userId", f."webhookId", f."eventId", f."eventType", f."eventData", f."resource",
+      SELECT f."id", f."userId", f."webhookId", f."eventId", f."eventType",
+        -- A dispatch that finishes in a later week than its event's outlives the event's partition
+        -- (weeks drop oldest first), and its calls' default payloads are rendered again from this
+        -- data (delivery/stored-request.ts): such a row keeps its own copy. The CASE reads the event
+        -- only for those (a retry across a Monday, a publish just before one), not for every row.
+        CASE WHEN ${CROSSES_WEEKS} THEN
+          (SELECT e."eventData" FROM "Event" e WHERE e."id" = f."eventId" AND e."createdAt" = f."createdAt")
+          ELSE f."eventData" END,
+        CASE WHEN ${CROSSES_WEEKS} THEN
+          (SELECT e."resource" FROM "Event" e WHERE e."id" = f."eventId" AND e."createdAt" = f."createdAt")
+          ELSE f."resource" END,
         (CASE WHEN f."result" = 'succeeded' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"DispatchStatus",
         f."attemptCount", f."roundStartAttempt", f."createdAt", f."endedAt"
       FROM finished f
