@@ -1,5 +1,5 @@
 import type { Sql } from '../../db/sql.ts';
-import { DISPATCH_CHANNEL } from '../constants.ts';
+import { DISPATCH_CHANNEL, INTERRUPTED } from '../constants.ts';
 import { FRONT_KEY, NOW } from '../fair-key.ts';
 
 export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed';
@@ -122,30 +122,18 @@ export async function record(
       WHERE q."id" = r."id" AND q."state" = 'LEASED' AND q."leasedBy" = $19 AND q."attemptCount" = r."attempt"
         AND r."outcome" = 'retrying'
       RETURNING q."id"
-    ), superseded AS (
-      -- An attempt the lease recovery marked interrupted (its worker was presumed dead) gets its real
-      -- answer: the interrupted row (stamped with the lease's start) makes way for it. Calls are keyed
-      -- with startedAt, the partition key, so this is not a conflict of the insert below.
-      DELETE FROM "DispatchCall" c USING r
-      WHERE c."dispatchId" = r."id" AND c."attempt" = r."attempt" AND c."startedAt" <> r."startedAt"
-        AND c."startedAt" >= $22::timestamp(3)
     ), calls AS (
+      -- Only the calls of the attempts this statement moved: no other call of theirs can exist (the
+      -- lease recovery writes an interrupted call only with a move of its own, which the row lock
+      -- orders before or after this one). The others are written by recordLost, below.
       INSERT INTO "DispatchCall" ("dispatchId", "attempt", "webhookId", "startedAt", "finishedAt", "outcome",
         "errorMessage", "responseStatus", "responseBody", "requestUrl", "requestHeaders", "requestBody", "responseHeaders",
         "requestTimestamp", "requestSignatures", "requestParts")
-      SELECT r."id", r."attempt", r."webhookId", r."startedAt", r."finishedAt",
-        CASE WHEN r."id" IN (SELECT "id" FROM finished UNION ALL SELECT "id" FROM rescheduled) THEN r."outcome" END,
+      SELECT r."id", r."attempt", r."webhookId", r."startedAt", r."finishedAt", r."outcome",
         r."errorMessage", r."responseStatus", r."responseBody", r."requestUrl", r."requestHeaders", r."requestBody",
         r."responseHeaders", r."requestTimestamp", decode(r."requestSignatures", 'base64'), r."requestParts"
-      FROM r
-      -- The same answer written twice (a retried write whose first commit was not acknowledged).
-      ON CONFLICT ("dispatchId", "attempt", "startedAt") DO UPDATE SET
-        "startedAt" = EXCLUDED."startedAt", "finishedAt" = EXCLUDED."finishedAt", "outcome" = EXCLUDED."outcome",
-        "errorMessage" = EXCLUDED."errorMessage", "responseStatus" = EXCLUDED."responseStatus",
-        "responseBody" = EXCLUDED."responseBody", "requestUrl" = EXCLUDED."requestUrl",
-        "requestHeaders" = EXCLUDED."requestHeaders", "requestBody" = EXCLUDED."requestBody",
-        "responseHeaders" = EXCLUDED."responseHeaders", "requestTimestamp" = EXCLUDED."requestTimestamp",
-        "requestSignatures" = EXCLUDED."requestSignatures", "requestParts" = EXCLUDED."requestParts"
+      FROM r WHERE r."id" IN (SELECT "id" FROM finished UNION ALL SELECT "id" FROM rescheduled)
+      ON CONFLICT DO NOTHING
     ), freed AS (
       -- Per host these calls were to: how many calls it will still have in flight once they are done.
       SELECT h."hostKey", count(*)::int AS "done",
@@ -175,11 +163,57 @@ export async function record(
       args.workerId,
       args.perHost,
       DISPATCH_CHANNEL,
-      // The interrupted row of an attempt is stamped with its lease's start, which is at most a
-      // lease before the answer's start: a bound that lets the DELETE skip older partitions.
-      earliestStart(args.results),
     ],
     'ricochet_record',
   );
-  return rows.flatMap((row) => (row.id === null ? [] : [row.id]));
+  const moved = rows.flatMap((row) => (row.id === null ? [] : [row.id]));
+  const kept = new Set(moved);
+  const lost = args.results.filter((result) => !kept.has(result.id));
+  if (lost.length > 0) await recordLost(sql, lost);
+  return moved;
+}
+
+/**
+ * The calls of attempts whose claim was lost (record moved nothing for them), in a statement of
+ * their own, so that it sees what made them lost. DispatchCall is partitioned by startedAt, so no
+ * unique index can hold (dispatchId, attempt) alone (a unique index of a partitioned table must
+ * include the partition key): one call per attempt is kept by the writers instead. An attempt is
+ * lost when the lease recovery (promote) took its dispatch and wrote the attempt as interrupted,
+ * stamped with the lease's start: record's move waited on the row lock for that commit, but its
+ * snapshot was older, so only a later statement sees the interrupted row and can replace it by the
+ * real answer. The same answer written again (record retried after a commit whose acknowledgement
+ * was lost) has the same startedAt and is kept as first written, outcome included.
+ */
+async function recordLost(sql: Sql, results: AttemptResult[]): Promise<void> {
+  await sql.query(
+    `WITH r AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamp(3)[], $5::timestamp(3)[], $6::text[],
+        $7::json[], $8::text[], $9::int[], $10::json[], $11::text[], $12::text[], $13::text[], $14::bigint[],
+        $15::int[], $16::text[], $17::json[])
+      AS r("id", "webhookId", "attempt", "startedAt", "finishedAt", "requestUrl", "requestHeaders", "requestBody",
+        "responseStatus", "responseHeaders", "responseBody", "errorMessage", "outcome", "retryDelayMs",
+        "requestTimestamp", "requestSignatures", "requestParts")
+    ), superseded AS (
+      DELETE FROM "DispatchCall" c USING r
+      WHERE c."dispatchId" = r."id" AND c."attempt" = r."attempt" AND c."startedAt" <> r."startedAt"
+        AND c."errorMessage" = $19 AND c."startedAt" >= $18::timestamp(3)
+    )
+    INSERT INTO "DispatchCall" ("dispatchId", "attempt", "webhookId", "startedAt", "finishedAt", "outcome",
+      "errorMessage", "responseStatus", "responseBody", "requestUrl", "requestHeaders", "requestBody", "responseHeaders",
+      "requestTimestamp", "requestSignatures", "requestParts")
+    -- No outcome: the dispatch belongs to whoever holds it now.
+    SELECT r."id", r."attempt", r."webhookId", r."startedAt", r."finishedAt", NULL,
+      r."errorMessage", r."responseStatus", r."responseBody", r."requestUrl", r."requestHeaders", r."requestBody",
+      r."responseHeaders", r."requestTimestamp", decode(r."requestSignatures", 'base64'), r."requestParts"
+    FROM r
+    ON CONFLICT ("dispatchId", "attempt", "startedAt") DO NOTHING`,
+    [
+      ...columns(results),
+      // The interrupted row of an attempt is stamped with its lease's start, which is at most a
+      // lease before the answer's start: a bound that lets the DELETE skip older partitions.
+      earliestStart(results),
+      INTERRUPTED,
+    ],
+    'ricochet_record_lost',
+  );
 }
