@@ -18,6 +18,7 @@ import {
 import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
 import { type RequestContext, sentRequestOf } from '../delivery/stored-request.ts';
+import { responseHeadersOf } from '../delivery/stored-response.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import * as queue from '../queue/index.ts';
 import { AppError, recordNotFound } from './errors.ts';
@@ -352,7 +353,7 @@ function toCallDetail(call: CallDetailRow, context: RequestContext): DispatchCal
     requestUrl: call.requestUrl,
     requestHeaders,
     requestBody,
-    responseHeaders: call.responseHeaders as Record<string, string> | null,
+    responseHeaders: responseHeadersOf(call.responseHeaders, call.finishedAt),
   };
 }
 

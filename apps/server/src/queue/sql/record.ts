@@ -1,4 +1,5 @@
 import type { Sql } from '../../db/sql.ts';
+import type { StoredResponseHeaders } from '../../delivery/stored-response.ts';
 import { DISPATCH_CHANNEL, INTERRUPTED } from '../constants.ts';
 import { FRONT_KEY, NOW } from '../fair-key.ts';
 
@@ -20,7 +21,8 @@ export type AttemptResult = {
   requestSignatures: string | null;
   requestParts: Record<string, unknown> | null;
   responseStatus: number | null;
-  responseHeaders: Record<string, string> | null;
+  /** Full or compact (see delivery/stored-response.ts). */
+  responseHeaders: StoredResponseHeaders;
   responseBody: string | null;
   errorMessage: string | null;
   outcome: AttemptOutcome;
@@ -44,7 +46,7 @@ function earliestStart(results: AttemptResult[]): string {
 
 /** The results as one array per column, for unnest(): cheaper for the database to read than JSON. */
 function columns(results: AttemptResult[]): unknown[][] {
-  const json = (value: Record<string, unknown> | null) => (value === null ? null : JSON.stringify(value));
+  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
   return [
     results.map((r) => r.id),
     results.map((r) => r.webhookId),
