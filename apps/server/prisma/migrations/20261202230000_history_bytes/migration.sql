@@ -1,5 +1,9 @@
 -- Fewer bytes per delivery in the history, and the event data a late-finishing dispatch needs
--- (issue 17). No table is rewritten.
+-- (issue 17). No table is rewritten: it rebuilds each week's idempotency index (partial now) and
+-- copies event data onto the dispatches that finished in a later week than their event. Measured
+-- (`node --import tsx bench/migration-timing.ts bytes 1`, PostgreSQL 15, 2 cores): 1.7 s for 1
+-- million events, 1 million finished dispatches (one in twenty a week after its event) and 1
+-- million calls over eight weeks.
 --
 -- 1. Record ids made in the database (dispatches, the events of publish-for-users) start with the
 --    time: 8 characters of base 36 (0-9a-z) of the milliseconds since 1970, then 9 random ones of
