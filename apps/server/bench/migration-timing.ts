@@ -40,7 +40,9 @@ async function timeHistoryBytes(): Promise<void> {
   await applyMigrationsToPostgres(url, { upTo: '20261202200000_history_partitions' });
   const run = (sql: string, params: unknown[] = []) => pool.query(sql, params);
   const at = `timezone('UTC', now()) - interval '56 days' * (1 - i::float8 / $1)`;
-  await run(`SELECT "ricochet_create_history_partitions"(timezone('UTC', now()) - interval '60 days', timezone('UTC', now()))`);
+  await run(
+    `SELECT "ricochet_create_history_partitions"(timezone('UTC', now()) - interval '60 days', timezone('UTC', now()))`,
+  );
   await run(`INSERT INTO "User" ("id", "username") VALUES ('u', 'u')`);
   await run(`INSERT INTO "Webhook" ("id", "userId", "eventTypes", "requestUrl")
     SELECT 'w' || i, 'u', ARRAY['X'], 'https://host' || i || '.example.com/hook' FROM generate_series(1, 100) i`);
