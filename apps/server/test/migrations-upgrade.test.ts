@@ -7,6 +7,7 @@ import { DeliveryWorker } from '../src/delivery/worker.ts';
 import { createLogger } from '../src/logger.ts';
 import { releaseHeld } from '../src/queue/index.ts';
 import { getDispatchDetail } from '../src/services/dispatches.ts';
+import { weekStart } from '../src/services/history-partitions.ts';
 import { describe, expect, freshPostgresDatabase, TEST_DB_BACKEND, test } from './db-fixtures.ts';
 import { ManualClock, TEST_WORKER_SETTINGS } from './delivery-fixtures.ts';
 import { findDispatches } from './dispatch-rows.ts';
@@ -18,6 +19,8 @@ const BEFORE_QUEUE = '20261129234434_drop_publish_path_foreign_keys';
 const BEFORE_COMPACT = '20261202150000_delivery_queue';
 /** The last migration before history partitions (issue 17): the delivery queue's. */
 const BEFORE_PARTITIONS = '20261202150000_delivery_queue';
+/** The last migration before fewer history bytes (issue 17): the partitions'. */
+const BEFORE_BYTES = '20261202200000_history_partitions';
 const INTERRUPTED = 'Interrupted: the worker delivering this attempt stopped before it finished.';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -259,6 +262,102 @@ describe('upgrading an installation in place loses nothing', () => {
   }, 300_000);
 });
 
+describe('upgrading to fewer history bytes loses nothing', () => {
+  test('every row kept, late dispatches get their event data, keys stay unique, new rows are compact', async () => {
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    const db = await olderInstallation(BEFORE_BYTES);
+    await fillBeforePartitions(db, receiver.url);
+    const sql = sqlFor(db.prisma);
+    // A dispatch that finished 19 days after its event (a later week): as the version before wrote
+    // it, with no copy of the event's data.
+    await sql.query(
+      `INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "status", "attemptCount", "createdAt", "finishedAt")
+      SELECT 'late', 'userA', 'hookActive', 'ev1', 'ACTOR.RUN.SUCCEEDED', 'SUCCEEDED', 1, "createdAt", "createdAt" + interval '19 days'
+      FROM "Event" WHERE "id" = 'ev1'`,
+    );
+    const before = await Promise.all(TABLES.map(([table, order]) => snapshot(db, table, order)));
+
+    expect(await db.migrate()).toContain('20261202230000_history_bytes');
+    const after = await Promise.all(TABLES.map(([table, order]) => snapshot(db, table, order)));
+    const events = before[TABLES.findIndex(([table]) => table === 'Event')] ?? [];
+    for (const [index, [table]] of TABLES.entries()) {
+      const rows = before[index] ?? [];
+      const expected = table === 'Dispatch' ? withLateEventData(rows, events) : rows;
+      expect({ table, rows: after[index] }).toEqual({ table, rows: expected });
+    }
+    const late = (
+      after[TABLES.findIndex(([table]) => table === 'Dispatch')] as Array<Record<string, unknown>>
+    ).find((row) => row.id === 'late');
+    expect(late).toMatchObject({ eventData: { actorId: 'a', n: 1 }, resource: { id: 'run1' } });
+
+    // The idempotency key is still unique in its week (the partial index), events without one are
+    // never in each other's way.
+    const publishAt = (id: string, key: string | null) =>
+      sql.query<{ id: string }>(
+        `INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "idempotencyKey", "createdAt")
+        SELECT $1, 'userA', 'X', '{}', $2, "createdAt" FROM "Event" WHERE "id" = 'ev1'
+        ON CONFLICT DO NOTHING RETURNING "id"`,
+        [id, key],
+      );
+    expect(await publishAt('dup', 'key-1')).toEqual([]);
+    expect(await publishAt('nokey1', null)).toEqual([{ id: 'nokey1' }]);
+    expect(await publishAt('nokey2', null)).toEqual([{ id: 'nokey2' }]);
+
+    // Ids made in the database start with the time (base 36 of the milliseconds).
+    const [made] = await sql.query<{ id: string; ms: string }>(
+      `SELECT ricochet_record_id() AS "id", (extract(epoch FROM clock_timestamp()) * 1000)::bigint::text AS "ms"`,
+    );
+    expect(made?.id).toMatch(/^[0-9a-z]{8}[A-Za-z0-9]{9}$/);
+    expect(Math.abs(Number.parseInt(made?.id.slice(0, 8) ?? '', 36) - Number(made?.ms))).toBeLessThan(60_000);
+
+    // The queue delivers; new calls store their response headers compactly, and read as received.
+    const sender = new HttpSender({
+      policy: { allowLoopback: true, allowPrivate: false },
+      userAgent: 'test',
+    });
+    cleanups.push(() => sender.close());
+    const worker = new DeliveryWorker({
+      prisma: db.prisma,
+      sender,
+      logger: createLogger({ LOG_LEVEL: 'silent' }),
+      settings: TEST_WORKER_SETTINGS,
+      random: () => 0.5,
+    });
+    expect(await worker.runOnce()).toBe(3);
+    const ready = await getDispatchDetail(db.prisma, { userId: 'userA', dispatchId: 'ready' });
+    expect(ready.status).toBe('SUCCEEDED');
+    expect(ready.calls.at(-1)?.responseHeaders?.date).toMatch(/ GMT$/);
+    const [stored] = await sql.query<{ responseHeaders: unknown }>(
+      `SELECT "responseHeaders" FROM "DispatchCall" WHERE "dispatchId" = 'ready'`,
+    );
+    expect(Array.isArray(stored?.responseHeaders)).toBe(true);
+    // A call stored before reads as it did.
+    const succeeded = await getDispatchDetail(db.prisma, { userId: 'userA', dispatchId: 'succeeded' });
+    expect(succeeded.calls[0]?.responseHeaders).toEqual({});
+    expect((await getDispatchDetail(db.prisma, { userId: 'userA', dispatchId: 'late' })).eventData).toEqual({
+      actorId: 'a',
+      n: 1,
+    });
+  }, 300_000);
+});
+
+/**
+ * Dispatch rows as migration 20261202230000_history_bytes leaves them: one that finished in a later
+ * week than its event, with no data of its own, gets a copy of its event's (the event's week drops
+ * first). `events` are the Event rows as snapshot() gives them.
+ */
+function withLateEventData(dispatches: unknown[], events: unknown[]): unknown[] {
+  const byId = new Map((events as Array<Record<string, unknown>>).map((event) => [event.id, event]));
+  const week = (at: unknown) => weekStart(new Date(`${String(at)}Z`)).getTime();
+  return (dispatches as Array<Record<string, unknown>>).map((row) => {
+    if (row.eventData !== null || row.eventId === null || week(row.finishedAt) <= week(row.createdAt))
+      return row;
+    const event = byId.get(row.eventId);
+    return { ...row, eventData: event?.eventData, resource: event?.resource };
+  });
+}
+
 /** Every row of a table as JSON, in a stable order: what an upgrade must keep, column for column. */
 async function snapshot(db: Database, table: string, orderBy: string): Promise<unknown[]> {
   const rows = await db.prisma.$queryRawUnsafe<Array<{ row: unknown }>>(
@@ -339,8 +438,11 @@ describe('upgrading to history partitions loses nothing', () => {
       User: { retentionDays: null },
       DispatchCall: { requestTimestamp: null, requestSignatures: null, requestParts: null },
     };
+    const events = before[TABLES.findIndex(([table]) => table === 'Event')] ?? [];
     for (const [index, [table]] of TABLES.entries()) {
-      const expected = (before[index] ?? []).map((row) => ({ ...(row as object), ...added[table] }));
+      let expected = (before[index] ?? []).map((row) => ({ ...(row as object), ...added[table] }));
+      // (The later migration gives dispatches that finished in a later week their event's data.)
+      if (table === 'Dispatch') expected = withLateEventData(expected, events) as typeof expected;
       expect({ table, rows: after[index] }).toEqual({ table, rows: expected });
     }
     // The rows are in week partitions now (three weeks of history), no row outside one.

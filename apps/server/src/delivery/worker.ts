@@ -15,6 +15,7 @@ import { buildDeliveryRequest, sendsDefaultPayload, TemplateRenderError } from '
 import { type RetryPolicy, retryDelayMs } from './retry-schedule.ts';
 import { storedHeaders } from './stored-call.ts';
 import { storedRequest } from './stored-request.ts';
+import { storedResponseHeaders } from './stored-response.ts';
 import { liveSecrets, type WebhookDefinition, WebhookDefinitions } from './webhook-definitions.ts';
 
 export type CircuitSettings = {
@@ -423,7 +424,10 @@ export class DeliveryWorker {
             defaultPayload: sendsDefaultPayload(definition.webhook),
           }),
           responseStatus: result.responseStatus,
-          responseHeaders: result.responseStatus === null ? null : storedHeaders(result.responseHeaders),
+          responseHeaders:
+            result.responseStatus === null
+              ? null
+              : storedResponseHeaders(storedHeaders(result.responseHeaders), result.finishedAt),
           responseBody: result.responseBody,
           errorMessage: result.errorMessage,
           outcome,

@@ -18,6 +18,7 @@ import {
 import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
 import { type RequestContext, sentRequestOf } from '../delivery/stored-request.ts';
+import { responseHeadersOf } from '../delivery/stored-response.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import * as queue from '../queue/index.ts';
 import { AppError, recordNotFound } from './errors.ts';
@@ -109,10 +110,17 @@ function findDispatchRows(
 ): Promise<DispatchHead[]> {
   const direction = args.desc ? 'DESC' : 'ASC';
   const next = args.filter.params.length;
+  // The page is chosen first and its events joined after: the index gives (userId, createdAt) order
+  // only, so rows that share a createdAt (every event of one batch publish does) are sorted by id,
+  // and a join below that sort would look up the event of every row of the tie, in a partition
+  // that grows with the history, instead of those of the page alone.
   return sqlFor(prisma).query<DispatchHead>(
-    `SELECT ${HEAD_COLUMNS} FROM ${queue.DISPATCH_ROWS} x LEFT JOIN "Event" e ON e."id" = x."eventId" AND e."createdAt" = x."createdAt"
-    WHERE ${args.filter.where.join(' AND ')}
-    ORDER BY x."createdAt" ${direction}, x."id" ${direction} OFFSET $${next + 1} LIMIT $${next + 2}`,
+    `SELECT ${HEAD_COLUMNS} FROM (
+      SELECT x.* FROM ${queue.DISPATCH_ROWS} x
+      WHERE ${args.filter.where.join(' AND ')}
+      ORDER BY x."createdAt" ${direction}, x."id" ${direction} OFFSET $${next + 1} LIMIT $${next + 2}
+    ) x LEFT JOIN "Event" e ON e."id" = x."eventId" AND e."createdAt" = x."createdAt"
+    ORDER BY x."createdAt" ${direction}, x."id" ${direction}`,
     [...args.filter.params, args.skip, args.take],
   );
 }
@@ -352,7 +360,7 @@ function toCallDetail(call: CallDetailRow, context: RequestContext): DispatchCal
     requestUrl: call.requestUrl,
     requestHeaders,
     requestBody,
-    responseHeaders: call.responseHeaders as Record<string, string> | null,
+    responseHeaders: responseHeadersOf(call.responseHeaders, call.finishedAt),
   };
 }
 

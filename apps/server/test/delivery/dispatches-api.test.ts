@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { ApifyClient } from 'apify-client';
+import { sqlFor } from '../../src/db/sql.ts';
 import { HttpSender } from '../../src/delivery/http-sender.ts';
 import { appRouter } from '../../src/http/trpc/router.ts';
 import { createCallerFactory } from '../../src/http/trpc/trpc.ts';
@@ -162,6 +163,35 @@ describe('test, dispatches and redelivery', () => {
     expect(
       (await api.request('GET', `/v2/webhooks/${good.id}/dispatches`, { token: stranger.token })).statusCode,
     ).toBe(404);
+  });
+
+  test('a batch (dispatches sharing one createdAt) pages in id order, each with its own event data', async ({
+    api,
+    delivery,
+  }) => {
+    // Every event of one publish request has the same createdAt: the list orders the tie by id, and
+    // joins each page's events after choosing the page (services/dispatches.ts findDispatchRows).
+    const webhook = await delivery.webhook({ condition: {} });
+    await sqlFor(api.prisma).query(
+      `WITH e AS (
+        INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "dispatchCount", "createdAt")
+        SELECT 'batchEvent' || lpad(i::text, 2, '0'), $1, 'ACTOR.RUN.SUCCEEDED', jsonb_build_object('n', i), 1,
+          date_trunc('second', timezone('UTC', now()))
+        FROM generate_series(1, 30) i RETURNING "id", "createdAt"
+      )
+      INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "status", "attemptCount", "createdAt", "finishedAt")
+      SELECT 'batchDispatch' || substr(e."id", 11), $1, $2, e."id", 'ACTOR.RUN.SUCCEEDED', 'SUCCEEDED', 1, e."createdAt", e."createdAt"
+      FROM e`,
+      [api.admin.id, webhook.id],
+    );
+    const page = (await api.request('GET', '/v2/webhook-dispatches?desc=1&offset=10&limit=10')).json().data;
+    expect(page.total).toBe(30);
+    expect(page.items.map((d: { id: string }) => d.id)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `batchDispatch${String(20 - i).padStart(2, '0')}`),
+    );
+    for (const item of page.items as Array<{ id: string; eventData: { n: number } }>) {
+      expect(item.eventData.n).toBe(Number(item.id.slice(-2)));
+    }
   });
 
   test("redelivers one dispatch, and a webhook's failed dispatches in a time window", async ({

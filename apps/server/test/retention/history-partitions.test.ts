@@ -2,6 +2,7 @@ import { type Sql, sqlFor } from '../../src/db/sql.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { installationOverview } from '../../src/services/delivery-stats.ts';
+import { getDispatchDetail } from '../../src/services/dispatches.ts';
 import {
   createHistoryPartitions,
   HistoryMaintenance,
@@ -10,7 +11,7 @@ import {
   weekStart,
 } from '../../src/services/history-partitions.ts';
 import type { RetentionPolicy } from '../../src/services/retention.ts';
-import { describe, expect, ManualClock, test } from '../delivery-fixtures.ts';
+import { describe, expect, ManualClock, respond, test } from '../delivery-fixtures.ts';
 import { findDispatches } from '../dispatch-rows.ts';
 
 const DAY = 86_400_000;
@@ -230,6 +231,79 @@ describe('history partitions', () => {
     const hook = (await api.request('GET', `/v2/webhooks/${webhook.id}`)).json().data;
     expect(hook.lastDispatch.status).toBe('SUCCEEDED');
     expect(hook.lastDispatch.removedAt).not.toBeNull();
+  });
+
+  test("calls stored compactly keep their body when their event's week drops before theirs", async ({
+    api,
+    delivery,
+  }) => {
+    // A call whose body is the default payload stores no body: it is rendered again from the event
+    // (delivery/stored-request.ts). Calls (and the finished dispatch) of an event published weeks
+    // before them live in later partitions than the event, which drops first.
+    const sql = sqlFor(api.prisma);
+    let failedOnce = false;
+    const receiver = await delivery.receiver((request, response) => {
+      const which = JSON.parse(request.body).eventData.which;
+      if (which === 'retried' && !failedOnce) {
+        failedOnce = true;
+        return respond(500, 'not yet')(request, response);
+      }
+      return respond(200, 'ok')(request, response);
+    });
+    const webhook = await delivery.webhook({ requestUrl: receiver.url, condition: {} });
+    const old = new Date(Date.now() - 20 * DAY);
+    await createHistoryPartitions(sql, { from: old, to: new Date(old.getTime() + 1) });
+    for (const which of ['finished', 'retried']) {
+      await sql.query(
+        `INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "dispatchCount", "createdAt")
+        VALUES ($1, $2, 'ACTOR.RUN.SUCCEEDED', $3::jsonb, $4::jsonb, 1, $5::timestamp)`,
+        [`${which}Event`, api.admin.id, JSON.stringify({ which }), JSON.stringify({ id: which }), iso(old)],
+      );
+      await sql.query(
+        `INSERT INTO "DispatchQueue" ("id", "userId", "webhookId", "eventId", "eventType", "createdAt", "state", "runAt", "attemptCount")
+        VALUES ($1, $2, $3, $4, 'ACTOR.RUN.SUCCEEDED', $5::timestamp, 'SCHEDULED', timezone('UTC', now()), 0)`,
+        [which, api.admin.id, webhook.id, `${which}Event`, iso(old)],
+      );
+    }
+    const clock = new ManualClock();
+    clock.advance(60_000);
+    const worker = delivery.worker({ clock });
+    // One finishes now (this week, 20 days after its event); the other is retried.
+    expect(await worker.runOnce()).toBe(2);
+    await until(async () => {
+      const [finished, retried] = await findDispatches(api.prisma);
+      return finished?.status === 'SUCCEEDED' && retried?.calls.length === 1;
+    });
+
+    const report = await maintenanceOf(api.prisma).runOnce();
+    expect(report?.dropped).toEqual(expect.arrayContaining(weekPartitions(old)));
+    // The retried one's next attempt is sent with its event's data (the queue kept a copy).
+    clock.advance(2 * 3600_000);
+    expect(await worker.runOnce()).toBe(1);
+    await until(async () => (await findDispatches(api.prisma)).every((d) => d.status === 'SUCCEEDED'));
+    expect(receiver.received).toHaveLength(3);
+
+    // The calls are stored compactly: no body of their own.
+    const stored = await sql.query<{ requestBody: string | null; requestTimestamp: number | null }>(
+      `SELECT "requestBody", "requestTimestamp" FROM "DispatchCall"`,
+    );
+    expect(stored).toHaveLength(3);
+    for (const call of stored) {
+      expect(call.requestBody).toBeNull();
+      expect(call.requestTimestamp).not.toBeNull();
+    }
+    // A longer retention shows the dispatches again: each with its event's data and every call
+    // with the exact body it sent.
+    await api.request('PUT', `/v2/users/${api.admin.id}/retention`, { body: { retentionDays: 60 } });
+    for (const which of ['finished', 'retried']) {
+      const detail = await getDispatchDetail(api.prisma, { userId: api.admin.id, dispatchId: which });
+      expect(detail.eventData).toEqual({ which });
+      const sent = receiver.received
+        .map((request) => request.body)
+        .filter((body) => JSON.parse(body).eventData.which === which);
+      expect(detail.calls.map((call) => call.requestBody)).toEqual(sent);
+      expect(JSON.parse(sent[0] ?? '{}')).toMatchObject({ eventData: { which }, resource: { id: which } });
+    }
   });
 
   test('per-user retention: a shorter one hides older history, a longer one holds the weeks for everyone', async ({

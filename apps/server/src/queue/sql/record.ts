@@ -1,5 +1,6 @@
 import type { Sql } from '../../db/sql.ts';
-import { DISPATCH_CHANNEL } from '../constants.ts';
+import type { StoredResponseHeaders } from '../../delivery/stored-response.ts';
+import { DISPATCH_CHANNEL, INTERRUPTED } from '../constants.ts';
 import { FRONT_KEY, NOW } from '../fair-key.ts';
 
 export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed';
@@ -20,13 +21,22 @@ export type AttemptResult = {
   requestSignatures: string | null;
   requestParts: Record<string, unknown> | null;
   responseStatus: number | null;
-  responseHeaders: Record<string, string> | null;
+  /** Full or compact (see delivery/stored-response.ts). */
+  responseHeaders: StoredResponseHeaders;
   responseBody: string | null;
   errorMessage: string | null;
   outcome: AttemptOutcome;
   /** For `retrying`: how long until the next attempt. */
   retryDelayMs: number | null;
 };
+
+/**
+ * SQL, over a finished queue row `f` (its event's createdAt, its own endedAt): it goes into a later
+ * week partition of Dispatch than its event's of Event, and has no copy of the event's data yet (a
+ * copy is made when the event's week is dropped first; a test dispatch has its own and no event).
+ */
+const CROSSES_WEEKS = `(f."eventData" IS NULL AND f."eventId" IS NOT NULL
+  AND date_trunc('week', f."endedAt") > date_trunc('week', f."createdAt"))`;
 
 /** A day before the earliest start of these results (clocks of workers and database may differ). */
 function earliestStart(results: AttemptResult[]): string {
@@ -36,7 +46,7 @@ function earliestStart(results: AttemptResult[]): string {
 
 /** The results as one array per column, for unnest(): cheaper for the database to read than JSON. */
 function columns(results: AttemptResult[]): unknown[][] {
-  const json = (value: Record<string, unknown> | null) => (value === null ? null : JSON.stringify(value));
+  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
   return [
     results.map((r) => r.id),
     results.map((r) => r.webhookId),
@@ -96,18 +106,28 @@ export async function record(
     ), finished AS (
       -- By primary key again (= ANY of the held ids: a join with held would be planned on the same
       -- wrong statistics), with the conditions again, as the row may have changed since held read
-      -- it (a lapsed lease recovered). Its result is found by position in the arrays ($23: each
+      -- it (a lapsed lease recovered). Its result is found by position in the arrays ($22: each
       -- result's "id/attempt"), which also checks the attempt: no join whose plan could go wrong.
       DELETE FROM "DispatchQueue" q
       WHERE q."id" = ANY(ARRAY(SELECT h."id" FROM held h WHERE h."outcome" <> 'retrying'))
         AND q."state"::text = 'LEASED' AND q."leasedBy" = $19
-        AND array_position($23::text[], q."id" || '/' || q."attemptCount") IS NOT NULL
-      RETURNING q.*, ($13::text[])[array_position($23::text[], q."id" || '/' || q."attemptCount")] AS "result",
-        ($5::timestamp(3)[])[array_position($23::text[], q."id" || '/' || q."attemptCount")] AS "endedAt"
+        AND array_position($22::text[], q."id" || '/' || q."attemptCount") IS NOT NULL
+      RETURNING q.*, ($13::text[])[array_position($22::text[], q."id" || '/' || q."attemptCount")] AS "result",
+        ($5::timestamp(3)[])[array_position($22::text[], q."id" || '/' || q."attemptCount")] AS "endedAt"
     ), history AS (
       INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "resource",
         "status", "attemptCount", "roundStartAttempt", "createdAt", "finishedAt")
-      SELECT f."id", f."userId", f."webhookId", f."eventId", f."eventType", f."eventData", f."resource",
+      SELECT f."id", f."userId", f."webhookId", f."eventId", f."eventType",
+        -- A dispatch that finishes in a later week than its event's outlives the event's partition
+        -- (weeks drop oldest first), and its calls' default payloads are rendered again from this
+        -- data (delivery/stored-request.ts): such a row keeps its own copy. The CASE reads the event
+        -- only for those (a retry across a Monday, a publish just before one), not for every row.
+        CASE WHEN ${CROSSES_WEEKS} THEN
+          (SELECT e."eventData" FROM "Event" e WHERE e."id" = f."eventId" AND e."createdAt" = f."createdAt")
+          ELSE f."eventData" END,
+        CASE WHEN ${CROSSES_WEEKS} THEN
+          (SELECT e."resource" FROM "Event" e WHERE e."id" = f."eventId" AND e."createdAt" = f."createdAt")
+          ELSE f."resource" END,
         (CASE WHEN f."result" = 'succeeded' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"DispatchStatus",
         f."attemptCount", f."roundStartAttempt", f."createdAt", f."endedAt"
       FROM finished f
@@ -115,39 +135,25 @@ export async function record(
       -- As finished: by primary key, the delay found by position.
       UPDATE "DispatchQueue" q SET "state" = 'SCHEDULED',
         "runAt" = COALESCE($18::timestamp(3), ${NOW})
-          + ($14::bigint[])[array_position($23::text[], q."id" || '/' || q."attemptCount")] * interval '1 millisecond',
+          + ($14::bigint[])[array_position($22::text[], q."id" || '/' || q."attemptCount")] * interval '1 millisecond',
         "leasedBy" = NULL, "leasedAt" = NULL, "leaseExpiresAt" = NULL, "hostKey" = NULL,
         "pacedSlot" = NULL, "isProbe" = false
       WHERE q."id" = ANY(ARRAY(SELECT h."id" FROM held h WHERE h."outcome" = 'retrying'))
         AND q."state"::text = 'LEASED' AND q."leasedBy" = $19
-        AND array_position($23::text[], q."id" || '/' || q."attemptCount") IS NOT NULL
+        AND array_position($22::text[], q."id" || '/' || q."attemptCount") IS NOT NULL
       RETURNING q."id"
-    ), superseded AS (
-      -- An attempt the lease recovery marked interrupted (its worker was presumed dead) gets its real
-      -- answer: the interrupted row (stamped with the lease's start) makes way for it. Calls are keyed
-      -- with startedAt, the partition key, so this is not a conflict of the insert below.
-      -- Only a result whose claim was lost can have one (an attempt still held was never recovered),
-      -- and usually there is none: the calls are then not read at all.
-      DELETE FROM "DispatchCall" c USING (SELECT * FROM r WHERE r."id" NOT IN (SELECT h."id" FROM held h)) lost
-      WHERE c."dispatchId" = lost."id" AND c."attempt" = lost."attempt" AND c."startedAt" <> lost."startedAt"
-        AND c."startedAt" >= $22::timestamp(3)
     ), calls AS (
+      -- Only the calls of the attempts this statement moved: no other call of theirs can exist (the
+      -- lease recovery writes an interrupted call only with a move of its own, which the row lock
+      -- orders before or after this one). The others are written by recordLost, below.
       INSERT INTO "DispatchCall" ("dispatchId", "attempt", "webhookId", "startedAt", "finishedAt", "outcome",
         "errorMessage", "responseStatus", "responseBody", "requestUrl", "requestHeaders", "requestBody", "responseHeaders",
         "requestTimestamp", "requestSignatures", "requestParts")
-      SELECT r."id", r."attempt", r."webhookId", r."startedAt", r."finishedAt",
-        CASE WHEN r."id" IN (SELECT "id" FROM finished UNION ALL SELECT "id" FROM rescheduled) THEN r."outcome" END,
+      SELECT r."id", r."attempt", r."webhookId", r."startedAt", r."finishedAt", r."outcome",
         r."errorMessage", r."responseStatus", r."responseBody", r."requestUrl", r."requestHeaders", r."requestBody",
         r."responseHeaders", r."requestTimestamp", decode(r."requestSignatures", 'base64'), r."requestParts"
-      FROM r
-      -- The same answer written twice (a retried write whose first commit was not acknowledged).
-      ON CONFLICT ("dispatchId", "attempt", "startedAt") DO UPDATE SET
-        "startedAt" = EXCLUDED."startedAt", "finishedAt" = EXCLUDED."finishedAt", "outcome" = EXCLUDED."outcome",
-        "errorMessage" = EXCLUDED."errorMessage", "responseStatus" = EXCLUDED."responseStatus",
-        "responseBody" = EXCLUDED."responseBody", "requestUrl" = EXCLUDED."requestUrl",
-        "requestHeaders" = EXCLUDED."requestHeaders", "requestBody" = EXCLUDED."requestBody",
-        "responseHeaders" = EXCLUDED."responseHeaders", "requestTimestamp" = EXCLUDED."requestTimestamp",
-        "requestSignatures" = EXCLUDED."requestSignatures", "requestParts" = EXCLUDED."requestParts"
+      FROM r WHERE r."id" IN (SELECT "id" FROM finished UNION ALL SELECT "id" FROM rescheduled)
+      ON CONFLICT DO NOTHING
     ), freed AS (
       -- Per host these calls were to: how many calls it will still have in flight once they are done.
       SELECT h."hostKey", count(*)::int AS "done",
@@ -177,12 +183,58 @@ export async function record(
       args.workerId,
       args.perHost,
       DISPATCH_CHANNEL,
-      // The interrupted row of an attempt is stamped with its lease's start, which is at most a
-      // lease before the answer's start: a bound that lets the DELETE skip older partitions.
-      earliestStart(args.results),
       args.results.map((r) => `${r.id}/${r.attempt}`),
     ],
     'ricochet_record',
   );
-  return rows.flatMap((row) => (row.id === null ? [] : [row.id]));
+  const moved = rows.flatMap((row) => (row.id === null ? [] : [row.id]));
+  const kept = new Set(moved);
+  const lost = args.results.filter((result) => !kept.has(result.id));
+  if (lost.length > 0) await recordLost(sql, lost);
+  return moved;
+}
+
+/**
+ * The calls of attempts whose claim was lost (record moved nothing for them), in a statement of
+ * their own, so that it sees what made them lost. DispatchCall is partitioned by startedAt, so no
+ * unique index can hold (dispatchId, attempt) alone (a unique index of a partitioned table must
+ * include the partition key): one call per attempt is kept by the writers instead. An attempt is
+ * lost when the lease recovery (promote) took its dispatch and wrote the attempt as interrupted,
+ * stamped with the lease's start: record's move waited on the row lock for that commit, but its
+ * snapshot was older, so only a later statement sees the interrupted row and can replace it by the
+ * real answer. The same answer written again (record retried after a commit whose acknowledgement
+ * was lost) has the same startedAt and is kept as first written, outcome included.
+ */
+async function recordLost(sql: Sql, results: AttemptResult[]): Promise<void> {
+  await sql.query(
+    `WITH r AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamp(3)[], $5::timestamp(3)[], $6::text[],
+        $7::json[], $8::text[], $9::int[], $10::json[], $11::text[], $12::text[], $13::text[], $14::bigint[],
+        $15::int[], $16::text[], $17::json[])
+      AS r("id", "webhookId", "attempt", "startedAt", "finishedAt", "requestUrl", "requestHeaders", "requestBody",
+        "responseStatus", "responseHeaders", "responseBody", "errorMessage", "outcome", "retryDelayMs",
+        "requestTimestamp", "requestSignatures", "requestParts")
+    ), superseded AS (
+      DELETE FROM "DispatchCall" c USING r
+      WHERE c."dispatchId" = r."id" AND c."attempt" = r."attempt" AND c."startedAt" <> r."startedAt"
+        AND c."errorMessage" = $19 AND c."startedAt" >= $18::timestamp(3)
+    )
+    INSERT INTO "DispatchCall" ("dispatchId", "attempt", "webhookId", "startedAt", "finishedAt", "outcome",
+      "errorMessage", "responseStatus", "responseBody", "requestUrl", "requestHeaders", "requestBody", "responseHeaders",
+      "requestTimestamp", "requestSignatures", "requestParts")
+    -- No outcome: the dispatch belongs to whoever holds it now.
+    SELECT r."id", r."attempt", r."webhookId", r."startedAt", r."finishedAt", NULL,
+      r."errorMessage", r."responseStatus", r."responseBody", r."requestUrl", r."requestHeaders", r."requestBody",
+      r."responseHeaders", r."requestTimestamp", decode(r."requestSignatures", 'base64'), r."requestParts"
+    FROM r
+    ON CONFLICT ("dispatchId", "attempt", "startedAt") DO NOTHING`,
+    [
+      ...columns(results),
+      // The interrupted row of an attempt is stamped with its lease's start, which is at most a
+      // lease before the answer's start: a bound that lets the DELETE skip older partitions.
+      earliestStart(results),
+      INTERRUPTED,
+    ],
+    'ricochet_record_lost',
+  );
 }
