@@ -128,7 +128,8 @@ async function main(): Promise<void> {
   }
   if (wanted('storage')) await storage(ricochet, receiver, { deliveries: SIZE.storageDeliveries });
   if (wanted('history')) {
-    await history(ricochet, receiver, {
+    await history(ricochet, await ricochetSystem(cluster), receiver, {
+      repetitions: QUICK ? 1 : 3,
       rows: SIZE.historyRows,
       days: 3,
       drainEvents: SIZE.historyDrainEvents,

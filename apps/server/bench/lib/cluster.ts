@@ -110,7 +110,9 @@ function withDatabases(
       url.pathname = `/${name}`;
       const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
       pool.on('error', () => {});
+      // BENCH_KEEP_DATABASES=1 (with BENCH_DATABASE_URL) leaves them behind, to EXPLAIN against.
       onCleanup(() => {
+        if (process.env.BENCH_KEEP_DATABASES) return;
         try {
           execFileSync('psql', [serverUrl, '-qc', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`], {
             stdio: 'ignore',

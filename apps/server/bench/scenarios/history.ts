@@ -24,6 +24,15 @@ export type HistoryOptions = {
 
 /** Tenants the history belongs to, one webhook each (the measured tenant, benchUser, is another). */
 const HISTORY_TENANTS = 1_000;
+/**
+ * Event i's eventData and resource in SQL: about 250 bytes of JSON, as bench/scenarios/storage.ts
+ * publishes, for the history and the measured tenant's backlogs alike (rows of one size: smaller
+ * rows would fill the gaps the history's pages leave, one row per page).
+ */
+const EVENT_DATA = `jsonb_build_object('actorId', 'hksJZtadYvn4mBuin', 'actorRunId', 'run' || lpad(i::text, 14, '0'))`;
+const EVENT_RESOURCE = `jsonb_build_object('id', 'run' || lpad(i::text, 14, '0'), 'actId', 'hksJZtadYvn4mBuin', 'status', 'SUCCEEDED',
+  'startedAt', '2026-12-02T10:00:00.000Z', 'finishedAt', '2026-12-02T10:00:05.000Z',
+  'defaultDatasetId', 'wmKPijuyDnPZAPRMk', 'defaultKeyValueStoreId', 'WkzbQMuFYuamGv3YF')`;
 /** Rows per INSERT statement while loading, so each statement's memory and WAL stay bounded. */
 const CHUNK = 1_000_000;
 const USER = 'benchUser';
@@ -53,7 +62,7 @@ async function loadHistory(pool: pg.Pool, rows: number, days: number): Promise<v
   for (let from = 1; from <= rows; from += CHUNK) {
     const to = Math.min(rows, from + CHUNK - 1);
     // Row i: tenant i % T + 1, at a time evenly spread from `spread` ago to now, ids as random as
-    // the server's (md5 of the row number: inserts of live rows land all over each id index).
+    // made from the row number (md5: they sort before the server's time-led ids).
     const statement = (interval: string) => `WITH g AS (
         SELECT i, 'hu' || (i % ${HISTORY_TENANTS} + 1) AS "userId", 'hw' || (i % ${HISTORY_TENANTS} + 1) AS "webhookId",
           'e' || substr(md5('e' || i), 1, 16) AS "eventId", 'd' || substr(md5('d' || i), 1, 16) AS "dispatchId",
@@ -62,11 +71,7 @@ async function loadHistory(pool: pg.Pool, rows: number, days: number): Promise<v
       ), events AS (
         INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "dispatchCount", "createdAt")
         SELECT "eventId", "userId", 'ACTOR.RUN.SUCCEEDED',
-          jsonb_build_object('actorId', 'hksJZtadYvn4mBuin', 'actorRunId', 'run' || lpad(i::text, 14, '0')),
-          jsonb_build_object('id', 'run' || lpad(i::text, 14, '0'), 'actId', 'hksJZtadYvn4mBuin', 'status', 'SUCCEEDED',
-            'startedAt', '2026-12-02T10:00:00.000Z', 'finishedAt', '2026-12-02T10:00:05.000Z',
-            'defaultDatasetId', 'wmKPijuyDnPZAPRMk', 'defaultKeyValueStoreId', 'WkzbQMuFYuamGv3YF'),
-          1, "at" FROM g
+          ${EVENT_DATA}, ${EVENT_RESOURCE}, 1, "at" FROM g
       ), dispatches AS (
         INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "status", "attemptCount", "createdAt", "finishedAt")
         SELECT "dispatchId", "userId", "webhookId", "eventId", 'ACTOR.RUN.SUCCEEDED',
@@ -94,6 +99,9 @@ async function loadHistory(pool: pg.Pool, rows: number, days: number): Promise<v
     );
   }
   await pool.query('VACUUM ANALYZE "Event", "Dispatch", "DispatchCall", "User", "Webhook"');
+  // The load's dirty pages written out now, not by the checkpointer while the figures are taken: a
+  // database with this history in use has it on disk already.
+  await pool.query('CHECKPOINT');
   const seconds = (performance.now() - t0) / 1000;
   record(`history load seconds (${rows.toLocaleString('en-US')} rows)`, seconds);
 }
@@ -117,8 +125,12 @@ async function userBacklog(pool: pg.Pool, events: number, tag: string): Promise<
     await client.query('BEGIN');
     const { rowCount } = await client.query(
       `WITH e AS (
-        INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "dispatchCount")
-        SELECT 'ev' || $2 || '_' || i, $3, 'ACTOR.RUN.SUCCEEDED', jsonb_build_object('actorId', 'benchActor', 'i', i), 1
+        INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "dispatchCount", "createdAt")
+        SELECT 'ev' || $2 || '_' || i, $3, 'ACTOR.RUN.SUCCEEDED', ${EVENT_DATA}, ${EVENT_RESOURCE}, 1,
+          -- A millisecond apart, the last one now: a backlog published over time, as the API
+          -- stores it (events published together share a createdAt, and a list page reads the
+          -- whole tie: one transaction's 5,000 events would make every page read 5,000 rows).
+          timezone('UTC', now()) - ($1::int - i) * interval '1 millisecond'
         FROM generate_series(1, $1::int) i
         RETURNING "id", "userId", "eventType", "createdAt"
       )
@@ -148,14 +160,14 @@ async function rate(ms: number, query: () => Promise<unknown>): Promise<number> 
   return (calls / (performance.now() - t0)) * 1000;
 }
 
-/** The figures of one state of the database (`label`: empty or loaded). */
+/** The figures of one database (keyed by HISTORY_FIGURES). */
 async function measure(
   system: BenchSystem,
   receiver: BenchReceiver,
   options: HistoryOptions,
-  label: string,
-): Promise<void> {
+): Promise<Record<string, number>> {
   const { pool } = system;
+  const figures: Record<string, number> = {};
   // Claiming: a backlog drained by one worker, after a warm-up backlog.
   const worker = await system.startWorker();
   await waitForListeners(pool, 1);
@@ -171,10 +183,7 @@ async function measure(
     const finished =
       received && (await waitUntil(async () => (await deliveredOfUser(pool)) >= already + total, 60_000, 10));
     if (timed)
-      record(
-        `history ${label}: drain deliveries/s`,
-        finished ? total / ((performance.now() - t0) / 1000) : Number.NaN,
-      );
+      figures['drain deliveries/s'] = finished ? total / ((performance.now() - t0) / 1000) : Number.NaN;
   }
   await stop(worker);
 
@@ -213,7 +222,7 @@ async function measure(
       ],
     ];
     for (const [name, query] of queries) {
-      record(`history ${label}: ${name} per s`, await rate(options.queryMs, query));
+      figures[`${name} per s`] = await rate(options.queryMs, query);
     }
   } finally {
     await db.close();
@@ -229,31 +238,46 @@ async function measure(
       durationMs: options.windowMs,
       call: () => client.post(publishBody()),
     });
-    record(`history ${label}: publish events/s`, (run.ok / run.elapsedMs) * 1000);
+    figures['publish events/s'] = (run.ok / run.elapsedMs) * 1000;
     await client.close();
     await stop(api.proc);
   }
+  return figures;
 }
 
 /**
  * Cost against history (issue 17): the claim (drain) rate, the publish rate and the dashboard's
- * queries of one tenant, on a database with no history, then with `rows` finished dispatches (with
- * their events and calls) of other tenants, in the same run. The ratios are loaded / empty.
+ * queries of one tenant, on a database with no history (`empty`) and on one with `rows` finished
+ * dispatches (with their events and calls) of other tenants (`loaded`), in the same run. The two
+ * are measured in turn, `repetitions` times (empty, loaded, empty, ...), so both see the machine
+ * as it is then; each repetition's loaded / empty is recorded, and their median is the ratio (on a
+ * shared 2-core machine one state measured after the other differed by a third either way).
  */
 export async function history(
-  system: BenchSystem,
+  empty: BenchSystem,
+  loaded: BenchSystem,
   receiver: BenchReceiver,
-  options: HistoryOptions,
+  options: HistoryOptions & { repetitions: number },
 ): Promise<void> {
-  await system.reset(receiver.url, 1);
-  await measure(system, receiver, options, 'empty');
-  await system.reset(receiver.url, 1);
+  await empty.reset(receiver.url, 1);
+  await loaded.reset(receiver.url, 1);
   log(
     `history: loading ${options.rows.toLocaleString('en-US')} finished dispatches with their events and calls`,
   );
-  await loadHistory(system.pool, options.rows, options.days);
-  await measure(system, receiver, options, 'loaded');
-  const { rows } = await system.pool.query(
+  await loadHistory(loaded.pool, options.rows, options.days);
+  for (let repetition = 1; repetition <= options.repetitions; repetition++) {
+    const before = await measure(empty, receiver, options);
+    const after = await measure(loaded, receiver, options);
+    for (const figure of HISTORY_FIGURES) {
+      record(`history empty: ${figure}`, before[figure] ?? Number.NaN);
+      record(`history loaded: ${figure}`, after[figure] ?? Number.NaN);
+      record(
+        `history loaded / empty: ${figure}`,
+        (after[figure] ?? Number.NaN) / (before[figure] ?? Number.NaN),
+      );
+    }
+  }
+  const { rows } = await loaded.pool.query(
     `SELECT pg_size_pretty(pg_database_size(current_database())) AS size`,
   );
   log(`history: database size with the history ${rows[0].size}`);

@@ -133,4 +133,25 @@ async function storageAt(
     FROM "DispatchCall" c`,
   );
   log(`bytes per delivery${at}: an average call row ${JSON.stringify(rows[0])}`);
+  for (const table of HISTORY_TABLES)
+    log(`bytes per delivery${at}: ${table} columns ${JSON.stringify(await columnSizes(system.pool, table))}`);
+}
+
+/** Each column's average stored size in a history table (pg_column_size), to see where a row's bytes go. */
+async function columnSizes(pool: pg.Pool, table: string): Promise<Record<string, number>> {
+  const { rows: columns } = await pool.query<{ name: string }>(
+    `SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    [`"${table}"`],
+  );
+  const select = columns
+    .map(({ name }, i) => `avg(COALESCE(pg_column_size(t."${name}"), 0))::int AS c${i}`)
+    .join(', ');
+  const { rows } = await pool.query(
+    `SELECT avg(pg_column_size(t.*))::int AS "row", ${select} FROM "${table}" t`,
+  );
+  const result: Record<string, number> = { row: rows[0].row };
+  columns.forEach(({ name }, i) => {
+    result[name] = rows[0][`c${i}`];
+  });
+  return result;
 }

@@ -51,15 +51,19 @@ export function standardWebhookSignature({
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw new RangeError(`webhook timestamp must be whole unix seconds, got ${timestamp}`);
   }
-  const content = `${messageId}.${timestamp}.${body}`;
   return secrets
-    .map(
-      (secret) =>
-        `v1,${createHmac('sha256', keyOf(standardKeys, secret, secretKeyBytes))
-          .update(content, 'utf8')
-          .digest('base64')}`,
-    )
+    .map((secret) => `v1,${standardWebhookMac(secret, { messageId, timestamp, body }).toString('base64')}`)
     .join(' ');
+}
+
+/** One secret's HMAC-SHA256 of a Standard Webhooks signed content (`id.timestamp.body`). */
+export function standardWebhookMac(
+  secret: string,
+  { messageId, timestamp, body }: Omit<StandardSignatureInput, 'secrets'>,
+): Buffer {
+  return createHmac('sha256', keyOf(standardKeys, secret, secretKeyBytes))
+    .update(`${messageId}.${timestamp}.${body}`, 'utf8')
+    .digest();
 }
 
 /**

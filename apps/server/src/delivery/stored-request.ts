@@ -1,6 +1,7 @@
 import { DELIVERY_HEADERS, type TemplateVariables } from '@ricochet/schema';
 import { headersToSend, urlAuthorization } from './http-sender.ts';
 import { type RequestSignatures, renderBody, signedHeaders } from './payload.ts';
+import { standardWebhookMac, superOfficeSignature } from './signing.ts';
 import { storedHeaders, storedRequestBody } from './stored-call.ts';
 
 // How a call's request is stored (DispatchCall's request columns), in one of two forms:
@@ -10,8 +11,8 @@ import { storedHeaders, storedRequestBody } from './stored-call.ts';
 //   the compact form would not give back exactly (headers cut at the storage limits, a header
 //   Ricochet's builder did not write, a body past its limit).
 // - Compact: only what cannot be derived again. `requestTimestamp` (set only in this form) is the
-//   webhook-timestamp; `requestSignatures` the HMACs as raw bytes (32 per Standard Webhooks secret,
-//   then SuperOffice's 32; null without a secret); `requestParts` what differs from this format's
+//   webhook-timestamp; `requestSignatures` which secrets signed (null without a secret, see
+//   SIGNED_BY below); `requestParts` what differs from this format's
 //   constants: the customer's headers as rendered (`h`), the request origin (`o`), the user agent
 //   (`ua`); `requestBody` null when the body is Apify's default payload, rendered again from the
 //   event (immutable) with the same renderer. The headers are rebuilt by the very functions the
@@ -27,6 +28,16 @@ const FORMAT_USER_AGENT = 'Ricochet-Webhooks/0.1';
 const FORMAT_REQUEST_ORIGIN = 'RICOCHET';
 /** Bytes of one HMAC-SHA256. */
 const MAC_BYTES = 32;
+// requestSignatures holds either the HMACs themselves (32 bytes per Standard Webhooks secret, then
+// SuperOffice's 32: a multiple of 32 bytes), or, since it was found to be a fifth of a delivery's
+// bytes, which secrets signed: SIGNED_BY, then the first MAC_PREFIX_BYTES bytes of each Standard
+// Webhooks HMAC in the order sent (1 + 4k bytes: odd, so never a multiple of 32). A reader computes
+// each HMAC again with the secret of the webhook whose HMAC starts so (secrets are never deleted
+// but with their webhook, whose calls go too), and SuperOffice's with the first of them, as the
+// sender does. The worker keeps this form only when rebuilding from it gives every header back;
+// a body cut at its storage limit, for one, was signed whole and keeps the HMACs.
+const SIGNED_BY = 1;
+const MAC_PREFIX_BYTES = 4;
 
 /** What differs from the compact format's constants (absent keys: the constant). */
 export type RequestParts = { h?: Record<string, string>; o?: string; ua?: string };
@@ -48,6 +59,8 @@ export type RequestContext = {
   webhookId: string;
   /** The event's data as the worker rendered it; null when the event is gone. */
   variables: TemplateVariables | null;
+  /** Every secret the webhook has (expired ones too), in any order: what signed it is among them. */
+  secrets: string[];
 };
 
 /** A webhook with no templates: its body is Apify's default payload (see sendsDefaultPayload). */
@@ -75,15 +88,62 @@ function signaturesFromHeaders(headers: Record<string, string>): Buffer | null |
   return Buffer.concat(macs);
 }
 
-function signaturesFromBytes(bytes: Uint8Array | null): RequestSignatures {
-  if (bytes === null || bytes.length < 2 * MAC_BYTES) return null;
+/** The SIGNED_BY form of a request's HMACs (see above), from the HMACs as signaturesFromHeaders reads them. */
+function signedBy(macs: Buffer): Buffer {
+  const standard = macs.length / MAC_BYTES - 1;
+  const bytes = Buffer.alloc(1 + standard * MAC_PREFIX_BYTES);
+  bytes[0] = SIGNED_BY;
+  for (let index = 0; index < standard; index++) {
+    macs.copy(bytes, 1 + index * MAC_PREFIX_BYTES, index * MAC_BYTES, index * MAC_BYTES + MAC_PREFIX_BYTES);
+  }
+  return bytes;
+}
+
+/** What the signatures of a stored request are computed again from (see signaturesFromBytes). */
+type SignedContent = { dispatchId: string; timestamp: number; body: string | null; secrets: string[] };
+
+/**
+ * The signature headers of a stored request: the HMACs as stored, or, in the SIGNED_BY form,
+ * computed again with the secrets whose HMACs begin as stored. Null when there were none, or when
+ * they cannot be computed again (the body is gone with its event).
+ */
+function signaturesFromBytes(bytes: Uint8Array | null, signed: SignedContent): RequestSignatures {
+  if (bytes === null) return null;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.length % MAC_BYTES !== 0) return signaturesOfSecrets(buffer, signed);
+  if (buffer.length < 2 * MAC_BYTES) return null;
   const macs: string[] = [];
   for (let offset = 0; offset + MAC_BYTES <= buffer.length; offset += MAC_BYTES) {
     macs.push(buffer.subarray(offset, offset + MAC_BYTES).toString('base64'));
   }
   const superOffice = macs.pop() as string;
   return { standard: macs.map((mac) => `v1,${mac}`).join(' '), superOffice };
+}
+
+function signaturesOfSecrets(bytes: Buffer, signed: SignedContent): RequestSignatures {
+  const { body } = signed;
+  if (bytes[0] !== SIGNED_BY || body === null || bytes.length < 1 + MAC_PREFIX_BYTES) return null;
+  const content = { messageId: signed.dispatchId, timestamp: signed.timestamp, body };
+  const macs: Buffer[] = [];
+  let first: string | undefined;
+  for (let offset = 1; offset + MAC_PREFIX_BYTES <= bytes.length; offset += MAC_PREFIX_BYTES) {
+    const prefix = bytes.subarray(offset, offset + MAC_PREFIX_BYTES);
+    let found: Buffer | undefined;
+    for (const secret of signed.secrets) {
+      const mac = standardWebhookMac(secret, content);
+      if (mac.subarray(0, MAC_PREFIX_BYTES).equals(prefix)) {
+        found = mac;
+        first ??= secret;
+        break;
+      }
+    }
+    if (found === undefined) return null;
+    macs.push(found);
+  }
+  return {
+    standard: macs.map((mac) => `v1,${mac.toString('base64')}`).join(' '),
+    superOffice: superOfficeSignature(first as string, body),
+  };
 }
 
 function authorizationOf(url: string | null): string | null {
@@ -105,6 +165,9 @@ export function rebuiltHeaders(args: {
   requestTimestamp: number;
   requestSignatures: Uint8Array | null;
   requestParts: RequestParts | null;
+  /** The body as sent (null when it is gone) and the webhook's secrets: see signaturesFromBytes. */
+  body: string | null;
+  secrets: string[];
 }): Record<string, string> {
   const parts = args.requestParts ?? {};
   const given = signedHeaders({
@@ -112,7 +175,12 @@ export function rebuiltHeaders(args: {
     dispatchId: args.dispatchId,
     customHeaders: parts.h ?? {},
     timestamp: args.requestTimestamp,
-    signatures: signaturesFromBytes(args.requestSignatures),
+    signatures: signaturesFromBytes(args.requestSignatures, {
+      dispatchId: args.dispatchId,
+      timestamp: args.requestTimestamp,
+      body: args.body,
+      secrets: args.secrets,
+    }),
     requestOrigin: parts.o ?? FORMAT_REQUEST_ORIGIN,
   });
   return headersToSend(given, parts.ua ?? FORMAT_USER_AGENT, authorizationOf(args.requestUrl));
@@ -167,24 +235,31 @@ export function storedRequest(args: {
   const userAgent = headers['user-agent'];
   if (userAgent !== undefined && userAgent !== FORMAT_USER_AGENT) parts.ua = userAgent;
   const requestParts = Object.keys(parts).length > 0 ? parts : null;
-  const rebuilt = rebuiltHeaders({
-    dispatchId: args.context.dispatchId,
-    webhookId: args.context.webhookId,
-    requestUrl: args.url,
-    requestTimestamp: timestamp,
-    requestSignatures: signatures,
-    requestParts,
-  });
-  if (!sameEntries(rebuilt, headers)) return full;
-  return {
-    requestUrl: args.url,
-    requestHeaders: null,
-    // A cut body is not the default payload any more: it is kept as stored.
-    requestBody: args.defaultPayload && body === args.body && args.context.variables !== null ? null : body,
-    requestTimestamp: timestamp,
-    requestSignatures: signatures === null ? null : signatures.toString('base64'),
-    requestParts,
-  };
+  // Which secrets signed, if that gives the signatures back from the body a reader will have
+  // (the stored one, cut or not, or the default payload rendered again); else the HMACs.
+  for (const stored of signatures === null ? [null] : [signedBy(signatures), signatures]) {
+    const rebuilt = rebuiltHeaders({
+      dispatchId: args.context.dispatchId,
+      webhookId: args.context.webhookId,
+      requestUrl: args.url,
+      requestTimestamp: timestamp,
+      requestSignatures: stored,
+      requestParts,
+      body,
+      secrets: args.context.secrets,
+    });
+    if (!sameEntries(rebuilt, headers)) continue;
+    return {
+      requestUrl: args.url,
+      requestHeaders: null,
+      // A cut body is not the default payload any more: it is kept as stored.
+      requestBody: args.defaultPayload && body === args.body && args.context.variables !== null ? null : body,
+      requestTimestamp: timestamp,
+      requestSignatures: stored === null ? null : stored.toString('base64'),
+      requestParts,
+    };
+  }
+  return full;
 }
 
 /** A call's request columns as read back (requestSignatures as bytes). */
@@ -211,6 +286,9 @@ export function sentRequestOf(
       requestBody: call.requestBody,
     };
   }
+  const requestBody =
+    call.requestBody ??
+    (context.variables === null ? null : renderBody(DEFAULT_PAYLOAD_WEBHOOK, context.variables));
   const requestHeaders = rebuiltHeaders({
     dispatchId: context.dispatchId,
     webhookId: context.webhookId,
@@ -218,9 +296,17 @@ export function sentRequestOf(
     requestTimestamp: call.requestTimestamp,
     requestSignatures: call.requestSignatures,
     requestParts: call.requestParts as RequestParts | null,
+    body: requestBody,
+    secrets: context.secrets,
   });
-  if (call.requestBody !== null) return { requestHeaders, requestBody: call.requestBody };
-  const requestBody =
-    context.variables === null ? null : renderBody(DEFAULT_PAYLOAD_WEBHOOK, context.variables);
   return { requestHeaders, requestBody };
+}
+
+/** Whether a stored call's signatures are computed again from its webhook's secrets (see SIGNED_BY). */
+export function signedBySecrets(call: StoredRequestColumns): boolean {
+  return (
+    call.requestTimestamp !== null &&
+    call.requestSignatures !== null &&
+    call.requestSignatures.length % MAC_BYTES !== 0
+  );
 }

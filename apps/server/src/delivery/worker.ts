@@ -417,7 +417,12 @@ export class DeliveryWorker {
           startedAt: result.startedAt.toISOString(),
           finishedAt: result.finishedAt.toISOString(),
           ...storedRequest({
-            context: { dispatchId: claim.id, webhookId: claim.webhookId, variables: variablesOf(claim) },
+            context: {
+              dispatchId: claim.id,
+              webhookId: claim.webhookId,
+              variables: variablesOf(claim),
+              secrets: definition.secrets.map((entry) => entry.secret),
+            },
             url: requestUrl,
             sentHeaders: result.requestHeaders,
             body: requestBody,

@@ -178,8 +178,12 @@ export async function listDispatchLog(
     history?.historyStartsAt.toISOString().replace('Z', ''),
   );
   // A dispatch whose webhook is gone was left by a publish racing the webhook's deletion; the
-  // worker sweeps it.
-  const condition = [...where, 'w."id" IS NOT NULL'].join(' AND ');
+  // worker sweeps it. A semi-join, not a join: the page is then taken in index order, newest
+  // first, and stops at its last row, whatever the planner thinks the user's rows number (a join
+  // below the LIMIT, planned from statistics that lag a tenant's growth, sorted all of them).
+  const condition = [...where, 'EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = x."webhookId")'].join(
+    ' AND ',
+  );
   const sql = sqlFor(prisma);
   type Item = {
     id: string;
@@ -197,16 +201,20 @@ export async function listDispatchLog(
   };
   const [counted, rows] = await Promise.all([
     sql.query<{ total: number }>(
-      `SELECT count(*)::int AS "total" FROM ${DISPATCH_ROWS} x LEFT JOIN "Webhook" w ON w."id" = x."webhookId" WHERE ${condition}`,
+      `SELECT count(*)::int AS "total" FROM ${DISPATCH_ROWS} x WHERE ${condition}`,
       params,
     ),
     sql.query<Item>(
-      `SELECT x."id", x."webhookId", w."requestUrl", x."eventId", x."eventType", x."status", x."attemptCount",
-        x."createdAt", x."finishedAt", x."nextAttemptAt", x."queueState",
+      `WITH page AS MATERIALIZED (
+        SELECT x."id", x."webhookId", x."eventId", x."eventType", x."status", x."attemptCount",
+          x."createdAt", x."finishedAt", x."nextAttemptAt", x."queueState"
+        FROM ${DISPATCH_ROWS} x WHERE ${condition}
+        ORDER BY x."createdAt" DESC, x."id" DESC OFFSET $${params.length + 1} LIMIT $${params.length + 2}
+      )
+      SELECT x.*, w."requestUrl",
         (SELECT c."responseStatus" FROM "DispatchCall" c WHERE c."dispatchId" = x."id" ORDER BY c."attempt" DESC LIMIT 1) AS "lastResponseStatus"
-      FROM ${DISPATCH_ROWS} x LEFT JOIN "Webhook" w ON w."id" = x."webhookId"
-      WHERE ${condition}
-      ORDER BY x."createdAt" DESC, x."id" DESC OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+      FROM page x JOIN "Webhook" w ON w."id" = x."webhookId"
+      ORDER BY x."createdAt" DESC, x."id" DESC`,
       [...params, offset, limit],
     ),
   ]);

@@ -17,7 +17,7 @@ import {
 } from '@ricochet/schema';
 import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
-import { type RequestContext, sentRequestOf } from '../delivery/stored-request.ts';
+import { type RequestContext, sentRequestOf, signedBySecrets } from '../delivery/stored-request.ts';
 import { responseHeadersOf } from '../delivery/stored-response.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import * as queue from '../queue/index.ts';
@@ -375,7 +375,12 @@ async function requestContextOf(
   row: DispatchHead,
   calls: CallDetailRow[],
 ): Promise<RequestContext> {
-  const context: RequestContext = { dispatchId: row.id, webhookId: row.webhookId, variables: null };
+  const secrets = calls.some(signedBySecrets)
+    ? (
+        await prisma.webhookSecret.findMany({ where: { webhookId: row.webhookId }, select: { secret: true } })
+      ).map((entry) => entry.secret)
+    : [];
+  const context: RequestContext = { dispatchId: row.id, webhookId: row.webhookId, variables: null, secrets };
   if (!calls.some((call) => call.requestTimestamp !== null && call.requestBody === null)) return context;
   const [event] = await sqlFor(prisma).query<{ resource: Record<string, unknown> | null; createdAt: Date }>(
     `SELECT COALESCE(x."resource", e."resource") AS "resource", COALESCE(e."createdAt", x."createdAt") AS "createdAt"

@@ -1,7 +1,9 @@
-import type { DispatchCallDetail, DispatchDetail } from '@ricochet/schema';
+import { type DispatchCallDetail, type DispatchDetail, STORED_REQUEST_BODY_LIMIT } from '@ricochet/schema';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { sqlFor } from '../../src/db/sql.ts';
-import { renderBody } from '../../src/delivery/payload.ts';
+import { headersToSend } from '../../src/delivery/http-sender.ts';
+import { renderBody, signedHeaders } from '../../src/delivery/payload.ts';
+import { standardWebhookSignature, superOfficeSignature } from '../../src/delivery/signing.ts';
 import { rebuiltHeaders, sentRequestOf, storedRequest } from '../../src/delivery/stored-request.ts';
 import type { TestApi } from '../app-fixtures.ts';
 import { describe, expect, test } from '../delivery-fixtures.ts';
@@ -90,7 +92,8 @@ describe('a call stored compactly reads back exactly as it was sent', () => {
       requestHeaders: null,
       requestBody: null,
       requestParts: null,
-      signatureBytes: 64,
+      // Which secret signed (a marker byte and 4 bytes of its HMAC), not the HMACs (2 x 32 bytes).
+      signatureBytes: 5,
     });
     expect(stored.requestTimestamp).toBe(Number(receiver.received[0]?.headers['webhook-timestamp']));
   });
@@ -193,7 +196,7 @@ describe('a call stored compactly reads back exactly as it was sent', () => {
       requestBody: null,
       requestParts: { o: 'ACME-ORIGIN' },
     });
-    expect(stored.signatureBytes).toBe(96);
+    expect(stored.signatureBytes).toBe(1 + 2 * 4);
 
     const unsignedDispatch = await findDispatch(api.prisma, { webhookId: unsigned.id });
     const [unsignedCall] = (await dispatchDetail(api, unsignedDispatch.id)).calls;
@@ -239,6 +242,7 @@ describe('the compact format', () => {
       eventData: { actorId: 'a' },
       resource: null,
     },
+    secrets: [] as string[],
   };
 
   test('is pinned: the headers and the default body a stored call reads as do not move with the code', () => {
@@ -253,6 +257,7 @@ describe('the compact format', () => {
           requestTimestamp: 1764669600,
           requestSignatures: signatures,
           requestParts: { h: { 'X-A': '1' } },
+          body: null,
         }),
       ),
     ).toEqual([
@@ -291,6 +296,7 @@ describe('the compact format', () => {
       requestTimestamp: 1764669600,
       requestSignatures: null,
       requestParts: null,
+      body: null,
     });
     const body = renderBody(
       {
@@ -324,5 +330,94 @@ describe('the compact format', () => {
     expect(
       storedRequest({ ...args, context: { ...context, variables: null }, sentHeaders: sent }).requestBody,
     ).toBe(body);
+  });
+});
+
+describe('signatures stored as which secrets signed', () => {
+  const OLD = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const NEW = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
+  const context = {
+    dispatchId: 'dispatch000000001',
+    webhookId: 'webhook0000000001',
+    variables: null,
+    secrets: ['whsec_dGhpcmQgc2VjcmV0IG5vdCB1c2VkIGF0IGFsbA==', NEW, OLD],
+  };
+  const body = '{"hello":"world"}';
+  const timestamp = 1764669600;
+  const sent = signedHeaders({
+    webhookId: context.webhookId,
+    dispatchId: context.dispatchId,
+    customHeaders: {},
+    timestamp,
+    signatures: {
+      standard: standardWebhookSignature({
+        secrets: [NEW, OLD],
+        messageId: context.dispatchId,
+        timestamp,
+        body,
+      }),
+      superOffice: superOfficeSignature(NEW, body),
+    },
+    requestOrigin: 'RICOCHET',
+  });
+  const headers = headersToSend(sent, 'Ricochet-Webhooks/0.1', null);
+
+  test('are computed again with the secrets whose HMACs they begin with, in the order sent', () => {
+    const stored = storedRequest({
+      context,
+      url: 'https://example.com/hook',
+      sentHeaders: headers,
+      body,
+      defaultPayload: false,
+    });
+    const bytes = Buffer.from(stored.requestSignatures ?? '', 'base64');
+    expect(bytes.length).toBe(1 + 2 * 4);
+    const read = sentRequestOf(
+      { ...stored, requestSignatures: bytes },
+      { ...context, secrets: [OLD, 'whsec_dGhpcmQgc2VjcmV0IG5vdCB1c2VkIGF0IGFsbA==', NEW] },
+    );
+    expect(Object.entries(read.requestHeaders ?? {})).toEqual(Object.entries(headers));
+    // Without the secret that signed (it cannot happen while the call exists: secrets go only with
+    // their webhook), nothing false is shown: the signature headers are left out.
+    const without = sentRequestOf({ ...stored, requestSignatures: bytes }, { ...context, secrets: [OLD] });
+    expect(without.requestHeaders).not.toHaveProperty('webhook-signature');
+  });
+
+  test('a body cut at its storage limit was signed whole: its HMACs are kept as they are', () => {
+    const long = JSON.stringify({ data: 'x'.repeat(STORED_REQUEST_BODY_LIMIT + 10) });
+    const signedLong = headersToSend(
+      signedHeaders({
+        webhookId: context.webhookId,
+        dispatchId: context.dispatchId,
+        customHeaders: {},
+        timestamp,
+        signatures: {
+          standard: standardWebhookSignature({
+            secrets: [NEW],
+            messageId: context.dispatchId,
+            timestamp,
+            body: long,
+          }),
+          superOffice: superOfficeSignature(NEW, long),
+        },
+        requestOrigin: 'RICOCHET',
+      }),
+      'Ricochet-Webhooks/0.1',
+      null,
+    );
+    const stored = storedRequest({
+      context,
+      url: 'https://example.com/hook',
+      sentHeaders: signedLong,
+      body: long,
+      defaultPayload: false,
+    });
+    expect(stored.requestHeaders).toBeNull();
+    expect(Buffer.from(stored.requestSignatures ?? '', 'base64').length).toBe(64);
+    const read = sentRequestOf(
+      { ...stored, requestSignatures: Buffer.from(stored.requestSignatures ?? '', 'base64') },
+      context,
+    );
+    expect(Object.entries(read.requestHeaders ?? {})).toEqual(Object.entries(signedLong));
   });
 });
