@@ -136,6 +136,32 @@ describe('history partitions', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  test('every week, made by the migrations or by maintenance later, is vacuumed after a fixed number of new rows', async ({
+    api,
+  }) => {
+    const sql = sqlFor(api.prisma);
+    const clock = new ManualClock();
+    // Ten weeks ahead: maintenance makes weeks the migrations did not.
+    clock.advance(10 * WEEK);
+    expect((await maintenanceOf(api.prisma, clock).runOnce())?.created).toBeGreaterThan(0);
+    const partitions = await sql.query<{ parent: string; partition: string; options: string[] | null }>(
+      `SELECT p.relname AS "parent", c.relname AS "partition", c.reloptions AS "options"
+      FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_class p ON p.oid = h.inhparent
+      WHERE p.relname IN ('Event', 'Dispatch', 'DispatchCall')`,
+    );
+    const weeks = new Set(partitions.map((row) => row.partition.replace(/^.*_w/, '')));
+    expect(weeks.size).toBeGreaterThanOrEqual(15);
+    expect(partitions).toHaveLength(weeks.size * 3);
+    for (const row of partitions) {
+      expect(row.options, row.partition).toEqual(
+        expect.arrayContaining([
+          'autovacuum_vacuum_insert_threshold=10000',
+          'autovacuum_vacuum_insert_scale_factor=0',
+        ]),
+      );
+    }
+  });
+
   test('retention drops whole old weeks while deliveries run: nothing in flight lost, no error answered', async ({
     api,
     delivery,
