@@ -6,7 +6,7 @@
 // `--only=drains,publishing` runs only those parts (ceilings, drains, publishing, fairness, api,
 // pglite, crowd, duplicates, rss, storage, history) and prints their figures without writing a
 // report. `--workers=1,2` sets the worker counts of the drain and publish parts. `--history-rows=N` sets the finished dispatches the history part loads (default 10
-// million, 1 million with --quick). For finding
+// million, 1 million with --quick), `--storage-deliveries=N` the deliveries the storage part measures. For finding
 // where time goes: `--profile` has every Ricochet and minimal-pipeline process write a CPU profile
 // to apps/server/profiles/<system>; `--statements` prints each system's statements by database time
 // (pg_stat_statements, with planning, blocks and WAL; BENCH_STATEMENTS_ORDER=calls orders them by calls).
@@ -44,6 +44,9 @@ const HISTORY_ROWS = process.argv
 if (process.argv.includes('--profile')) {
   process.env.BENCH_PROFILE_DIR = fileURLToPath(new URL('../profiles', import.meta.url));
 }
+const STORAGE_DELIVERIES = process.argv
+  .find((arg) => arg.startsWith('--storage-deliveries='))
+  ?.slice('--storage-deliveries='.length);
 const STATEMENTS = process.argv.includes('--statements');
 const WORKERS = process.argv
   .find((arg) => arg.startsWith('--workers='))
@@ -69,8 +72,12 @@ export const SIZE = {
   batchWebhooks: QUICK ? 100 : 1_000,
   batchEvents: 1_000,
   fairnessProbes: 20,
-  /** Deliveries whose bytes are measured. */
-  storageDeliveries: QUICK ? 2_000 : 5_000,
+  /**
+   * Deliveries whose bytes are measured: enough that what a table gets once (its free-space and
+   * visibility maps, an index's first pages: about 20 bytes a delivery over 5,000) is small beside
+   * what each delivery adds.
+   */
+  storageDeliveries: STORAGE_DELIVERIES ? Number(STORAGE_DELIVERIES) : QUICK ? 2_000 : 20_000,
   /** Finished dispatches (with events and calls) of the history part. */
   historyRows: HISTORY_ROWS ? Number(HISTORY_ROWS) : QUICK ? 1_000_000 : 10_000_000,
   historyDrainEvents: QUICK ? 3_000 : 5_000,

@@ -283,7 +283,7 @@ describe('upgrading to fewer history bytes loses nothing', () => {
     const events = before[TABLES.findIndex(([table]) => table === 'Event')] ?? [];
     for (const [index, [table]] of TABLES.entries()) {
       const rows = before[index] ?? [];
-      const expected = table === 'Dispatch' ? withLateEventData(rows, events) : rows;
+      const expected = withoutDropped(table, table === 'Dispatch' ? withLateEventData(rows, events) : rows);
       expect({ table, rows: after[index] }).toEqual({ table, rows: expected });
     }
     const late = (
@@ -356,6 +356,20 @@ function withLateEventData(dispatches: unknown[], events: unknown[]): unknown[] 
     const event = byId.get(row.eventId);
     return { ...row, eventData: event?.eventData, resource: event?.resource };
   });
+}
+
+/**
+ * Columns a later migration drops on purpose, nothing reading them: 20261203060000_history_vacuum
+ * drops a finished dispatch's roundStartAttempt (a redelivery counts its budget from attemptCount).
+ */
+const DROPPED_COLUMNS: Record<string, string[]> = { Dispatch: ['roundStartAttempt'] };
+
+/** `rows` of `table` without the columns later migrations drop (DROPPED_COLUMNS). */
+function withoutDropped(table: string, rows: unknown[]): unknown[] {
+  const dropped = DROPPED_COLUMNS[table] ?? [];
+  return rows.map((row) =>
+    Object.fromEntries(Object.entries(row as object).filter(([column]) => !dropped.includes(column))),
+  );
 }
 
 /** Every row of a table as JSON, in a stable order: what an upgrade must keep, column for column. */
@@ -443,7 +457,7 @@ describe('upgrading to history partitions loses nothing', () => {
       let expected = (before[index] ?? []).map((row) => ({ ...(row as object), ...added[table] }));
       // (The later migration gives dispatches that finished in a later week their event's data.)
       if (table === 'Dispatch') expected = withLateEventData(expected, events) as typeof expected;
-      expect({ table, rows: after[index] }).toEqual({ table, rows: expected });
+      expect({ table, rows: after[index] }).toEqual({ table, rows: withoutDropped(table, expected) });
     }
     // The rows are in week partitions now (three weeks of history), no row outside one.
     const placed = await db.prisma.$queryRawUnsafe<Array<{ table: string; weeks: number }>>(

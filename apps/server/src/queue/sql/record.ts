@@ -116,7 +116,7 @@ export async function record(
         ($5::timestamp(3)[])[array_position($22::text[], q."id" || '/' || q."attemptCount")] AS "endedAt"
     ), history AS (
       INSERT INTO "Dispatch" ("id", "userId", "webhookId", "eventId", "eventType", "eventData", "resource",
-        "status", "attemptCount", "roundStartAttempt", "createdAt", "finishedAt")
+        "status", "attemptCount", "createdAt", "finishedAt")
       SELECT f."id", f."userId", f."webhookId", f."eventId", f."eventType",
         -- A dispatch that finishes in a later week than its event's outlives the event's partition
         -- (weeks drop oldest first), and its calls' default payloads are rendered again from this
@@ -129,7 +129,7 @@ export async function record(
           (SELECT e."resource" FROM "Event" e WHERE e."id" = f."eventId" AND e."createdAt" = f."createdAt")
           ELSE f."resource" END,
         (CASE WHEN f."result" = 'succeeded' THEN 'SUCCEEDED' ELSE 'FAILED' END)::"DispatchStatus",
-        f."attemptCount", f."roundStartAttempt", f."createdAt", f."endedAt"
+        f."attemptCount", f."createdAt", f."endedAt"
       FROM finished f
     ), rescheduled AS (
       -- As finished: by primary key, the delay found by position.
