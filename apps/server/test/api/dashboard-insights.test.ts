@@ -226,6 +226,7 @@ describe('dashboard read models', () => {
       hostKey: _hostKey,
       pacedSlot: _pacedSlot,
       isProbe: _isProbe,
+      roundStartAttempt: _roundStartAttempt,
       ...row
     } = waiting as NonNullable<typeof waiting>;
     await api.prisma.dispatch.create({
