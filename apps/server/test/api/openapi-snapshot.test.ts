@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { buildOpenApiDocument } from '../../src/http/openapi.ts';
+import { restRoutes } from '../../src/http/rest/routes.ts';
+
+// Issue 18 moves the API into one file per operation with no change of behaviour. The document
+// below was written before the move (openapi-snapshot/write-snapshot.ts): every operation, its
+// parameters, bodies and answers, and every schema it names must still be there as they were.
+// Additions are allowed (new operations, new schemas, new keys in an object: toMatchObject's
+// subset rule), changes and removals are not.
+type OpenApi = {
+  paths: Record<string, Record<string, unknown>>;
+  components: { schemas: Record<string, unknown>; securitySchemes?: Record<string, unknown> };
+  security?: unknown;
+};
+const before = JSON.parse(
+  readFileSync(new URL('openapi-snapshot/before-issue-18.json', import.meta.url), 'utf8'),
+) as OpenApi;
+const now = buildOpenApiDocument(restRoutes, { version: 'snapshot' }) as unknown as OpenApi;
+
+describe("the REST API keeps what it had before issue 18's move (additions only)", () => {
+  test('every operation: path, method, parameters, request body and answers', () => {
+    const operations = Object.entries(before.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+    );
+    expect(operations.length).toBeGreaterThan(30);
+    for (const { path, method, operation } of operations) {
+      const current = now.paths[path]?.[method];
+      expect(current, `${method.toUpperCase()} ${path} is gone`).toBeDefined();
+      expect(current, `${method.toUpperCase()} ${path}`).toMatchObject(operation as object);
+    }
+  });
+
+  test('every schema the operations name, and how requests authenticate', () => {
+    expect(Object.keys(before.components.schemas).length).toBeGreaterThan(40);
+    for (const [name, schema] of Object.entries(before.components.schemas)) {
+      expect(now.components.schemas[name], `schema ${name} is gone`).toBeDefined();
+      expect(now.components.schemas[name], `schema ${name}`).toMatchObject(schema as object);
+    }
+    expect(now.components.securitySchemes).toMatchObject(before.components.securitySchemes ?? {});
+    expect(now.security).toEqual(before.security);
+  });
+});
