@@ -126,10 +126,14 @@ function signaturesOfSecrets(bytes: Buffer, signed: SignedContent): RequestSigna
   const content = { messageId: signed.dispatchId, timestamp: signed.timestamp, body };
   const macs: Buffer[] = [];
   let first: string | undefined;
+  // In one order whoever asks (the worker checking what it stores, a reader later), so two secrets
+  // whose Standard Webhooks keys are the same bytes (`abc` and `whsec_YWJj`) but whose SuperOffice
+  // keys differ resolve alike.
+  const secrets = [...signed.secrets].sort();
   for (let offset = 1; offset + MAC_PREFIX_BYTES <= bytes.length; offset += MAC_PREFIX_BYTES) {
     const prefix = bytes.subarray(offset, offset + MAC_PREFIX_BYTES);
     let found: Buffer | undefined;
-    for (const secret of signed.secrets) {
+    for (const secret of secrets) {
       const mac = standardWebhookMac(secret, content);
       if (mac.subarray(0, MAC_PREFIX_BYTES).equals(prefix)) {
         found = mac;
@@ -222,6 +226,13 @@ export function storedRequest(args: {
     requestParts: null,
   };
   if (body === null) return full;
+  // The body a reader will have: the stored one, or for the default payload (not stored) the one
+  // rendered again from the event, so this check covers that rendering too.
+  const defaultPayload =
+    args.defaultPayload &&
+    body === args.body &&
+    args.context.variables !== null &&
+    renderBody(DEFAULT_PAYLOAD_WEBHOOK, args.context.variables) === body;
   const entries = Object.entries(headers);
   // Ricochet's own headers start with Content-Type; what comes before is the customer's.
   const own = entries.findIndex(([name]) => name === DELIVERY_HEADERS.contentType);
@@ -253,7 +264,7 @@ export function storedRequest(args: {
       requestUrl: args.url,
       requestHeaders: null,
       // A cut body is not the default payload any more: it is kept as stored.
-      requestBody: args.defaultPayload && body === args.body && args.context.variables !== null ? null : body,
+      requestBody: defaultPayload ? null : body,
       requestTimestamp: timestamp,
       requestSignatures: stored === null ? null : stored.toString('base64'),
       requestParts,
@@ -274,7 +285,9 @@ export type StoredRequestColumns = {
 
 /**
  * The request a call sent, whichever form it is stored in: headers and body as handed to the HTTP
- * client. A compact call whose event is gone has its headers but no body (null).
+ * client. A compact call whose default payload cannot be rendered again (its event is gone: past a
+ * user's shorter retention, the event's week dropped) has no body (null), and, when its signatures
+ * are stored as which secrets signed, no signature headers either: they are computed from the body.
  */
 export function sentRequestOf(
   call: StoredRequestColumns,

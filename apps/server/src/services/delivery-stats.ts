@@ -200,9 +200,11 @@ export async function listDispatchLog(
     lastResponseStatus: number | null;
   };
   const [counted, rows] = await Promise.all([
-    // The total leaves the webhook check out: a dispatch left by a deleted webhook is swept within
-    // moments, and without it the user's count is an index-only scan of (userId, createdAt), not a
-    // heap fetch per dispatch the user has.
+    // The total leaves the webhook check out, so it is an index-only scan of (userId, createdAt),
+    // not a heap fetch per dispatch the user has. What that can count too: a queued dispatch left
+    // by a webhook deleted during a publish (the worker sweeps those), and, rarer, a dispatch that
+    // finished while its webhook was being deleted (in history until its week drops); the page
+    // leaves both out.
     sql.query<{ total: number }>(
       `SELECT count(*)::int AS "total" FROM ${DISPATCH_ROWS} x WHERE ${where.join(' AND ')}`,
       params,
