@@ -135,7 +135,12 @@ async function main(): Promise<void> {
   }
   if (wanted('storage')) await storage(ricochet, receiver, { deliveries: SIZE.storageDeliveries });
   if (wanted('history')) {
-    await history(ricochet, await ricochetSystem(cluster), receiver, {
+    // The loaded database is a second Ricochet system; with --statements its statements are
+    // printed beside the empty one's (the ricochet system).
+    const loaded = await ricochetSystem(cluster, 'ricochet (with history)');
+    if (STATEMENTS) await loaded.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    systems.push(loaded);
+    await history(ricochet, loaded, receiver, {
       repetitions: QUICK ? 1 : 3,
       rows: SIZE.historyRows,
       days: 3,

@@ -29,12 +29,12 @@ export type BenchSystem = {
   token: string | undefined;
 };
 
-export async function ricochetSystem(cluster: BenchCluster): Promise<BenchSystem> {
+export async function ricochetSystem(cluster: BenchCluster, label = 'Ricochet'): Promise<BenchSystem> {
   const { url, pool } = await cluster.createDatabase('ricochet_bench');
   await applyMigrationsToPostgres(url);
   return {
     name: 'ricochet',
-    label: 'Ricochet',
+    label,
     url,
     pool,
     async reset(receiverUrl, fanout) {
