@@ -226,13 +226,10 @@ export function storedRequest(args: {
     requestParts: null,
   };
   if (body === null) return full;
-  // The body a reader will have: the stored one, or for the default payload (not stored) the one
-  // rendered again from the event, so this check covers that rendering too.
-  const defaultPayload =
-    args.defaultPayload &&
-    body === args.body &&
-    args.context.variables !== null &&
-    renderBody(DEFAULT_PAYLOAD_WEBHOOK, args.context.variables) === body;
+  // The default payload (not cut) is not stored: a reader renders it again from the same event
+  // with renderBody, which gives what the sender rendered (sendsDefaultPayload), so `body` is the
+  // body a reader will have either way, and the signatures below are checked against it.
+  const defaultPayload = args.defaultPayload && body === args.body && args.context.variables !== null;
   const entries = Object.entries(headers);
   // Ricochet's own headers start with Content-Type; what comes before is the customer's.
   const own = entries.findIndex(([name]) => name === DELIVERY_HEADERS.contentType);
@@ -246,8 +243,8 @@ export function storedRequest(args: {
   const userAgent = headers['user-agent'];
   if (userAgent !== undefined && userAgent !== FORMAT_USER_AGENT) parts.ua = userAgent;
   const requestParts = Object.keys(parts).length > 0 ? parts : null;
-  // Which secrets signed, if that gives the signatures back from the body a reader will have
-  // (the stored one, cut or not, or the default payload rendered again); else the HMACs.
+  // Which secrets signed, if that gives the signatures back from the body a reader will have;
+  // else the HMACs (a cut body was signed whole).
   for (const stored of signatures === null ? [null] : [signedBy(signatures), signatures]) {
     const rebuilt = rebuiltHeaders({
       dispatchId: args.context.dispatchId,

@@ -344,23 +344,29 @@ describe('signatures stored as which secrets signed', () => {
   };
   const body = '{"hello":"world"}';
   const timestamp = 1764669600;
-  const sent = signedHeaders({
-    webhookId: context.webhookId,
-    dispatchId: context.dispatchId,
-    customHeaders: {},
-    timestamp,
-    signatures: {
-      standard: standardWebhookSignature({
-        secrets: [NEW, OLD],
-        messageId: context.dispatchId,
+  /** The headers the sender hands the HTTP client for `signedBody`, signed with `secrets` in order. */
+  const sentHeaders = (signedBody: string, secrets: string[]) =>
+    headersToSend(
+      signedHeaders({
+        webhookId: context.webhookId,
+        dispatchId: context.dispatchId,
+        customHeaders: {},
         timestamp,
-        body,
+        signatures: {
+          standard: standardWebhookSignature({
+            secrets,
+            messageId: context.dispatchId,
+            timestamp,
+            body: signedBody,
+          }),
+          superOffice: superOfficeSignature(secrets[0] as string, signedBody),
+        },
+        requestOrigin: 'RICOCHET',
       }),
-      superOffice: superOfficeSignature(NEW, body),
-    },
-    requestOrigin: 'RICOCHET',
-  });
-  const headers = headersToSend(sent, 'Ricochet-Webhooks/0.1', null);
+      'Ricochet-Webhooks/0.1',
+      null,
+    );
+  const headers = sentHeaders(body, [NEW, OLD]);
 
   test('are computed again with the secrets whose HMACs they begin with, in the order sent', () => {
     const stored = storedRequest({
@@ -385,26 +391,7 @@ describe('signatures stored as which secrets signed', () => {
 
   test('a body cut at its storage limit was signed whole: its HMACs are kept as they are', () => {
     const long = JSON.stringify({ data: 'x'.repeat(STORED_REQUEST_BODY_LIMIT + 10) });
-    const signedLong = headersToSend(
-      signedHeaders({
-        webhookId: context.webhookId,
-        dispatchId: context.dispatchId,
-        customHeaders: {},
-        timestamp,
-        signatures: {
-          standard: standardWebhookSignature({
-            secrets: [NEW],
-            messageId: context.dispatchId,
-            timestamp,
-            body: long,
-          }),
-          superOffice: superOfficeSignature(NEW, long),
-        },
-        requestOrigin: 'RICOCHET',
-      }),
-      'Ricochet-Webhooks/0.1',
-      null,
-    );
+    const signedLong = sentHeaders(long, [NEW]);
     const stored = storedRequest({
       context,
       url: 'https://example.com/hook',
