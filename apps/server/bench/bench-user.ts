@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { hostKeyOf } from '../src/queue/host-key.ts';
+import { hostKeyOf } from '../src/outbound/host-key.ts';
 
 /** The API token of the benchmarks' user (a fixed value: the benchmarks' databases are throwaway). */
 export const BENCH_TOKEN = `ricochet_api_${'b'.repeat(36)}`;

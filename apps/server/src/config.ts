@@ -112,7 +112,7 @@ export const ConfigSchema = z.object({
   CIRCUIT_MAX_PROBE_DELAY_MS: PositiveInt.default(3600_000),
   /**
    * Days of history (events, finished dispatches, calls) kept; a user's own retentionDays overrides
-   * it. Unset: 7 on the embedded database, 30 on PostgreSQL (services/retention.ts).
+   * it. Unset: 7 on the embedded database, 30 on PostgreSQL (history/retention.ts).
    */
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   /** Webhooks one user may have (Apify's limit is 100). */

@@ -2,16 +2,16 @@ import { parseArgs } from 'node:util';
 import { ensureAdmin, printSetupLink } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
-import { HttpSender } from './delivery/http-sender.ts';
-import { Metrics } from './delivery/metrics.ts';
-import { USER_AGENT } from './delivery/payload.ts';
 import { outboundPolicyFrom, workerSettingsFrom } from './delivery/settings.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
+import { HistoryMaintenance } from './history/partitions.ts';
+import { retentionFrom } from './history/retention.ts';
 import { buildApp } from './http/app.ts';
 import { createLogger } from './logger.ts';
+import { Metrics } from './metrics.ts';
 import { OperatorError, startupFailureMessage } from './operator-error.ts';
-import { HistoryMaintenance } from './services/history-partitions.ts';
-import { retentionFrom } from './services/retention.ts';
+import { HttpSender } from './outbound/http-sender.ts';
+import { USER_AGENT } from './outbound/payload.ts';
 import { forgetResolvedTokens, TOKEN_CHANGES_CHANNEL } from './services/tokens.ts';
 
 const USAGE = `Usage: ricochet-server [--api] [--worker]

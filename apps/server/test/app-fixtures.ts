@@ -1,11 +1,11 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { type Config, loadConfig } from '../src/config.ts';
-import { HttpSender } from '../src/delivery/http-sender.ts';
-import { Metrics } from '../src/delivery/metrics.ts';
-import { USER_AGENT } from '../src/delivery/payload.ts';
 import type { PrismaClient } from '../src/generated/prisma/client.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
+import { Metrics } from '../src/metrics.ts';
+import { HttpSender } from '../src/outbound/http-sender.ts';
+import { USER_AGENT } from '../src/outbound/payload.ts';
 import { limitsFrom } from '../src/services/limits.ts';
 import { createApiToken } from '../src/services/tokens.ts';
 import { createUser } from '../src/services/users.ts';

@@ -1,9 +1,9 @@
 import { pino } from 'pino';
-import { HttpSender } from '../src/delivery/http-sender.ts';
-import type { OutboundPolicy } from '../src/delivery/outbound-guard.ts';
-import { USER_AGENT } from '../src/delivery/payload.ts';
 import { DeliveryWorker, type WorkerSettings } from '../src/delivery/worker.ts';
 import { createLogger } from '../src/logger.ts';
+import { HttpSender } from '../src/outbound/http-sender.ts';
+import type { OutboundPolicy } from '../src/outbound/outbound-guard.ts';
+import { USER_AGENT } from '../src/outbound/payload.ts';
 import { test as appTest, webhookInput } from './app-fixtures.ts';
 import { type Behaviour, type Receiver, startReceiver } from './receiver.ts';
 

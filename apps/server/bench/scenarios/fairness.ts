@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { hostKeyOf } from '../../src/queue/host-key.ts';
+import { hostKeyOf } from '../../src/outbound/host-key.ts';
 import { BENCH_TOKEN, seedBenchUser } from '../bench-user.ts';
 import { truncate } from '../lib/cluster.ts';
 import { percentile, poster, publishBody, sleep, waitUntil } from '../lib/load.ts';

@@ -4,11 +4,12 @@ import { openDatabase } from '../../src/db/client.ts';
 import { deliveryHistogram, listDispatchLog, listEventLog } from '../../src/services/delivery-stats.ts';
 import { getDispatchDetail, listDispatches } from '../../src/services/dispatches.ts';
 import { getWebhook } from '../../src/services/webhooks.ts';
-import { closedLoop, poster, publishBody, waitUntil } from '../lib/load.ts';
+import { closedLoop, poster, waitUntil } from '../lib/load.ts';
 import { stop, waitForListeners } from '../lib/processes.ts';
 import type { BenchReceiver } from '../lib/receiver.ts';
 import { log, record } from '../lib/results.ts';
 import type { BenchSystem } from '../lib/systems.ts';
+import { storageEvent } from './storage.ts';
 
 export type HistoryOptions = {
   /** Finished dispatches loaded (each with its event and one call). */
@@ -230,15 +231,19 @@ async function measure(
     await db.close();
   }
 
-  // Publishing (fan-out 1, nothing delivering), 32 publishers.
+  // Publishing (fan-out 1, nothing delivering), 32 publishers, of events the history's size: in
+  // production the history is made of what is published. Smaller ones would each fill a gap the
+  // history's vacuumed pages left, one page (and one full-page image in the WAL) per event
+  // (README, "Production": wal_compression).
   if (system.startApi) {
     const api = await system.startApi();
     const client = poster(api.baseUrl, 32, '/v2/events', system.token);
-    for (let index = 0; index < 50; index++) await client.post(publishBody());
+    let published = 0;
+    for (let index = 0; index < 50; index++) await client.post(storageEvent(published++));
     const run = await closedLoop({
       concurrency: 32,
       durationMs: options.windowMs,
-      call: () => client.post(publishBody()),
+      call: () => client.post(storageEvent(published++)),
     });
     figures['publish events/s'] = (run.ok / run.elapsedMs) * 1000;
     await client.close();

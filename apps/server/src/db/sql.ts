@@ -114,3 +114,6 @@ export function sqlFor(prisma: PrismaClient): Sql {
   }
   return sql;
 }
+
+/** SQL: what the database's clock says now, as the timestamp(3) columns store it (UTC). */
+export const NOW = `timezone('UTC', now())`;

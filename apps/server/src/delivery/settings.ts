@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import type { OutboundPolicy } from './outbound-guard.ts';
+import type { OutboundPolicy } from '../outbound/outbound-guard.ts';
 import type { WorkerSettings } from './worker.ts';
 
 /** The worker's settings as the environment gives them. */

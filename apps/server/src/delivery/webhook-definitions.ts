@@ -1,5 +1,5 @@
 import type { Sql } from '../db/sql.ts';
-import { type DeliveryWebhook, type PreparedWebhook, prepareWebhook } from './payload.ts';
+import { type DeliveryWebhook, type PreparedWebhook, prepareWebhook } from '../outbound/payload.ts';
 
 /** What a delivery needs of its webhook, as of one version of the webhook. */
 export type WebhookDefinition = {

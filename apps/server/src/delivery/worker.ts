@@ -5,17 +5,17 @@ import type { TemplateVariables } from '@ricochet/schema';
 import type { Logger } from 'pino';
 import { type Sql, sqlFor } from '../db/sql.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { createHistoryPartitions, isMissingPartition } from '../history/partitions.ts';
+import type { DeliveryOutcome, Metrics } from '../metrics.ts';
+import type { HttpSender, SendResult } from '../outbound/http-sender.ts';
+import { buildDeliveryRequest, sendsDefaultPayload, TemplateRenderError } from '../outbound/payload.ts';
+import { storedHeaders } from '../outbound/stored-call.ts';
+import { storedRequest } from '../outbound/stored-request.ts';
+import { storedResponseHeaders } from '../outbound/stored-response.ts';
 import * as queue from '../queue/index.ts';
 import { releaseHostWaits } from '../queue/sql/release-host-waits.ts';
 import { stopFailingWebhooks } from '../queue/sql/stop-failing-webhooks.ts';
-import { createHistoryPartitions, isMissingPartition } from '../services/history-partitions.ts';
-import type { HttpSender, SendResult } from './http-sender.ts';
-import type { DeliveryOutcome, Metrics } from './metrics.ts';
-import { buildDeliveryRequest, sendsDefaultPayload, TemplateRenderError } from './payload.ts';
-import { type RetryPolicy, retryDelayMs } from './retry-schedule.ts';
-import { storedHeaders } from './stored-call.ts';
-import { storedRequest } from './stored-request.ts';
-import { storedResponseHeaders } from './stored-response.ts';
+import { attemptVerdict, type RetryPolicy, retryDelayMs } from './retry-policy.ts';
 import { liveSecrets, type WebhookDefinition, WebhookDefinitions } from './webhook-definitions.ts';
 
 export type CircuitSettings = {
@@ -501,12 +501,14 @@ export class DeliveryWorker {
   }
 
   private outcomeOf(claim: Claim, definition: WebhookDefinition, result: SendResult): DeliveryOutcome {
-    const status = result.responseStatus;
-    if (status !== null && status >= 200 && status < 300) return 'succeeded';
-    const retriesUsed = claim.attempt - claim.roundStartAttempt - 1;
-    const giveUp =
-      status === 410 || definition.webhook.doNotRetry || retriesUsed >= this.deps.settings.retry.maxRetries;
-    return giveUp ? 'failed' : 'retrying';
+    return attemptVerdict(
+      {
+        responseStatus: result.responseStatus,
+        doNotRetry: definition.webhook.doNotRetry,
+        retriesUsed: claim.attempt - claim.roundStartAttempt - 1,
+      },
+      this.deps.settings.retry,
+    );
   }
 
   /** Whether this worker's lease on a dispatch still has `marginMs` left by the local deadline. */

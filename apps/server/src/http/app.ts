@@ -4,35 +4,24 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import secureJson from 'secure-json-parse';
+import { type AppRouter, appRouter, restRoutes } from '../api/index.ts';
+import { buildOpenApiDocument } from '../api/openapi.ts';
+import { registerRoutes } from '../api/rest.ts';
+import type { TrpcContext } from '../api/trpc.ts';
 import type { Config } from '../config.ts';
-import type { HttpSender } from '../delivery/http-sender.ts';
-import type { Metrics } from '../delivery/metrics.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { retentionFrom, setRetentionPolicy } from '../history/retention.ts';
+import type { Metrics } from '../metrics.ts';
+import type { HttpSender } from '../outbound/http-sender.ts';
 import { AppError } from '../services/errors.ts';
-import { retentionFrom, setRetentionPolicy } from '../services/retention.ts';
 import { MAX_INPUT_DEPTH, nestsDeeperThan } from '../services/storable-input.ts';
-import type { Principal } from '../services/tokens.ts';
-import { type Authentication, authenticate } from './auth.ts';
+import { authenticate } from './auth.ts';
 import { configuredOrigins, isCrossOrigin } from './csrf.ts';
 import { decompressRequestBody } from './decompress.ts';
 import { answerClientError, errorAnswer, invalidJsonBody, sendError, toAppError } from './errors.ts';
-import { buildOpenApiDocument } from './openapi.ts';
+import type {} from './fastify-decorations.ts';
 import { enforceRequestBudget, RequestBudgets } from './rate-limits.ts';
-import { registerRoutes } from './rest/route.ts';
-import { restRoutes } from './rest/routes.ts';
 import { httpExchange } from './session-cookie.ts';
-import { type AppRouter, appRouter } from './trpc/router.ts';
-import type { TrpcContext } from './trpc/trpc.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal: Principal | null;
-    authenticatedBy: Authentication['by'];
-  }
-  interface FastifyInstance {
-    ricochetConfig: Config;
-  }
-}
 
 export type AppDependencies = {
   prisma: PrismaClient;
@@ -82,7 +71,7 @@ export async function buildApp({
     trustProxy: config.TRUST_PROXY,
   });
   app.decorate('ricochetConfig', config);
-  // Readers cut each user's history at their retention (services/retention.ts).
+  // Readers cut each user's history at their retention (history/retention.ts).
   setRetentionPolicy(prisma, retentionFrom(config));
   app.decorateRequest('principal', null);
   app.decorateRequest('authenticatedBy', null);

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type {} from './fastify-decorations.ts';
 
 /**
  * An absolute URL for a path: the configured public URL, else what the request was sent to (the

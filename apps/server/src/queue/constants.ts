@@ -13,7 +13,7 @@ export const INTERRUPTED = 'Interrupted: the worker delivering this attempt stop
 
 /**
  * SQL: the call aliased `c` sent a request, or tried to (it was built: not a template that failed
- * to render, nor an interrupted call). A compactly stored call (delivery/stored-request.ts) has a
+ * to render, nor an interrupted call). A compactly stored call (outbound/stored-request.ts) has a
  * requestTimestamp and no body when its body is the default payload; a fully stored one has its
  * body. What circuits count as "no response" are such calls without a status.
  */

@@ -21,6 +21,3 @@ export function lastReadyKeyOf(webhookId: string): string {
 export function startTag(front: string, lastKey: string, rank: string, stride = '1'): string {
   return `(GREATEST(${front}, ${lastKey} + 1) + (${rank} - 1) * ${stride})`;
 }
-
-/** SQL: what the database's clock says now, as the timestamp(3) columns store it (UTC). */
-export const NOW = `timezone('UTC', now())`;

@@ -4,7 +4,6 @@
 // writes those tables. See schema.prisma (DispatchQueue) for the states and fair-key.ts for the order.
 export { callSentRequest, DISPATCH_CHANNEL, INTERRUPTED } from './constants.ts';
 export { DISPATCH_ROWS, type DispatchRow } from './dispatch-rows.ts';
-export { hostKeyOf } from './host-key.ts';
 export { closeCircuit, openCircuits, probeFailed, releaseProbes } from './sql/circuits.ts';
 export { type ClaimedDispatch, claim } from './sql/claim.ts';
 export {

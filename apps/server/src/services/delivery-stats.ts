@@ -11,10 +11,10 @@ import type {
 } from '@ricochet/schema';
 import { sqlFor } from '../db/sql.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { type HistoryPartition, historyStorage } from '../history/partitions.ts';
+import { historyWindow, type RetentionPolicy } from '../history/retention.ts';
 import { DISPATCH_ROWS } from '../queue/index.ts';
 import { recordNotFound } from './errors.ts';
-import { type HistoryPartition, historyStorage } from './history-partitions.ts';
-import { historyWindow, type RetentionPolicy } from './retention.ts';
 import { statsOf, webhookStats } from './webhook-stats.ts';
 import { toWebhookListItem, WEBHOOK_DEFINITION_COLUMNS } from './webhooks.ts';
 

@@ -17,16 +17,16 @@ import {
 } from '@ricochet/schema';
 import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
-import { type RequestContext, sentRequestOf, signedBySecrets } from '../delivery/stored-request.ts';
-import { responseHeadersOf } from '../delivery/stored-response.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { historyWindow } from '../history/retention.ts';
+import { type RequestContext, sentRequestOf, signedBySecrets } from '../outbound/stored-request.ts';
+import { responseHeadersOf } from '../outbound/stored-response.ts';
 import * as queue from '../queue/index.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { newRecordId } from './ids.ts';
 import type { Limits } from './limits.ts';
 import { collectPage } from './list-budget.ts';
 import { toList } from './pagination.ts';
-import { historyWindow } from './retention.ts';
 import { conditionOf } from './webhooks.ts';
 
 const WEBHOOK_OF_DISPATCH = {
@@ -87,7 +87,7 @@ type DispatchFilter = { where: string[]; params: unknown[] };
 
 /**
  * Adds the user's history window to a filter: finished dispatches created before it are not shown
- * (retention; see services/retention.ts), dispatches still in the queue always are.
+ * (retention; see history/retention.ts), dispatches still in the queue always are.
  */
 export async function withinHistory(
   prisma: PrismaClient,
@@ -344,7 +344,7 @@ export async function listDispatches(
 
 /** See CallRequestStateSchema. */
 function requestStateOf(call: CallDetailRow): CallRequestState {
-  // Stored compactly (delivery/stored-request.ts): rebuilt as it was sent.
+  // Stored compactly (outbound/stored-request.ts): rebuilt as it was sent.
   if (call.requestTimestamp !== null) return 'STORED';
   if (call.requestHeaders !== null) return call.requestBody === null ? 'NOT_BUILT' : 'STORED';
   if (call.finishedAt === null || call.errorMessage === queue.INTERRUPTED) return 'NOT_RECORDED';

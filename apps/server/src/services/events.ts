@@ -2,13 +2,13 @@ import type { Event, PublishEventInputSchema } from '@ricochet/schema';
 import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
 import type { Event as EventRow, PrismaClient } from '../generated/prisma/client.ts';
+import { historyWindow } from '../history/retention.ts';
 import { EVENTS_FROM_JSON, enqueueEvents, type StoredEvent } from '../queue/index.ts';
 import { recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId } from './ids.ts';
 import { type Limits, tooManyDispatches } from './limits.ts';
 import { type EventToStore, PublishQueue, publishQueueFor } from './publish-queue.ts';
-import { historyWindow } from './retention.ts';
 
 export type PublishEventResult = { event: Event; created: boolean };
 

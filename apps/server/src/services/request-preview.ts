@@ -1,6 +1,6 @@
 import type { RenderedRequest, RequestPreviewInput, TemplateVariables } from '@ricochet/schema';
-import { buildDeliveryRequest } from '../delivery/payload.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { buildDeliveryRequest } from '../outbound/payload.ts';
 import { findDispatchEvent, TEST_EVENT_DATA, TEST_RESOURCE } from './dispatches.ts';
 import { recordNotFound } from './errors.ts';
 

@@ -5,8 +5,8 @@ import {
   type SuperOfficeWebhookSchema,
 } from '@ricochet/schema';
 import type { z } from 'zod';
-import type { HttpSender, SendResult } from '../delivery/http-sender.ts';
-import { deliveryHeaders, withProperties } from '../delivery/payload.ts';
+import type { HttpSender, SendResult } from '../outbound/http-sender.ts';
+import { deliveryHeaders, withProperties } from '../outbound/payload.ts';
 import { withTestCallSlot } from './test-call-slots.ts';
 
 /** SuperOffice's webhooks identify themselves as `NetServer-Webhook/<version>`; receivers may check it. */

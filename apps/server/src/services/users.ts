@@ -6,9 +6,9 @@ import type {
   User,
 } from '@ricochet/schema';
 import { Prisma, type PrismaClient, type User as UserRow } from '../generated/prisma/client.ts';
+import { historyWindow, retentionPolicyOf } from '../history/retention.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { newRecordId } from './ids.ts';
-import { historyWindow, retentionPolicyOf } from './retention.ts';
 import { createApiToken } from './tokens.ts';
 
 export function toUser(row: UserRow): User {

@@ -1,8 +1,8 @@
 import { CIRCUIT_CALLS_COUNTED, type DispatchStatus } from '@ricochet/schema';
 import { type Sql, sqlFor } from '../db/sql.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { type HistoryWindow, historyWindow } from '../history/retention.ts';
 import { callSentRequest, DISPATCH_ROWS } from '../queue/index.ts';
-import { type HistoryWindow, historyWindow } from './retention.ts';
 
 /**
  * Webhook statistics, derived from the dispatch and call rows. Nothing on the publish or delivery

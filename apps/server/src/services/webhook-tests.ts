@@ -1,7 +1,7 @@
 import type { TestWebhookDefinitionInputSchema, WebhookTestResult } from '@ricochet/schema';
 import type { z } from 'zod';
-import type { HttpSender } from '../delivery/http-sender.ts';
-import { buildDeliveryRequest, TemplateRenderError } from '../delivery/payload.ts';
+import type { HttpSender } from '../outbound/http-sender.ts';
+import { buildDeliveryRequest, TemplateRenderError } from '../outbound/payload.ts';
 import { TEST_EVENT_DATA, TEST_RESOURCE } from './dispatches.ts';
 import { AppError } from './errors.ts';
 import { newRecordId } from './ids.ts';

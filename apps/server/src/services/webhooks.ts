@@ -14,7 +14,8 @@ import {
 import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
 import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
-import { hostKeyOf, releaseHeld, releasePaced, removeWebhook } from '../queue/index.ts';
+import { hostKeyOf } from '../outbound/host-key.ts';
+import { releaseHeld, releasePaced, removeWebhook } from '../queue/index.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId, newWebhookSecret } from './ids.ts';

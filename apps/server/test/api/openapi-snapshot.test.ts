@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { buildOpenApiDocument } from '../../src/http/openapi.ts';
-import { restRoutes } from '../../src/http/rest/routes.ts';
+import { restRoutes } from '../../src/api/index.ts';
+import { buildOpenApiDocument } from '../../src/api/openapi.ts';
 
 // Issue 18 moves the API into one file per operation with no change of behaviour. The document
 // below was written before the move (openapi-snapshot/write-snapshot.ts): every operation, its

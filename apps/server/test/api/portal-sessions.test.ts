@@ -1,6 +1,6 @@
-import { HttpSender } from '../../src/delivery/http-sender.ts';
-import { appRouter } from '../../src/http/trpc/router.ts';
-import { createCallerFactory } from '../../src/http/trpc/trpc.ts';
+import { appRouter } from '../../src/api/index.ts';
+import { createCallerFactory } from '../../src/api/trpc.ts';
+import { HttpSender } from '../../src/outbound/http-sender.ts';
 import { authenticateToken } from '../../src/services/tokens.ts';
 import type { TestApi } from '../app-fixtures.ts';
 import { describe, expect, test } from '../app-fixtures.ts';

@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
-import { HttpSender } from '../../src/delivery/http-sender.ts';
-import { appRouter } from '../../src/http/trpc/router.ts';
-import { createCallerFactory } from '../../src/http/trpc/trpc.ts';
+import { appRouter } from '../../src/api/index.ts';
+import { createCallerFactory } from '../../src/api/trpc.ts';
+import { HttpSender } from '../../src/outbound/http-sender.ts';
 import { authenticateToken } from '../../src/services/tokens.ts';
 import { describe, expect, test, webhookInput } from '../app-fixtures.ts';
 

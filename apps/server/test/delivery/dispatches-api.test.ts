@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { ApifyClient } from 'apify-client';
+import { appRouter } from '../../src/api/index.ts';
+import { createCallerFactory } from '../../src/api/trpc.ts';
 import { sqlFor } from '../../src/db/sql.ts';
-import { HttpSender } from '../../src/delivery/http-sender.ts';
-import { appRouter } from '../../src/http/trpc/router.ts';
-import { createCallerFactory } from '../../src/http/trpc/trpc.ts';
+import { HttpSender } from '../../src/outbound/http-sender.ts';
 import { authenticateToken } from '../../src/services/tokens.ts';
 import { describe, expect, ManualClock, respond, test } from '../delivery-fixtures.ts';
 import { countDispatches, findDispatches } from '../dispatch-rows.ts';

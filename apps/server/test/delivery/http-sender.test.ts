@@ -7,15 +7,16 @@ import net from 'node:net';
 import tls from 'node:tls';
 import ipaddr from 'ipaddr.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SendRequest } from '../../src/delivery/http-sender.ts';
-import { HttpSender, hostKeyOf, parseRetryAfter } from '../../src/delivery/http-sender.ts';
-import type { OutboundPolicy } from '../../src/delivery/outbound-guard.ts';
+import { hostKeyOf } from '../../src/outbound/host-key.ts';
+import type { SendRequest } from '../../src/outbound/http-sender.ts';
+import { HttpSender, parseRetryAfter } from '../../src/outbound/http-sender.ts';
+import type { OutboundPolicy } from '../../src/outbound/outbound-guard.ts';
 import {
   createGuardedLookup,
   FORBIDDEN_ADDRESS_CODE,
   forbiddenAddressReason,
   vetConnectedSocket,
-} from '../../src/delivery/outbound-guard.ts';
+} from '../../src/outbound/outbound-guard.ts';
 
 const LOOPBACK_OK: OutboundPolicy = { allowLoopback: true, allowPrivate: false };
 const STRICT: OutboundPolicy = { allowLoopback: false, allowPrivate: false };

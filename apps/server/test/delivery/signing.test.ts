@@ -6,7 +6,7 @@ import {
   secretKeyBytes,
   standardWebhookSignature,
   superOfficeSignature,
-} from '../../src/delivery/signing.ts';
+} from '../../src/outbound/signing.ts';
 
 const newSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
 

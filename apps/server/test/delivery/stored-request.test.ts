@@ -1,16 +1,16 @@
 import { type DispatchCallDetail, type DispatchDetail, STORED_REQUEST_BODY_LIMIT } from '@ricochet/schema';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { sqlFor } from '../../src/db/sql.ts';
-import { headersToSend } from '../../src/delivery/http-sender.ts';
-import { renderBody, signedHeaders } from '../../src/delivery/payload.ts';
-import { standardWebhookSignature, superOfficeSignature } from '../../src/delivery/signing.ts';
-import { rebuiltHeaders, sentRequestOf, storedRequest } from '../../src/delivery/stored-request.ts';
+import { headersToSend } from '../../src/outbound/http-sender.ts';
+import { renderBody, signedHeaders } from '../../src/outbound/payload.ts';
+import { standardWebhookSignature, superOfficeSignature } from '../../src/outbound/signing.ts';
+import { rebuiltHeaders, sentRequestOf, storedRequest } from '../../src/outbound/stored-request.ts';
 import type { TestApi } from '../app-fixtures.ts';
 import { describe, expect, test } from '../delivery-fixtures.ts';
 import { findDispatch } from '../dispatch-rows.ts';
 import type { ReceivedRequest } from '../receiver.ts';
 
-// Calls are stored compactly (src/delivery/stored-request.ts): only what cannot be derived again,
+// Calls are stored compactly (src/outbound/stored-request.ts): only what cannot be derived again,
 // the rest rebuilt on reading by the functions the sender used. These tests prove the dashboard's
 // dispatch page still shows, byte for byte, what the receiver got, and that the compact form is
 // what the database holds.

@@ -84,7 +84,7 @@ describe('each call stores the request it sent', () => {
     expect(JSON.stringify(detail)).not.toContain(SECRET.slice('whsec_'.length));
     // The response's headers, beside its body.
     expect(call?.responseHeaders).toMatchObject({ 'x-receiver-says': 'hi', 'content-type': 'text/plain' });
-    // Stored compactly (delivery/stored-response.ts), shown as received.
+    // Stored compactly (outbound/stored-response.ts), shown as received.
     expect(Array.isArray(dispatch.calls[0]?.responseHeaders)).toBe(true);
     expect(call?.responseHeaders?.date).toMatch(
       /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { responseHeadersOf, storedResponseHeaders } from '../../src/delivery/stored-response.ts';
+import { responseHeadersOf, storedResponseHeaders } from '../../src/outbound/stored-response.ts';
 
 const FINISHED = new Date('2026-12-02T22:51:58.640Z');
 

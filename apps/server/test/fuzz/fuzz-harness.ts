@@ -6,7 +6,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { ERROR_HTTP_STATUS, ERROR_TYPES, type ErrorType, TRPC_MAX_BATCH_SIZE } from '@ricochet/schema';
 import fc from 'fast-check';
 import pg from 'pg';
-import { appRouter } from '../../src/http/trpc/router.ts';
+import { appRouter } from '../../src/api/index.ts';
 import { freshPostgresDatabase, type TestDbBackend } from '../db-fixtures.ts';
 import { ensureStopped, type RicochetProcess, startRicochet } from '../processes.ts';
 

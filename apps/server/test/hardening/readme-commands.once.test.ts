@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { restRoutes } from '../../src/api/index.ts';
 import { ConfigSchema } from '../../src/config.ts';
-import { restRoutes } from '../../src/http/rest/routes.ts';
 import { freePort } from '../throwaway-postgres.ts';
 
 const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
@@ -46,7 +46,7 @@ describe('the README tells the truth', () => {
 
   test('its API table lists every REST endpoint and /metrics', () => {
     const api = section('API');
-    for (const route of restRoutes) expect(api, `${route.method} ${route.path}`).toContain(route.path);
+    for (const { route } of restRoutes) expect(api, `${route.method} ${route.path}`).toContain(route.path);
     for (const path of ['/metrics', '/healthz', '/readyz', '/openapi.json', '/trpc/'])
       expect(api).toContain(path);
   });

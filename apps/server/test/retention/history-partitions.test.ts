@@ -1,16 +1,16 @@
 import { type Sql, sqlFor } from '../../src/db/sql.ts';
 import type { PrismaClient } from '../../src/generated/prisma/client.ts';
-import { createLogger } from '../../src/logger.ts';
-import { installationOverview } from '../../src/services/delivery-stats.ts';
-import { getDispatchDetail } from '../../src/services/dispatches.ts';
 import {
   createHistoryPartitions,
   HistoryMaintenance,
   isMissingPartition,
   listHistoryPartitions,
   weekStart,
-} from '../../src/services/history-partitions.ts';
-import type { RetentionPolicy } from '../../src/services/retention.ts';
+} from '../../src/history/partitions.ts';
+import type { RetentionPolicy } from '../../src/history/retention.ts';
+import { createLogger } from '../../src/logger.ts';
+import { installationOverview } from '../../src/services/delivery-stats.ts';
+import { getDispatchDetail } from '../../src/services/dispatches.ts';
 import { describe, expect, ManualClock, respond, test } from '../delivery-fixtures.ts';
 import { findDispatches } from '../dispatch-rows.ts';
 
@@ -264,7 +264,7 @@ describe('history partitions', () => {
     delivery,
   }) => {
     // A call whose body is the default payload stores no body: it is rendered again from the event
-    // (delivery/stored-request.ts). Calls (and the finished dispatch) of an event published weeks
+    // (outbound/stored-request.ts). Calls (and the finished dispatch) of an event published weeks
     // before them live in later partitions than the event, which drops first.
     const sql = sqlFor(api.prisma);
     let failedOnce = false;

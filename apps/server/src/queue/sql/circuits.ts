@@ -1,6 +1,7 @@
 import type { Sql } from '../../db/sql.ts';
+import { NOW } from '../../db/sql.ts';
 import { callSentRequest, DISPATCH_CHANNEL } from '../constants.ts';
-import { FRONT_KEY, NOW } from '../fair-key.ts';
+import { FRONT_KEY } from '../fair-key.ts';
 import { releaseHeldStatement } from './release-held.ts';
 
 // The circuit of a webhook (see Webhook.circuitOpenedAt): the webhook row is written only when the

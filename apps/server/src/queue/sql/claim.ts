@@ -1,5 +1,5 @@
 import type { Sql } from '../../db/sql.ts';
-import { NOW } from '../fair-key.ts';
+import { NOW } from '../../db/sql.ts';
 
 /** A claimed attempt, as the claim returns it: what a delivery needs but its webhook's definition. */
 export type ClaimedDispatch = {

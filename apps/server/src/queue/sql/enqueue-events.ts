@@ -1,7 +1,8 @@
 import type { Sql } from '../../db/sql.ts';
+import { NOW } from '../../db/sql.ts';
 import type { Event as EventRow } from '../../generated/prisma/client.ts';
 import { DISPATCH_CHANNEL } from '../constants.ts';
-import { FRONT_KEY, lastReadyKeyOf, NOW } from '../fair-key.ts';
+import { FRONT_KEY, lastReadyKeyOf } from '../fair-key.ts';
 
 /**
  * A webhook matches an event (`e`): the event's user's, ACTIVE, subscribed to its type, and each

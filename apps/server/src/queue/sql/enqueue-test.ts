@@ -1,6 +1,7 @@
 import type { Sql } from '../../db/sql.ts';
+import { NOW } from '../../db/sql.ts';
 import { DISPATCH_CHANNEL } from '../constants.ts';
-import { FRONT_KEY, NOW } from '../fair-key.ts';
+import { FRONT_KEY } from '../fair-key.ts';
 
 /**
  * Queues a test dispatch (no event: it carries its own data) at the front of the queue, since a

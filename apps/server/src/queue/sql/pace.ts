@@ -1,5 +1,5 @@
 import type { Sql } from '../../db/sql.ts';
-import { NOW } from '../fair-key.ts';
+import { NOW } from '../../db/sql.ts';
 
 /**
  * Start slots a webhook may have outstanding (given, not yet claimed): one for rates up to 20 a

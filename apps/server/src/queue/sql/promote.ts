@@ -1,6 +1,7 @@
 import type { Sql } from '../../db/sql.ts';
+import { NOW } from '../../db/sql.ts';
 import { DISPATCH_CHANNEL, INTERRUPTED } from '../constants.ts';
-import { FRONT_KEY, lastReadyKeyOf, NOW } from '../fair-key.ts';
+import { FRONT_KEY, lastReadyKeyOf } from '../fair-key.ts';
 
 export type PromoteResult = {
   /** Rows made READY (the workers were woken for them). */

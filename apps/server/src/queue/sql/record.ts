@@ -1,7 +1,8 @@
 import type { Sql } from '../../db/sql.ts';
-import type { StoredResponseHeaders } from '../../delivery/stored-response.ts';
+import { NOW } from '../../db/sql.ts';
+import type { StoredResponseHeaders } from '../../outbound/stored-response.ts';
 import { DISPATCH_CHANNEL, INTERRUPTED } from '../constants.ts';
-import { FRONT_KEY, NOW } from '../fair-key.ts';
+import { FRONT_KEY } from '../fair-key.ts';
 
 export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed';
 
@@ -12,7 +13,7 @@ export type AttemptResult = {
   attempt: number;
   startedAt: string;
   finishedAt: string;
-  /** The request, in its full or compact form (see delivery/stored-request.ts). */
+  /** The request, in its full or compact form (see outbound/stored-request.ts). */
   requestUrl: string;
   requestHeaders: Record<string, string> | null;
   requestBody: string | null;
@@ -21,7 +22,7 @@ export type AttemptResult = {
   requestSignatures: string | null;
   requestParts: Record<string, unknown> | null;
   responseStatus: number | null;
-  /** Full or compact (see delivery/stored-response.ts). */
+  /** Full or compact (see outbound/stored-response.ts). */
   responseHeaders: StoredResponseHeaders;
   responseBody: string | null;
   errorMessage: string | null;
@@ -120,7 +121,7 @@ export async function record(
       SELECT f."id", f."userId", f."webhookId", f."eventId", f."eventType",
         -- A dispatch that finishes in a later week than its event's outlives the event's partition
         -- (weeks drop oldest first), and its calls' default payloads are rendered again from this
-        -- data (delivery/stored-request.ts): such a row keeps its own copy. The CASE reads the event
+        -- data (outbound/stored-request.ts): such a row keeps its own copy. The CASE reads the event
         -- only for those (a retry across a Monday, a publish just before one), not for every row.
         CASE WHEN ${CROSSES_WEEKS} THEN
           (SELECT e."eventData" FROM "Event" e WHERE e."id" = f."eventId" AND e."createdAt" = f."createdAt")

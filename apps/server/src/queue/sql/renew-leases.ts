@@ -1,5 +1,5 @@
 import type { Sql } from '../../db/sql.ts';
-import { NOW } from '../fair-key.ts';
+import { NOW } from '../../db/sql.ts';
 
 /**
  * Extends the leases `workerId` holds on the given attempts to now + `leaseMs` (the database's

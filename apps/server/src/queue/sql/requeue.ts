@@ -1,6 +1,7 @@
 import type { Sql } from '../../db/sql.ts';
+import { NOW } from '../../db/sql.ts';
 import { DISPATCH_CHANNEL } from '../constants.ts';
-import { FRONT_KEY, lastReadyKeyOf, NOW } from '../fair-key.ts';
+import { FRONT_KEY, lastReadyKeyOf } from '../fair-key.ts';
 
 /**
  * Moves finished dispatches (history, in `fromStatuses`) back into the queue with a full retry

@@ -1,6 +1,7 @@
 import type { Sql } from '../../db/sql.ts';
+import { NOW } from '../../db/sql.ts';
 import { DISPATCH_CHANNEL } from '../constants.ts';
-import { FRONT_KEY, NOW } from '../fair-key.ts';
+import { FRONT_KEY } from '../fair-key.ts';
 
 /**
  * Makes a dispatch waiting for its next attempt (SCHEDULED by a retry's backoff) READY now, at the

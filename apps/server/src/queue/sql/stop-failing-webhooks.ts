@@ -1,5 +1,5 @@
 import type { Sql } from '../../db/sql.ts';
-import { NOW } from '../fair-key.ts';
+import { NOW } from '../../db/sql.ts';
 
 /**
  * After results are recorded: a 410 Gone stops its webhook (STOPPED), and an ACTIVE webhook whose

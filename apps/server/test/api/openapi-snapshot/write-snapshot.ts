@@ -4,8 +4,8 @@
 //   node --import tsx test/api/openapi-snapshot/write-snapshot.ts
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildOpenApiDocument } from '../../../src/http/openapi.ts';
-import { restRoutes } from '../../../src/http/rest/routes.ts';
+import { restRoutes } from '../../../src/api/index.ts';
+import { buildOpenApiDocument } from '../../../src/api/openapi.ts';
 
 const document = buildOpenApiDocument(restRoutes, { version: 'snapshot' });
 writeFileSync(

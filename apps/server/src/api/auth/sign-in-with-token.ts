@@ -1,0 +1,23 @@
+import { SessionInfoSchema, SignInWithTokenInputSchema } from '@ricochet/schema';
+import { signInWithToken as signIn } from '../../services/sessions.ts';
+import { signInLimitsFrom } from '../../services/sign-in-throttle.ts';
+import { defineOperation } from '../operation.ts';
+import { signInGuard, startSession } from './sign-in-guard.ts';
+
+export const signInWithToken = defineOperation({
+  summary: 'Sign in with an API token (sets the session cookie)',
+  access: 'public',
+  procedure: 'mutation',
+  guard: signInGuard,
+  input: SignInWithTokenInputSchema,
+  output: SessionInfoSchema,
+  run: async (context, { token }) =>
+    startSession(
+      context,
+      await signIn(context.prisma, {
+        token,
+        clientAddress: context.http?.clientAddress,
+        limits: signInLimitsFrom(context.config),
+      }),
+    ),
+});

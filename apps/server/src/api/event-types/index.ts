@@ -1,0 +1,6 @@
+// Event types: tRPC `eventTypes.<name>`, REST under /v2/event-types.
+// One line per operation: the export's name is the tRPC procedure's. The order is the REST routes'
+// and OpenAPI's (operation.ts, definitionOrder): new operations go at the end.
+export { list } from './list.ts';
+export { create } from './create.ts';
+export { remove as delete } from './delete.ts';

@@ -1,0 +1,23 @@
+import { BroadcastEventInputSchema, BroadcastEventResultSchema } from '@ricochet/schema';
+import { limitsFrom } from '../../services/limits.ts';
+import { broadcastEvent } from '../../services/publish-for-users.ts';
+import { defineOperation } from '../operation.ts';
+
+export const broadcast = defineOperation({
+  summary: 'Publish an event to every user subscribed to its type (administrators only)',
+  access: 'admin',
+  procedure: 'mutation',
+  input: BroadcastEventInputSchema,
+  output: BroadcastEventResultSchema,
+  run: ({ prisma, config }, input) => broadcastEvent(prisma, { input, limits: limitsFrom(config) }),
+  rest: (route) => [
+    route({
+      method: 'POST',
+      path: '/v2/events/broadcast',
+      tags: ['Events'],
+      body: BroadcastEventInputSchema,
+      status: 201,
+      input: ({ body }) => body,
+    }),
+  ],
+});
