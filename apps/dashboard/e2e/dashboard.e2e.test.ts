@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '@ricochet/testkit';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -12,7 +13,6 @@ import {
   seriousA11yViolations,
   startReceiver,
   startStack,
-  waitFor,
 } from './harness';
 
 const PASSWORD = 'correct horse battery';

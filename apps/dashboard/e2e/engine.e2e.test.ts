@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '@ricochet/testkit';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -13,7 +14,6 @@ import {
   seriousA11yViolations,
   startReceiver,
   startStack,
-  waitFor,
 } from './harness';
 
 // The delivery engine's states as people see them: a webhook's rate limit (set, shown, lifted in

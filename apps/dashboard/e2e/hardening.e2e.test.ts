@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { waitFor } from '@ricochet/testkit';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -8,7 +9,6 @@ import {
   type Stack,
   startReceiver,
   startStack,
-  waitFor,
 } from './harness';
 
 const ADMIN_TOKEN = `ricochet_e2e_${randomBytes(12).toString('hex')}`;

@@ -1,12 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifyWebhook } from '@ricochet/client/webhooks';
+import {
+  freePort,
+  type RicochetProcess,
+  startProcess,
+  startServerScript,
+  startReceiver as startTestReceiver,
+  stopGracefully,
+  waitFor,
+} from '@ricochet/testkit';
 import {
   type Browser,
   type BrowserContextOptions,
@@ -18,7 +25,6 @@ import {
 import { expect } from 'vitest';
 
 const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
-const serverDir = fileURLToPath(new URL('../../server', import.meta.url));
 export const screenshotDir = join(dashboardDir, 'test-results', 'screenshots');
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -31,54 +37,6 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-
-/** A free loopback port (the OS picks it; the window until it is used again is tiny). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Resolves when `predicate` is true, polling; fails after `budgetMs` with `what`. */
-export async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, budgetMs = 60_000) {
-  const deadline = Date.now() + budgetMs;
-  while (Date.now() < deadline) {
-    try {
-      if (await predicate()) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
-
-function startProcess(command: string, args: string[], cwd: string, env: Record<string, string>) {
-  const child = spawn(command, args, {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return { child, output: () => output };
-}
-
-async function stopProcess(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 export type ReceivedCall = {
   headers: IncomingHttpHeaders;
@@ -97,35 +55,27 @@ export async function startReceiver() {
   let status = 200;
   let secrets: string[] | null = null;
   let hangUp = false;
-  const server: Server = createServer((request, response) => {
+  const receiver = await startTestReceiver(async (request, response) => {
     if (hangUp) {
       // The connection closes without a word: a call that gets no response at all.
       calls.push({ headers: request.headers, body: '', verified: null });
-      request.socket.destroy();
+      response.socket?.destroy();
       return;
     }
-    let body = '';
-    request.on('data', (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    request.on('end', async () => {
-      const verified =
-        secrets === null
-          ? null
-          : await verifyWebhook({ payload: body, headers: request.headers, secrets }).then(
-              () => true,
-              () => false,
-            );
-      calls.push({ headers: request.headers, body, verified });
-      const answer = verified === false ? 401 : status;
-      response.writeHead(answer, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ received: true, status: answer }));
-    });
+    const verified =
+      secrets === null
+        ? null
+        : await verifyWebhook({ payload: request.body, headers: request.headers, secrets }).then(
+            () => true,
+            () => false,
+          );
+    calls.push({ headers: request.headers, body: request.body, verified });
+    const answer = verified === false ? 401 : status;
+    response.writeHead(answer, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ received: true, status: answer }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/hook`,
+    url: `${receiver.url}/hook`,
     calls,
     setStatus: (next: number) => {
       status = next;
@@ -138,7 +88,7 @@ export async function startReceiver() {
     acceptSecrets: (next: string[] | null) => {
       secrets = next;
     },
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () => receiver.close(),
   };
 }
 
@@ -172,10 +122,9 @@ export async function startStack(
   const dashboard = startProcess(
     process.execPath,
     [join(dashboardDir, 'server.mjs'), '--port', String(dashboardPort), '--hostname', '127.0.0.1'],
-    dashboardDir,
-    { RICOCHET_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1', ...dashboardEnv },
+    { cwd: dashboardDir, env: { RICOCHET_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1', ...dashboardEnv } },
   );
-  const api = startProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], serverDir, {
+  const api = startServerScript(['src/main.ts'], {
     PORT: String(apiPort),
     HOST: '127.0.0.1',
     RICOCHET_DATA_DIR: join(dataDir, 'db'),
@@ -189,17 +138,18 @@ export async function startStack(
     DELIVERY_ATTEMPT_TIMEOUT_MS: '5000',
     ...env,
   });
+  const output = (running: RicochetProcess) => running.lines.join('\n');
   const setupUrlPattern = /(http:\/\/\S+\/setup#token=\S+)/;
   try {
-    await waitFor('the API to print the setup URL', () => setupUrlPattern.test(api.output()), 180_000);
+    await waitFor('the API to print the setup URL', () => setupUrlPattern.test(output(api)), 180_000);
     await waitFor('the dashboard to answer', async () => (await fetch(`${dashboardUrl}/sign-in`)).ok, 60_000);
   } catch (error) {
-    await Promise.all([stopProcess(api.child), stopProcess(dashboard.child)]);
+    await Promise.all([stopGracefully(api.child), stopGracefully(dashboard.child)]);
     throw new Error(
-      `${(error as Error).message}\nAPI output:\n${api.output()}\nDashboard output:\n${dashboard.output()}`,
+      `${(error as Error).message}\nAPI output:\n${output(api)}\nDashboard output:\n${output(dashboard)}`,
     );
   }
-  const setupUrl = setupUrlPattern.exec(api.output())?.[1] as string;
+  const setupUrl = setupUrlPattern.exec(output(api))?.[1] as string;
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   return {
     apiUrl,
@@ -208,7 +158,7 @@ export async function startStack(
     browser,
     close: async () => {
       await browser.close();
-      await Promise.all([stopProcess(api.child), stopProcess(dashboard.child)]);
+      await Promise.all([stopGracefully(api.child), stopGracefully(dashboard.child)]);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '@ricochet/testkit';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -11,7 +12,6 @@ import {
   seriousA11yViolations,
   startReceiver,
   startStack,
-  waitFor,
 } from './harness';
 
 const ADMIN_TOKEN = `ricochet_e2e_${randomBytes(12).toString('hex')}`;

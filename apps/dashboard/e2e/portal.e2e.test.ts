@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@ricochet/testkit';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -15,7 +16,6 @@ import {
   seriousA11yViolations,
   startReceiver,
   startStack,
-  waitFor,
 } from './harness';
 
 const ADMIN_TOKEN = `ricochet_e2e_${randomBytes(12).toString('hex')}`;

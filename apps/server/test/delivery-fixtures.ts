@@ -1,3 +1,4 @@
+import { type Behaviour, type Receiver, startReceiver } from '@ricochet/testkit';
 import { pino } from 'pino';
 import { DeliveryWorker, type WorkerSettings } from '../src/delivery/worker.ts';
 import { createLogger } from '../src/logger.ts';
@@ -5,7 +6,6 @@ import { HttpSender } from '../src/outbound/http-sender.ts';
 import type { OutboundPolicy } from '../src/outbound/outbound-guard.ts';
 import { USER_AGENT } from '../src/outbound/payload.ts';
 import { test as appTest, webhookInput } from './app-fixtures.ts';
-import { type Behaviour, type Receiver, startReceiver } from './receiver.ts';
 
 export const TEST_WORKER_SETTINGS: WorkerSettings = {
   retry: {
@@ -102,5 +102,5 @@ export const test = appTest.extend<{ delivery: DeliveryHarness }>({
   },
 });
 
+export { respond } from '@ricochet/testkit';
 export { describe, expect } from 'vitest';
-export { respond } from './receiver.ts';

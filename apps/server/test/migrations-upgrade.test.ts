@@ -1,3 +1,4 @@
+import { startReceiver } from '@ricochet/testkit';
 import { afterEach } from 'vitest';
 import { type Database, openDatabase } from '../src/db/client.ts';
 import { applyMigrations, applyMigrationsToPostgres, pgliteMigrationAdapter } from '../src/db/migrate.ts';
@@ -11,7 +12,6 @@ import { getDispatchDetail } from '../src/services/dispatches.ts';
 import { describe, expect, freshPostgresDatabase, TEST_DB_BACKEND, test } from './db-fixtures.ts';
 import { ManualClock, TEST_WORKER_SETTINGS } from './delivery-fixtures.ts';
 import { findDispatches } from './dispatch-rows.ts';
-import { startReceiver } from './receiver.ts';
 
 /** The last migration of the schema before the delivery queue (issue 15). */
 const BEFORE_QUEUE = '20261129234434_drop_publish_path_foreign_keys';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type RunningRicochet, startServer } from '@ricochet/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { forwardRequest, launchChromium } from './helpers.ts';
-import { type RunningRicochet, startServer } from './ricochet-server.ts';
 
 // The client's browser build in Chromium, against a real server. The page's own origin forwards
 // /v2/* to Ricochet, as a team's app behind one reverse proxy would (Ricochet sends no CORS headers).

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type RunningRicochet, respond, startReceiver, startServer } from '@ricochet/testkit';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from 'vitest';
-import { respond, startReceiver } from '../../../apps/server/test/receiver.ts';
 import {
   createRicochetClient,
   type Dispatch,
@@ -10,7 +10,6 @@ import {
   RicochetError,
 } from '../src/index.ts';
 import { forwardRequest, recordingFetch, waitUntil } from './helpers.ts';
-import { type RunningRicochet, startServer } from './ricochet-server.ts';
 
 let server: RunningRicochet;
 let client: RicochetClient;

@@ -1,8 +1,7 @@
+import { type RunningRicochet, respond, startReceiver, startServer } from '@ricochet/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { respond, startReceiver } from '../../../apps/server/test/receiver.ts';
 import { createRicochetClient, isRicochetError, type RicochetClient } from '../src/index.ts';
 import { waitUntil } from './helpers.ts';
-import { type RunningRicochet, startServer } from './ricochet-server.ts';
 
 let server: RunningRicochet;
 let admin: RicochetClient;

@@ -1,5 +1,5 @@
+import { type Behaviour, type RunningRicochet, respond, startReceiver, startServer } from '@ricochet/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type Behaviour, respond, startReceiver } from '../../../apps/server/test/receiver.ts';
 import {
   createRicochetClient,
   type Dispatch,
@@ -8,7 +8,6 @@ import {
   RicochetError,
 } from '../src/index.ts';
 import { recordingFetch, waitUntil } from './helpers.ts';
-import { type RunningRicochet, startServer } from './ricochet-server.ts';
 
 // The delivery engine's settings and states through the SDK, against a real server with small limits:
 // three webhooks per user, two dispatches per request, and a circuit that opens after one call

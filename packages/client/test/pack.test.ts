@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type RunningRicochet, startServer } from '@ricochet/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type RunningRicochet, startServer } from './ricochet-server.ts';
 
 const PACKAGES = fileURLToPath(new URL('../..', import.meta.url));
 const TSC = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type RunningRicochet, respond, startReceiver, startServer } from '@ricochet/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { respond, startReceiver } from '../../../apps/server/test/receiver.ts';
 import { createApp } from '../examples/express.ts';
 import { POST } from '../examples/next-route.ts';
 import { createReceiver } from '../examples/node-http.ts';
 import { createRicochetClient, type RicochetClient } from '../src/index.ts';
 import { waitUntil } from './helpers.ts';
-import { type RunningRicochet, startServer } from './ricochet-server.ts';
 
 // Real deliveries from Ricochet's worker, received by the README's examples.
 let server: RunningRicochet;

@@ -1,8 +1,7 @@
+import { startServer, startThrowawayPostgres } from '@ricochet/testkit';
 import { describe, expect, test } from 'vitest';
-import { startThrowawayPostgres } from '../../../apps/server/test/throwaway-postgres.ts';
 import { createRicochetClient } from '../src/index.ts';
 import { recordingFetch } from './helpers.ts';
-import { startServer } from './ricochet-server.ts';
 
 describe('retries on real transient answers', () => {
   test('429 from the rate limit: retried after Retry-After until the window opens; off switch', async () => {

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, postgresBinDir } from '@ricochet/testkit';
 import pg from 'pg';
-import { freePort, postgresBinDir } from '../../test/throwaway-postgres.ts';
 import { clusterCpuMs } from './cpu.ts';
 import { onCleanup } from './processes.ts';
 

@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { freePort, type RicochetProcess, startServerScript } from '@ricochet/testkit';
 import type pg from 'pg';
-import { type RicochetProcess, startServerScript } from '../../test/processes.ts';
-import { freePort } from '../../test/throwaway-postgres.ts';
 import { countRows } from './cluster.ts';
 import { waitUntil } from './load.ts';
 

@@ -82,17 +82,14 @@ export type RestRouteBuilder<Input, Output, A extends Access> = <
 /** A tRPC procedure's kind; an operation with none is REST only. */
 export type ProcedureKind = 'query' | 'mutation';
 
-/**
- * One action of the API, in one file: who may call it, its input and output (the zod schemas of
- * packages/schema), the service call, and how each transport reaches it. The tRPC procedure, the
- * REST routes and their OpenAPI entries are all derived from this (api/trpc.ts, api/rest.ts,
- * api/openapi.ts), so the two transports cannot drift apart.
- */
-export type Operation<
-  Input extends z.ZodType | undefined = z.ZodType | undefined,
-  Output extends z.ZodType = z.ZodType,
-  A extends Access = Access,
-  Kind extends ProcedureKind | undefined = ProcedureKind | undefined,
+type InputOf<Input> = Input extends z.ZodType ? z.output<Input> : undefined;
+
+/** What an operation's file declares (see Operation), its REST routes still to be built. */
+type OperationDefinition<
+  Input extends z.ZodType | undefined,
+  Output extends z.ZodType,
+  A extends Access,
+  Kind extends ProcedureKind | undefined,
 > = {
   summary: string;
   access: A;
@@ -104,16 +101,28 @@ export type Operation<
   output: Output;
   /** Checks of the exchange before the input is read (sign-in's CSRF defences), tRPC only. */
   guard?: (http: HttpExchange | undefined) => void;
-  run: (
-    context: OperationContext<A>,
-    input: Input extends z.ZodType ? z.output<Input> : undefined,
-  ) => Promise<z.input<Output>> | z.input<Output>;
+  run: (context: OperationContext<A>, input: InputOf<Input>) => Promise<z.input<Output>> | z.input<Output>;
+  rest?: (
+    route: RestRouteBuilder<InputOf<Input>, z.output<Output>, A>,
+  ) => RestRoute<InputOf<Input>, z.output<Output>, A>[];
+};
+
+/**
+ * One action of the API, in one file: who may call it, its input and output (the zod schemas of
+ * packages/schema), the service call, and how each transport reaches it. The tRPC procedure, the
+ * REST routes and their OpenAPI entries are all derived from this (api/trpc.ts, api/rest.ts,
+ * api/openapi.ts), so the two transports cannot drift apart.
+ */
+export type Operation<
+  Input extends z.ZodType | undefined = z.ZodType | undefined,
+  Output extends z.ZodType = z.ZodType,
+  A extends Access = Access,
+  Kind extends ProcedureKind | undefined = ProcedureKind | undefined,
+> = Omit<OperationDefinition<Input, Output, A, Kind>, 'rest'> & {
   rest: RestRoute[];
   /** When this operation was defined: its place in its resource (see definitionOrder). */
   defined: number;
 };
-
-type InputOf<Input> = Input extends z.ZodType ? z.output<Input> : undefined;
 
 let definitions = 0;
 
@@ -126,19 +135,7 @@ export function defineOperation<
   A extends Access,
   Kind extends ProcedureKind | undefined,
   Input extends z.ZodType | undefined = undefined,
->(operation: {
-  summary: string;
-  access: A;
-  capability?: Capability;
-  procedure: Kind;
-  input?: Input;
-  output: Output;
-  guard?: (http: HttpExchange | undefined) => void;
-  run: (context: OperationContext<A>, input: InputOf<Input>) => Promise<z.input<Output>> | z.input<Output>;
-  rest?: (
-    route: RestRouteBuilder<InputOf<Input>, z.output<Output>, A>,
-  ) => RestRoute<InputOf<Input>, z.output<Output>, A>[];
-}): Operation<Input, Output, A, Kind> {
+>(operation: OperationDefinition<Input, Output, A, Kind>): Operation<Input, Output, A, Kind> {
   const route: RestRouteBuilder<InputOf<Input>, z.output<Output>, A> = (definition) =>
     definition as unknown as RestRoute<InputOf<Input>, z.output<Output>, A>;
   return {

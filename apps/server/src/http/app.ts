@@ -1,5 +1,6 @@
 import cookie from '@fastify/cookie';
 import { CSRF_HEADER, TRPC_MAX_BATCH_SIZE } from '@ricochet/schema';
+import apiReference from '@scalar/fastify-api-reference';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -163,6 +164,23 @@ export async function buildApp({
   registerRoutes(app, { prisma, sender, config }, restRoutes);
   const openApiDocument = buildOpenApiDocument(restRoutes, { version });
   app.get('/openapi.json', { config: { rateLimit: false } }, async () => openApiDocument);
+  // The API reference people read, rendered by Scalar in the browser from the same document. Its
+  // script is served from the package (no CDN, no web fonts): it works on a machine offline.
+  await app.register(apiReference, {
+    routePrefix: '/docs',
+    logLevel: 'warn',
+    configuration: {
+      url: '/openapi.json',
+      pageTitle: 'Ricochet API',
+      withDefaultFonts: false,
+      hideClientButton: true,
+      telemetry: false,
+      // Scalar's hosted extras (its AI chat, MCP generator, deploy toolbar) talk to Scalar's servers.
+      agent: { disabled: true },
+      mcp: { disabled: true },
+      showDeveloperTools: 'never',
+    },
+  });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',

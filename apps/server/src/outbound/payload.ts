@@ -4,6 +4,7 @@ import {
   type ParsedTemplate,
   parseHeadersTemplate,
   parseTemplate,
+  type RenderedRequest,
   renderDefaultPayload,
   renderHeadersTemplate,
   renderTemplate,
@@ -237,4 +238,13 @@ export function buildDeliveryRequest(args: {
     requestOrigin: args.requestOrigin,
   });
   return { url: webhook.requestUrl, headers, body };
+}
+
+/** The request as buildDeliveryRequest makes it, or, when it cannot be built, why not (a preview shows it). */
+export function renderRequest(args: Parameters<typeof buildDeliveryRequest>[0]): RenderedRequest {
+  try {
+    return { ...buildDeliveryRequest(args), error: null };
+  } catch (error) {
+    return { url: args.webhook.requestUrl, headers: {}, body: '', error: (error as Error).message };
+  }
 }

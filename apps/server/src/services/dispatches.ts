@@ -23,7 +23,6 @@ import { type RequestContext, sentRequestOf, signedBySecrets } from '../outbound
 import { responseHeadersOf } from '../outbound/stored-response.ts';
 import * as queue from '../queue/index.ts';
 import { AppError, recordNotFound } from './errors.ts';
-import { newRecordId } from './ids.ts';
 import type { Limits } from './limits.ts';
 import { collectPage } from './list-budget.ts';
 import { toList } from './pagination.ts';
@@ -538,40 +537,6 @@ export async function getDispatchDetail(
   const dispatch = toDispatch(row, webhook, [], earliest > 1 ? ['earlierCalls'] : []);
   const context = await requestContextOf(prisma, row, calls);
   return { ...dispatch, calls: calls.map((call) => toCallDetail(call, context)) };
-}
-
-/** The dummy event of a test dispatch, shaped like a real actor run event. */
-export const TEST_EVENT_DATA = { actorId: 'TEST_ACTOR_ID', actorRunId: 'TEST_ACTOR_RUN_ID' } as const;
-export const TEST_RESOURCE = {
-  id: 'TEST_ACTOR_RUN_ID',
-  actId: 'TEST_ACTOR_ID',
-  status: 'SUCCEEDED',
-  startedAt: '2019-12-12T07:34:14.202Z',
-  finishedAt: '2019-12-13T08:36:13.202Z',
-  defaultDatasetId: 'TEST_DATASET_ID',
-  defaultKeyValueStoreId: 'TEST_KEY_VALUE_STORE_ID',
-} as const;
-
-/**
- * Apify's "test webhook": a TEST event with a dummy payload, delivered like any other dispatch
- * (whatever the webhook's state, since a person asked for it explicitly), at the front of the queue.
- */
-export async function testWebhook(
-  prisma: PrismaClient,
-  args: { userId: string; webhookId: string },
-): Promise<Dispatch> {
-  const owned = await prisma.webhook.count({ where: { id: args.webhookId, userId: args.userId } });
-  if (owned === 0) throw recordNotFound('Webhook', args.webhookId);
-  const dispatchId = newRecordId();
-  await queue.enqueueTest(sqlFor(prisma), {
-    id: dispatchId,
-    userId: args.userId,
-    webhookId: args.webhookId,
-    eventType: 'TEST',
-    eventData: { ...TEST_EVENT_DATA },
-    resource: { ...TEST_RESOURCE },
-  });
-  return getDispatch(prisma, { userId: args.userId, dispatchId });
 }
 
 export async function redeliverDispatch(

@@ -36,6 +36,25 @@ describe('OpenAPI, health', () => {
     }
   });
 
+  test('/docs is the API reference, rendered from /openapi.json by a script the server itself serves', async ({
+    api,
+  }) => {
+    const bare = await api.request('GET', '/docs', { token: null });
+    expect([bare.statusCode, bare.headers.location]).toEqual([301, '/docs/']);
+    const page = await api.request('GET', '/docs/', { token: null });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('<title>Ricochet API</title>');
+    expect(page.body).toContain('"url": "/openapi.json"');
+    // No script, style or font from anywhere else: the reference works where the server does.
+    const sources = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1] as string);
+    expect(sources).toEqual(['js/scalar.js']);
+    const script = await api.request('GET', '/docs/js/scalar.js', { token: null });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    expect(script.body.length).toBeGreaterThan(100_000);
+  });
+
   test('/healthz and /readyz answer without a token', async ({ api }) => {
     expect((await api.request('GET', '/healthz', { token: null })).json()).toEqual({ status: 'ok' });
     expect((await api.request('GET', '/readyz', { token: null })).json()).toEqual({ status: 'ready' });

@@ -1,6 +1,6 @@
 import { MAX_TEST_CALLS_IN_FLIGHT_PER_USER, TRPC_MAX_BATCH_SIZE } from '@ricochet/schema';
+import { startReceiver } from '@ricochet/testkit';
 import { describe, expect, startTestApi, test } from '../app-fixtures.ts';
-import { startReceiver } from '../receiver.ts';
 
 /** A tRPC batch of `count` calls of one procedure with the same input: `/trpc/p,p,p?batch=1`. */
 function batchOf(procedure: string, count: number, input: unknown) {

@@ -1,6 +1,6 @@
+import type { Behaviour } from '@ricochet/testkit';
 import { describe, expect, respond, test } from '../delivery-fixtures.ts';
 import { findDispatches } from '../dispatch-rows.ts';
-import type { Behaviour } from '../receiver.ts';
 
 const EVENT = { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { actorId: 'hksJZtadYvn4mBuin' } };
 /** Accepts the connection and closes it without a word: a call that gets no response. */

@@ -1,6 +1,14 @@
+import {
+  type Behaviour,
+  ensureStopped,
+  type RicochetProcess,
+  respond,
+  startReceiver,
+  startRicochet,
+} from '@ricochet/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
-import { publishEvent } from '../../src/services/events.ts';
+import { publishEvent } from '../../src/services/publish.ts';
 import { setUserDisabled } from '../../src/services/sessions.ts';
 import { revokeApiToken } from '../../src/services/tokens.ts';
 import { createUser } from '../../src/services/users.ts';
@@ -8,8 +16,6 @@ import { createWebhook } from '../../src/services/webhooks.ts';
 import { TEST_LIMITS } from '../app-fixtures.ts';
 import { freshPostgresDatabase, TEST_DB_BACKEND } from '../db-fixtures.ts';
 import { countDispatches, findDispatches } from '../dispatch-rows.ts';
-import { ensureStopped, type RicochetProcess, startRicochet } from '../processes.ts';
-import { type Behaviour, respond, startReceiver } from '../receiver.ts';
 
 /**
  * Several Ricochet processes on one PostgreSQL database, as in production. PostgreSQL only: the

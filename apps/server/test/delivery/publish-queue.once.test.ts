@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { type EventToStore, PublishQueue } from '../../src/services/publish-queue.ts';
+import { type EventToStore, PublishQueue } from '../../src/services/publish-grouping.ts';
 
 const event = (id: string): EventToStore => ({
   id,

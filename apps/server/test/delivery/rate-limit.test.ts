@@ -1,12 +1,11 @@
+import { ensureStopped, type RicochetProcess, startReceiver, startRicochet } from '@ricochet/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
-import { publishEvent } from '../../src/services/events.ts';
+import { publishEvent } from '../../src/services/publish.ts';
 import { createUser } from '../../src/services/users.ts';
 import { createWebhook } from '../../src/services/webhooks.ts';
 import { TEST_LIMITS } from '../app-fixtures.ts';
 import { freshPostgresDatabase, TEST_DB_BACKEND } from '../db-fixtures.ts';
-import { ensureStopped, type RicochetProcess, startRicochet } from '../processes.ts';
-import { startReceiver } from '../receiver.ts';
 
 /**
  * A webhook's rate limit across several worker processes on one PostgreSQL database (PostgreSQL

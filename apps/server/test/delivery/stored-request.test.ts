@@ -1,4 +1,5 @@
 import { type DispatchCallDetail, type DispatchDetail, STORED_REQUEST_BODY_LIMIT } from '@ricochet/schema';
+import type { ReceivedRequest } from '@ricochet/testkit';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { sqlFor } from '../../src/db/sql.ts';
 import { headersToSend } from '../../src/outbound/http-sender.ts';
@@ -8,7 +9,6 @@ import { rebuiltHeaders, sentRequestOf, storedRequest } from '../../src/outbound
 import type { TestApi } from '../app-fixtures.ts';
 import { describe, expect, test } from '../delivery-fixtures.ts';
 import { findDispatch } from '../dispatch-rows.ts';
-import type { ReceivedRequest } from '../receiver.ts';
 
 // Calls are stored compactly (src/outbound/stored-request.ts): only what cannot be derived again,
 // the rest rebuilt on reading by the functions the sender used. These tests prove the dashboard's

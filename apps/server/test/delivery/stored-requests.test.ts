@@ -4,11 +4,11 @@ import {
   STORED_HEADER_VALUE_LIMIT,
   STORED_REQUEST_BODY_LIMIT,
 } from '@ricochet/schema';
+import type { ReceivedRequest } from '@ricochet/testkit';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import type { TestApi } from '../app-fixtures.ts';
 import { describe, expect, ManualClock, respond, test } from '../delivery-fixtures.ts';
 import { findDispatch } from '../dispatch-rows.ts';
-import type { ReceivedRequest } from '../receiver.ts';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const RUN_EVENT = {

@@ -1,10 +1,10 @@
+import type { ReceivedRequest } from '@ricochet/testkit';
 import { sqlFor } from '../../src/db/sql.ts';
 import { sweepOrphans } from '../../src/queue/index.ts';
 import { hourlyDeliveries } from '../../src/services/webhook-stats.ts';
 import { TEST_DB_BACKEND } from '../db-fixtures.ts';
 import { describe, expect, respond, test } from '../delivery-fixtures.ts';
 import { countDispatches, findDispatch, findDispatches } from '../dispatch-rows.ts';
-import type { ReceivedRequest } from '../receiver.ts';
 
 const RUN_EVENT = {
   eventType: 'ACTOR.RUN.SUCCEEDED',

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { ERROR_HTTP_STATUS, ERROR_TYPES, type ErrorType, TRPC_MAX_BATCH_SIZE } from '@ricochet/schema';
+import { ensureStopped, type RicochetProcess, startRicochet } from '@ricochet/testkit';
 import fc from 'fast-check';
 import pg from 'pg';
 import { appRouter } from '../../src/api/index.ts';
 import { freshPostgresDatabase, type TestDbBackend } from '../db-fixtures.ts';
-import { ensureStopped, type RicochetProcess, startRicochet } from '../processes.ts';
 
 /**
  * Property-based fuzzing of a real Ricochet process: every REST operation in its /openapi.json,

@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIST_PAGE_MAX_BYTES } from '@ricochet/schema';
+import { ensureStopped, startRicochet } from '@ricochet/testkit';
 import { describe, expect, test } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { sqlFor } from '../../src/db/sql.ts';
 import { freshPostgresDatabase, TEST_DB_BACKEND } from '../db-fixtures.ts';
-import { ensureStopped, startRicochet } from '../processes.ts';
 
 // The data: 1,000 dispatches of one webhook with 12 calls each (12 KB response bodies) and
 // ~50 KB of event data, plus one dispatch redelivered until it has 3,000 calls. As JSON that is

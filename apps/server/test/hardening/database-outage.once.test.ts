@@ -1,11 +1,17 @@
 import { createServer, type Socket } from 'node:net';
 import { ERROR_HTTP_STATUS } from '@ricochet/schema';
+import {
+  ensureStopped,
+  postgresBinDir,
+  type RicochetProcess,
+  startRicochet,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from '@ricochet/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../src/db/client.ts';
 import { toErrorAnswer } from '../../src/http/errors.ts';
 import { startTestApi } from '../app-fixtures.ts';
-import { ensureStopped, type RicochetProcess, startRicochet } from '../processes.ts';
-import { postgresBinDir, startThrowawayPostgres, type ThrowawayPostgres } from '../throwaway-postgres.ts';
 
 // Generous budgets: on a loaded 2-core machine a start, a PostgreSQL restart or a reconnect can
 // each take tens of seconds. Every wait below is on a condition, never a fixed sleep.

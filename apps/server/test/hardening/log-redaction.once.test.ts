@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureStopped, startReceiver, startRicochet } from '@ricochet/testkit';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ensureStopped, startRicochet } from '../processes.ts';
-import { startReceiver } from '../receiver.ts';
 
 const BUDGET_MS = 180_000;
 const ADMIN_TOKEN = 'redaction-admin-token-Qx7pLm2';

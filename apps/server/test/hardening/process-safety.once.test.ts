@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { ensureStopped, type RicochetProcess, startRicochet } from '@ricochet/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ensureStopped, type RicochetProcess, startRicochet } from '../processes.ts';
 
 const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
 // Generous: starting a process and migrating PGlite takes 5-30 s on a loaded 2-core machine.

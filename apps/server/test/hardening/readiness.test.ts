@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureStopped, freePort, startRicochet } from '@ricochet/testkit';
 import pg from 'pg';
 import { describe, expect, test } from 'vitest';
 import { freshPostgresDatabase, TEST_DB_BACKEND } from '../db-fixtures.ts';
-import { ensureStopped, startRicochet } from '../processes.ts';
-import { freePort } from '../throwaway-postgres.ts';
 
 const ADMIN_TOKEN = 'readiness-admin-token-0001';
 const BUDGET_MS = 180_000;

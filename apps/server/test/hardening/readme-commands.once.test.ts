@@ -11,10 +11,10 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@ricochet/testkit';
 import { describe, expect, test } from 'vitest';
 import { restRoutes } from '../../src/api/index.ts';
 import { ConfigSchema } from '../../src/config.ts';
-import { freePort } from '../throwaway-postgres.ts';
 
 const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');

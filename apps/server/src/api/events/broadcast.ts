@@ -1,6 +1,6 @@
 import { BroadcastEventInputSchema, BroadcastEventResultSchema } from '@ricochet/schema';
 import { limitsFrom } from '../../services/limits.ts';
-import { broadcastEvent } from '../../services/publish-for-users.ts';
+import { broadcastEvent } from '../../services/publish.ts';
 import { defineOperation } from '../operation.ts';
 
 export const broadcast = defineOperation({

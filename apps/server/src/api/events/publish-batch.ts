@@ -1,6 +1,6 @@
 import { PublishEventBatchInputSchema, PublishEventBatchResultSchema } from '@ricochet/schema';
 import { limitsFrom } from '../../services/limits.ts';
-import { publishEventBatch } from '../../services/publish-for-users.ts';
+import { publishEventBatch } from '../../services/publish.ts';
 import { defineOperation } from '../operation.ts';
 
 export const publishBatch = defineOperation({

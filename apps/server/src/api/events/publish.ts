@@ -1,6 +1,6 @@
 import { EventSchema, PublishEventInputSchema } from '@ricochet/schema';
 import { limitsFrom } from '../../services/limits.ts';
-import { publishEventFor } from '../../services/publish-for-users.ts';
+import { publishEventFor } from '../../services/publish.ts';
 import { defineOperation } from '../operation.ts';
 
 export const publish = defineOperation({

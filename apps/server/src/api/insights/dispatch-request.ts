@@ -1,6 +1,6 @@
 import { RecordIdSchema, RenderedRequestSchema } from '@ricochet/schema';
 import { z } from 'zod';
-import { renderDispatchRequest } from '../../services/request-preview.ts';
+import { renderDispatchRequest } from '../../services/dispatch-request.ts';
 import { defineOperation } from '../operation.ts';
 
 export const dispatchRequest = defineOperation({

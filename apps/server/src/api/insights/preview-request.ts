@@ -1,5 +1,5 @@
 import { RenderedRequestSchema, RequestPreviewInputSchema } from '@ricochet/schema';
-import { previewRequest as preview } from '../../services/request-preview.ts';
+import { previewRequest as preview } from '../../services/webhook-tests.ts';
 import { defineOperation } from '../operation.ts';
 
 export const previewRequest = defineOperation({

@@ -1,5 +1,5 @@
 import { SuperOfficeWebhookResultSchema, SuperOfficeWebhookSchema } from '@ricochet/schema';
-import { testWebhookDefinition } from '../../services/superoffice.ts';
+import { testCallSettingsFrom, testWebhookDefinition } from '../../services/webhook-tests.ts';
 import { defineOperation } from '../operation.ts';
 
 /** SuperOffice's Webhook/Test: answers bare `{Success, Message}`, not Apify's `{data}` envelope. */
@@ -10,12 +10,7 @@ export const testDefinition = defineOperation({
   input: SuperOfficeWebhookSchema,
   output: SuperOfficeWebhookResultSchema,
   run: ({ sender, principal, config }, definition) =>
-    testWebhookDefinition(sender, {
-      userId: principal.userId,
-      definition,
-      timeoutMs: config.DELIVERY_ATTEMPT_TIMEOUT_MS,
-      requestOrigin: config.RICOCHET_REQUEST_ORIGIN,
-    }),
+    testWebhookDefinition(sender, { userId: principal.userId, definition, ...testCallSettingsFrom(config) }),
   rest: (route) => [
     route({
       method: 'POST',

@@ -1,5 +1,5 @@
 import { TestWebhookDefinitionInputSchema, WebhookTestResultSchema } from '@ricochet/schema';
-import { testWebhookDefinitionDraft } from '../../services/webhook-tests.ts';
+import { testCallSettingsFrom, testWebhookDefinitionDraft } from '../../services/webhook-tests.ts';
 import { defineOperation } from '../operation.ts';
 
 /** The dashboard's "Test" button: an Apify-shaped definition that is not saved. */
@@ -13,8 +13,7 @@ export const testUnsaved = defineOperation({
     testWebhookDefinitionDraft(sender, {
       userId: principal.userId,
       definition,
-      timeoutMs: config.DELIVERY_ATTEMPT_TIMEOUT_MS,
-      requestOrigin: config.RICOCHET_REQUEST_ORIGIN,
+      ...testCallSettingsFrom(config),
     }),
   rest: (route) => [
     // Its own collection, not /v2/webhooks/test: a static segment there would shadow a webhook id

@@ -1,5 +1,5 @@
 import { DispatchSchema } from '@ricochet/schema';
-import { testWebhook } from '../../services/dispatches.ts';
+import { testWebhook } from '../../services/webhook-tests.ts';
 import { defineOperation } from '../operation.ts';
 import { WebhookIdInput } from './webhook-id.ts';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ensureStopped, type RicochetProcess, startRicochet } from '../../../apps/server/test/processes.ts';
+import { ensureStopped, type RicochetProcess, startRicochet } from './processes.ts';
 
 export type RunningRicochet = {
   baseUrl: string;

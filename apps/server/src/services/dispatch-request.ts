@@ -1,55 +1,8 @@
-import type { RenderedRequest, RequestPreviewInput, TemplateVariables } from '@ricochet/schema';
+import type { RenderedRequest } from '@ricochet/schema';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { buildDeliveryRequest } from '../outbound/payload.ts';
-import { findDispatchEvent, TEST_EVENT_DATA, TEST_RESOURCE } from './dispatches.ts';
+import { renderRequest } from '../outbound/payload.ts';
+import { findDispatchEvent } from './dispatches.ts';
 import { recordNotFound } from './errors.ts';
-
-const PREVIEW_SECRET = 'whsec_cHJldmlldyBzZWNyZXQgbm90IHJlYWw=';
-
-function render(args: Parameters<typeof buildDeliveryRequest>[0]): RenderedRequest {
-  try {
-    return { ...buildDeliveryRequest(args), error: null };
-  } catch (error) {
-    return { url: args.webhook.requestUrl, headers: {}, body: '', error: (error as Error).message };
-  }
-}
-
-/**
- * The request an unsaved definition would send for a sample event, rendered by the same code the
- * worker uses (so the preview cannot disagree with the delivery). Signed with a dummy secret.
- */
-export function previewRequest(args: {
-  userId: string;
-  input: Required<Pick<RequestPreviewInput, 'requestUrl' | 'eventType' | 'shouldInterpolateStrings'>> &
-    RequestPreviewInput;
-  requestOrigin: string;
-  now?: Date;
-}): RenderedRequest {
-  const { input } = args;
-  const now = args.now ?? new Date();
-  const variables: TemplateVariables = {
-    userId: args.userId,
-    createdAt: now.toISOString(),
-    eventType: input.eventType,
-    eventData: { ...TEST_EVENT_DATA },
-    resource: { ...TEST_RESOURCE },
-  };
-  return render({
-    webhook: {
-      id: 'PREVIEW_WEBHOOK_ID',
-      requestUrl: input.requestUrl,
-      payloadTemplate: input.payloadTemplate ?? null,
-      headersTemplate: input.headersTemplate ?? null,
-      shouldInterpolateStrings: input.shouldInterpolateStrings,
-      headers: input.headers ?? null,
-      properties: input.properties ?? null,
-    },
-    message: { dispatchId: 'PREVIEW_DISPATCH_ID', variables },
-    secrets: [PREVIEW_SECRET],
-    now,
-    requestOrigin: args.requestOrigin,
-  });
-}
 
 /**
  * A dispatch's request, rendered again from its event and the webhook's current templates and
@@ -72,7 +25,7 @@ export async function renderDispatchRequest(
     }));
   if (!dispatch || !webhook) throw recordNotFound('Webhook dispatch', args.dispatchId);
   const now = new Date();
-  return render({
+  return renderRequest({
     webhook: {
       id: webhook.id,
       requestUrl: webhook.requestUrl,

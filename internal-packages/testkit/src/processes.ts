@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const SERVER_DIR = fileURLToPath(new URL('..', import.meta.url));
+/** apps/server: where its scripts run from (tsx and its dependencies resolve there). */
+const SERVER_DIR = fileURLToPath(new URL('../../../apps/server/', import.meta.url));
 
+/** A process a test started, with its output as lines (stdout and stderr together). */
 export type RicochetProcess = {
   child: ChildProcess;
   /** Log lines (JSON) printed so far. */
@@ -19,9 +21,18 @@ export function startRicochet(flags: string[], env: Record<string, string>): Ric
 
 /** Runs a TypeScript file of apps/server (through tsx) as its own process, collecting its output lines. */
 export function startServerScript(args: string[], env: Record<string, string>): RicochetProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: SERVER_DIR,
-    env: { ...process.env, ...env },
+  return startProcess(process.execPath, ['--import', 'tsx', ...args], { cwd: SERVER_DIR, env });
+}
+
+/** Runs a command as its own process (its env on top of this one's), collecting its output lines. */
+export function startProcess(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): RicochetProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -71,6 +82,19 @@ export function startServerScript(args: string[], env: Record<string, string>): 
       });
     },
   };
+}
+
+/**
+ * Stops a process as an operator would (SIGTERM), and kills it if it has not exited within
+ * `graceMs`; resolves once it has exited.
+ */
+export async function stopGracefully(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** Stops a process if it still runs (test clean-up). */
