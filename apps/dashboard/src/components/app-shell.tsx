@@ -1,6 +1,5 @@
 'use client';
 
-import type { Capability } from '@ricochet/schema';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { LogOutIcon, MenuIcon } from 'lucide-react';
 import Link from 'next/link';
@@ -11,19 +10,14 @@ import { RequireSession, useSession } from '@/components/session';
 import { ThemeToggle } from '@/components/theme-toggle';
 import { Button } from '@/components/ui/button';
 import { Skeleton } from '@/components/ui/skeleton';
+import { ROUTES, routeOf } from '@/lib/routes';
 import { setCsrfToken, useTRPC } from '@/lib/trpc';
 import { cn } from '@/lib/utils';
 
-/** The pages of the dashboard; each shows only when the session has its capability (portal mode lacks some). */
-const NAV: Array<{ href: string; label: string; capability: Capability }> = [
-  { href: '/webhooks', label: 'Webhooks', capability: 'webhooks' },
-  { href: '/events', label: 'Events', capability: 'events' },
-  { href: '/dispatches', label: 'Dispatches', capability: 'webhooks' },
-  { href: '/event-types', label: 'Event types', capability: 'eventTypes' },
-  { href: '/tokens', label: 'API tokens', capability: 'tokens' },
-  { href: '/admin', label: 'Overview', capability: 'admin' },
-  { href: '/admin/users', label: 'Users', capability: 'admin' },
-];
+/** The navigation's pages, from the route table; each shows only when the session has its capability. */
+const NAV = ROUTES.flatMap((route) =>
+  route.nav ? [{ href: route.path, label: route.nav, capability: route.capability }] : [],
+);
 
 function Nav({ onNavigate }: { onNavigate?: () => void }) {
   const session = useSession();
@@ -142,7 +136,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
       <div id="app-content">
         <Header />
         <main id="main" className="mx-auto max-w-7xl px-4 py-6">
-          {children}
+          <RouteGuard>{children}</RouteGuard>
         </main>
       </div>
       <PortalFrame />
@@ -156,16 +150,14 @@ function PortalFrame() {
   return session.mode === 'PORTAL' ? <ReportHeightToParent targetId="app-content" /> : null;
 }
 
-/** Shows its children only when the session has the capability; the server refuses the calls anyway. */
-export function RequireCapability({
-  capability,
-  children,
-}: {
-  capability: Capability;
-  children: React.ReactNode;
-}) {
+/**
+ * The page, when the session has the capability its route needs (lib/routes.ts); otherwise a notice.
+ * The server refuses the page's calls anyway: this only spares the session a page of errors.
+ */
+function RouteGuard({ children }: { children: React.ReactNode }) {
   const session = useSession();
-  if (!session.capabilities.includes(capability)) {
+  const route = routeOf(usePathname());
+  if (route && !session.capabilities.includes(route.capability)) {
     return (
       <div className="py-16 text-center">
         <h1 className="text-xl font-semibold">Not available</h1>

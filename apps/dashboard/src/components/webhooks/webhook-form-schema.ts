@@ -1,4 +1,9 @@
-import { CreateWebhookInputSchema, StaticHeadersSchema, StaticPropertiesSchema } from '@ricochet/schema';
+import {
+  CreateWebhookInputSchema,
+  StaticHeadersSchema,
+  StaticPropertiesSchema,
+  type Webhook,
+} from '@ricochet/schema';
 import { z } from 'zod';
 
 /** A JSON object typed into a textarea, checked by the same schema the API uses for that field. */
@@ -72,6 +77,26 @@ export type WebhookFormOutput = z.output<typeof WebhookFormSchema>;
 export function newSigningSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
   return `whsec_${btoa(String.fromCharCode(...bytes))}`;
+}
+
+/** A saved webhook → the form's values (the way back is toWebhookInput, below). */
+export function formValuesOf(webhook: Webhook): WebhookFormValues {
+  return {
+    requestUrl: webhook.requestUrl,
+    eventTypes: webhook.eventTypes,
+    description: webhook.description ?? '',
+    doNotRetry: webhook.doNotRetry,
+    ignoreSslErrors: webhook.ignoreSslErrors,
+    shouldInterpolateStrings: webhook.shouldInterpolateStrings,
+    payloadTemplate: webhook.payloadTemplate ?? '',
+    headersTemplate: webhook.headersTemplate ?? '',
+    actorId: webhook.condition.actorId ?? '',
+    actorTaskId: webhook.condition.actorTaskId ?? '',
+    actorRunId: webhook.condition.actorRunId ?? '',
+    headersText: webhook.headers ? JSON.stringify(webhook.headers, null, 2) : '',
+    propertiesText: webhook.properties ? JSON.stringify(webhook.properties, null, 2) : '',
+    rateLimitText: webhook.rateLimitPerSecond === null ? '' : String(webhook.rateLimitPerSecond),
+  };
 }
 
 /** Form output → the API's create/update input (a saved webhook's secrets change by rotation only). */

@@ -22,6 +22,7 @@ import { useDebounced } from '@/lib/use-debounced';
 import { cn } from '@/lib/utils';
 import {
   EMPTY_WEBHOOK_FORM,
+  formValuesOf,
   newSigningSecret,
   toWebhookInput,
   type WebhookFormOutput,
@@ -31,25 +32,6 @@ import {
 
 /** The event type list's box, loading or loaded: Apify's catalogue fits in two columns on a wide screen. */
 const EVENT_TYPE_BOX = 'h-56 w-full';
-
-function formValuesOf(webhook: Webhook): WebhookFormValues {
-  return {
-    requestUrl: webhook.requestUrl,
-    eventTypes: webhook.eventTypes,
-    description: webhook.description ?? '',
-    doNotRetry: webhook.doNotRetry,
-    ignoreSslErrors: webhook.ignoreSslErrors,
-    shouldInterpolateStrings: webhook.shouldInterpolateStrings,
-    payloadTemplate: webhook.payloadTemplate ?? '',
-    headersTemplate: webhook.headersTemplate ?? '',
-    actorId: webhook.condition.actorId ?? '',
-    actorTaskId: webhook.condition.actorTaskId ?? '',
-    actorRunId: webhook.condition.actorRunId ?? '',
-    headersText: webhook.headers ? JSON.stringify(webhook.headers, null, 2) : '',
-    propertiesText: webhook.properties ? JSON.stringify(webhook.properties, null, 2) : '',
-    rateLimitText: webhook.rateLimitPerSecond === null ? '' : String(webhook.rateLimitPerSecond),
-  };
-}
 
 function parsedOrNull(text: string | undefined) {
   try {

@@ -1,7 +1,6 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { RequireCapability } from '@/components/app-shell';
 import { type Column, DataTable } from '@/components/data-table';
 import { PageHeader, QueryError } from '@/components/page';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
@@ -170,10 +169,4 @@ function OverviewPage() {
   );
 }
 
-export default function Page() {
-  return (
-    <RequireCapability capability="admin">
-      <OverviewPage />
-    </RequireCapability>
-  );
-}
+export default OverviewPage;

@@ -6,7 +6,6 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import type { z } from 'zod';
-import { RequireCapability } from '@/components/app-shell';
 import { CodeBlock } from '@/components/code-block';
 import { ConfirmButton } from '@/components/confirm-button';
 import { CreateFormCard } from '@/components/create-form-card';
@@ -186,10 +185,4 @@ function EventTypesPage() {
   );
 }
 
-export default function Page() {
-  return (
-    <RequireCapability capability="eventTypes">
-      <EventTypesPage />
-    </RequireCapability>
-  );
-}
+export default EventTypesPage;

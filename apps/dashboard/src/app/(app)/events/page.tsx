@@ -8,7 +8,6 @@ import { useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { z } from 'zod';
-import { RequireCapability } from '@/components/app-shell';
 import { CreateFormCard } from '@/components/create-form-card';
 import { type Column, DataTable } from '@/components/data-table';
 import { Field } from '@/components/field';
@@ -177,10 +176,4 @@ function EventsPage() {
   );
 }
 
-export default function Page() {
-  return (
-    <RequireCapability capability="events">
-      <EventsPage />
-    </RequireCapability>
-  );
-}
+export default EventsPage;

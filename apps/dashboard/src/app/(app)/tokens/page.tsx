@@ -11,7 +11,6 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { toast } from 'sonner';
-import { RequireCapability } from '@/components/app-shell';
 import { ConfirmButton } from '@/components/confirm-button';
 import { CopyButton } from '@/components/copy-button';
 import { CreateFormCard } from '@/components/create-form-card';
@@ -161,10 +160,4 @@ function TokensPage() {
   );
 }
 
-export default function Page() {
-  return (
-    <RequireCapability capability="tokens">
-      <TokensPage />
-    </RequireCapability>
-  );
-}
+export default TokensPage;

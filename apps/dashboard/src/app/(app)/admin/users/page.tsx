@@ -13,7 +13,6 @@ import { useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { z } from 'zod';
-import { RequireCapability } from '@/components/app-shell';
 import { ConfirmButton } from '@/components/confirm-button';
 import { CreateFormCard } from '@/components/create-form-card';
 import { ACTIONS_HEADER, type Column, DataTable } from '@/components/data-table';
@@ -298,10 +297,4 @@ function UsersPage() {
   );
 }
 
-export default function Page() {
-  return (
-    <RequireCapability capability="admin">
-      <UsersPage />
-    </RequireCapability>
-  );
-}
+export default UsersPage;

@@ -2,7 +2,6 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { useParams } from 'next/navigation';
-import { RequireCapability } from '@/components/app-shell';
 import { CodeBlock } from '@/components/code-block';
 import { DispatchLog } from '@/components/dispatch-log';
 import { PageHeader, QueryError } from '@/components/page';
@@ -66,10 +65,4 @@ function EventPage() {
   );
 }
 
-export default function Page() {
-  return (
-    <RequireCapability capability="events">
-      <EventPage />
-    </RequireCapability>
-  );
-}
+export default EventPage;

@@ -1,8 +1,9 @@
 import type { Metadata } from 'next';
-import { pageTitle } from '@/lib/page-title';
+import { routeMetadata } from '@/lib/routes';
 
-// The page is a client component; its title is set here, on the server, so it is there from the first byte.
-export const metadata: Metadata = { title: pageTitle('Edit webhook') };
+// The page is a client component; its title (lib/routes.ts) is set here, on the server, so it is there
+// from the first byte.
+export const metadata: Metadata = routeMetadata('/webhooks/[webhookId]/edit');
 
 export default function Layout({ children }: { children: React.ReactNode }) {
   return children;
