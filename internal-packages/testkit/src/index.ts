@@ -10,5 +10,10 @@ export {
 } from './processes.ts';
 export { type Behaviour, type ReceivedRequest, type Receiver, respond, startReceiver } from './receiver.ts';
 export { type RunningRicochet, startServer } from './ricochet-server.ts';
-export { postgresBinDir, startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.ts';
+export {
+  postgresBinDir,
+  postgresWorkDir,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from './throwaway-postgres.ts';
 export { waitFor } from './wait.ts';

@@ -36,11 +36,19 @@ export function postgresBinDir(): string | undefined {
   return undefined;
 }
 
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+/**
+ * A new directory (under the OS's temp dir, named `prefix…`) that PostgreSQL may own, and a runner
+ * of PostgreSQL's programs (initdb, pg_ctl): PostgreSQL refuses to run as root, so as root both are
+ * the `postgres` OS user's.
+ */
+export function postgresWorkDir(prefix: string): {
+  dir: string;
+  run: (program: string, args: string[]) => void;
+} {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL server programs (initdb, pg_ctl) are not installed.');
   const asRoot = process.getuid?.() === 0;
-  const dataDir = mkdtempSync(join(tmpdir(), 'ricochet-throwaway-pg-'));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const run = (program: string, args: string[]) => {
     const command = asRoot
       ? ['runuser', '-u', 'postgres', '--', join(bin, program), ...args]
@@ -48,10 +56,15 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     execFileSync(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   };
   if (asRoot) {
-    const ids = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
-    const gid = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
-    chownSync(dataDir, Number(ids), Number(gid));
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    chownSync(dir, uid, gid);
   }
+  return { dir, run };
+}
+
+export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+  const { dir: dataDir, run } = postgresWorkDir('ricochet-throwaway-pg-');
   const pgdata = join(dataDir, 'data');
   run('initdb', ['-D', pgdata, '-U', 'postgres', '--auth=trust', '--no-sync']);
   const port = await freePort();

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, postgresBinDir } from '@ricochet/testkit';
+import { freePort, postgresBinDir, postgresWorkDir } from '@ricochet/testkit';
 import pg from 'pg';
 import { clusterCpuMs } from './cpu.ts';
 import { onCleanup } from './processes.ts';
@@ -29,22 +28,9 @@ export async function benchCluster(log: (message: string) => void): Promise<Benc
   if (given) {
     return withDatabases(given, `${await serverVersion(given)} at BENCH_DATABASE_URL`, undefined);
   }
-  const bin = postgresBinDir();
-  if (!bin)
+  if (!postgresBinDir())
     throw new Error('PostgreSQL server programs (initdb, pg_ctl) are not installed; set BENCH_DATABASE_URL.');
-  const asRoot = process.getuid?.() === 0;
-  const dir = mkdtempSync(join(tmpdir(), 'ricochet-bench-pg-'));
-  const run = (program: string, args: string[]) => {
-    const command = asRoot
-      ? ['runuser', '-u', 'postgres', '--', join(bin, program), ...args]
-      : [join(bin, program), ...args];
-    execFileSync(command[0] as string, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-  };
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    chownSync(dir, uid, gid);
-  }
+  const { dir, run } = postgresWorkDir('ricochet-bench-pg-');
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust']);
   const port = await freePort();

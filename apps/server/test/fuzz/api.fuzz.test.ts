@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TEST_DB_BACKEND } from '../db-fixtures.ts';
-import { type FuzzServer, fuzz, startFuzzServer, trpcTargets } from './fuzz-harness.ts';
+import { fuzz } from './run.ts';
+import { type FuzzServer, startFuzzServer, trpcTargets } from './server.ts';
 
 // A bounded number of cases in `pnpm test`; `pnpm fuzz` runs many more (FUZZ_RUNS). A new seed
 // every run, printed, so a failure can be replayed with FUZZ_SEED.
