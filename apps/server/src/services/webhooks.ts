@@ -210,56 +210,54 @@ export async function createWebhook(
 
 export type WebhookFilter = { actorId?: string; actorTaskId?: string };
 
-/** Lists a user's webhooks by creation time (Apify's order), optionally those of one actor or task. */
-export async function listWebhooks(
+type WebhookListArgs = { userId: string; page: PaginationQuery; filter?: WebhookFilter };
+type WebhookRowsQuery = {
+  where: Prisma.WebhookWhereInput;
+  orderBy: ReturnType<typeof creationOrder>;
+  skip: number;
+  take: number;
+};
+
+/**
+ * A page of a user's webhooks by creation time (Apify's order), optionally those of one actor or
+ * task, with their stats: at most LIST_PAGE_MAX_BYTES, read in chunks (collectPage).
+ */
+async function pageOfWebhooks<Row extends { id: string; userId: string; circuitOpenedAt: Date | null }, Item>(
   prisma: PrismaClient,
-  args: { userId: string; page: PaginationQuery; filter?: WebhookFilter },
-): Promise<List<WebhookListItem>> {
+  args: WebhookListArgs,
+  findRows: (query: WebhookRowsQuery) => Promise<Row[]>,
+  toItem: (row: Row, stats: WebhookStats) => Item,
+): Promise<List<Item>> {
   const where = webhookListWhere(args);
   const total = await prisma.webhook.count({ where });
   const items = await collectPage({
     limit: args.page.limit,
     fetchRows: (skip, take) =>
-      prisma.webhook.findMany({
-        where,
-        omit: WEBHOOK_DEFINITION_COLUMNS,
-        orderBy: creationOrder(args.page),
-        skip: args.page.offset + skip,
-        take,
-      }),
+      findRows({ where, orderBy: creationOrder(args.page), skip: args.page.offset + skip, take }),
     toItems: async (rows) => {
       const stats = await webhookStats(prisma, rows);
-      return rows.map((row) => toWebhookListItem(row, statsOf(stats, row.id)));
+      return rows.map((row) => toItem(row, statsOf(stats, row.id)));
     },
   });
   return toList(args.page, total, items);
 }
 
+/** Lists a user's webhooks as list items (no templates). */
+export function listWebhooks(prisma: PrismaClient, args: WebhookListArgs): Promise<List<WebhookListItem>> {
+  return pageOfWebhooks(
+    prisma,
+    args,
+    (query) => prisma.webhook.findMany({ ...query, omit: WEBHOOK_DEFINITION_COLUMNS }),
+    toWebhookListItem,
+  );
+}
+
 /**
- * The same list with whole webhooks, templates included (Apify's list of a task's webhooks): a page
- * of at most LIST_PAGE_MAX_BYTES, read in chunks, since each webhook can carry ~400 KB.
+ * The same list with whole webhooks, templates included (Apify's list of a task's webhooks); each
+ * webhook can carry ~400 KB, which is why pages are bounded in bytes.
  */
-export async function listFullWebhooks(
-  prisma: PrismaClient,
-  args: { userId: string; page: PaginationQuery; filter?: WebhookFilter },
-): Promise<List<Webhook>> {
-  const where = webhookListWhere(args);
-  const total = await prisma.webhook.count({ where });
-  const items = await collectPage({
-    limit: args.page.limit,
-    fetchRows: (skip, take) =>
-      prisma.webhook.findMany({
-        where,
-        orderBy: creationOrder(args.page),
-        skip: args.page.offset + skip,
-        take,
-      }),
-    toItems: async (rows) => {
-      const stats = await webhookStats(prisma, rows);
-      return rows.map((row) => toWebhook(row, statsOf(stats, row.id)));
-    },
-  });
-  return toList(args.page, total, items);
+export function listFullWebhooks(prisma: PrismaClient, args: WebhookListArgs): Promise<List<Webhook>> {
+  return pageOfWebhooks(prisma, args, (query) => prisma.webhook.findMany(query), toWebhook);
 }
 
 function webhookListWhere(args: { userId: string; filter?: WebhookFilter }): Prisma.WebhookWhereInput {

@@ -2,7 +2,7 @@ import type { Sql } from '../../db/sql.ts';
 import { NOW } from '../../db/sql.ts';
 import type { StoredResponseHeaders } from '../../outbound/stored-response.ts';
 import { DISPATCH_CHANNEL, INTERRUPTED } from '../constants.ts';
-import { FRONT_KEY } from '../fair-key.ts';
+import { wakeHostWaits } from './release-host-waits.ts';
 
 export type AttemptOutcome = 'succeeded' | 'retrying' | 'failed';
 
@@ -45,28 +45,37 @@ function earliestStart(results: AttemptResult[]): string {
   return new Date((Number.isFinite(earliest) ? earliest : Date.now()) - 86_400_000).toISOString();
 }
 
+/** AttemptResult's fields in the order of the statement's parameters ($1...). */
+const COLUMNS = [
+  'id',
+  'webhookId',
+  'attempt',
+  'startedAt',
+  'finishedAt',
+  'requestUrl',
+  'requestHeaders',
+  'requestBody',
+  'responseStatus',
+  'responseHeaders',
+  'responseBody',
+  'errorMessage',
+  'outcome',
+  'retryDelayMs',
+  'requestTimestamp',
+  'requestSignatures',
+  'requestParts',
+] as const satisfies ReadonlyArray<keyof AttemptResult>;
+/** The columns sent as JSON text (jsonb in the table). */
+const JSON_COLUMNS = new Set<string>(['requestHeaders', 'responseHeaders', 'requestParts']);
+
 /** The results as one array per column, for unnest(): cheaper for the database to read than JSON. */
 function columns(results: AttemptResult[]): unknown[][] {
-  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
-  return [
-    results.map((r) => r.id),
-    results.map((r) => r.webhookId),
-    results.map((r) => r.attempt),
-    results.map((r) => r.startedAt),
-    results.map((r) => r.finishedAt),
-    results.map((r) => r.requestUrl),
-    results.map((r) => json(r.requestHeaders)),
-    results.map((r) => r.requestBody),
-    results.map((r) => r.responseStatus),
-    results.map((r) => json(r.responseHeaders)),
-    results.map((r) => r.responseBody),
-    results.map((r) => r.errorMessage),
-    results.map((r) => r.outcome),
-    results.map((r) => r.retryDelayMs),
-    results.map((r) => r.requestTimestamp),
-    results.map((r) => r.requestSignatures),
-    results.map((r) => json(r.requestParts)),
-  ];
+  return COLUMNS.map((column) =>
+    results.map((result) => {
+      const value = result[column];
+      return JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value;
+    }),
+  );
 }
 
 /**
@@ -163,16 +172,7 @@ export async function record(
       WHERE EXISTS (SELECT 1 FROM "DispatchQueue" w WHERE w."state" = 'HOST_WAIT' AND w."hostKey" = h."hostKey")
       GROUP BY h."hostKey"
     ), released AS (
-      UPDATE "DispatchQueue" q SET "state" = 'READY', "hostKey" = NULL, "fairKey" = (SELECT ${FRONT_KEY})
-      FROM (
-        SELECT x."id" FROM freed f CROSS JOIN LATERAL (
-          SELECT w."id" FROM "DispatchQueue" w WHERE w."state" = 'HOST_WAIT' AND w."hostKey" = f."hostKey"
-          ORDER BY w."fairKey" LIMIT GREATEST(0, $20 - (f."leased" - f."done"))
-          FOR UPDATE SKIP LOCKED
-        ) x
-      ) wake
-      WHERE q."id" = wake."id"
-      RETURNING 1
+      ${wakeHostWaits('freed f', '$20 - (f."leased" - f."done")')}
     ), notified AS (
       SELECT pg_notify($21, '') FROM (SELECT 1 FROM released LIMIT 1) n
     )

@@ -9,6 +9,25 @@ import { FRONT_KEY } from '../fair-key.ts';
  * host finished, a lease that lapsed). It visits each waiting host once (a skip scan of the
  * HOST_WAIT index), so its cost follows the number of hosts, not of waiting rows.
  */
+/**
+ * SQL: moves HOST_WAIT rows back to READY, at the front, for each host of `hosts` (a FROM item
+ * aliased with a "hostKey" column), as many as `free` (an expression over it) allows, in queue
+ * order; RETURNING 1 per row. Used when calls finish (record) and by the upkeep (below).
+ */
+export function wakeHostWaits(hosts: string, free: string): string {
+  const alias = hosts.trim().split(/\s+/).at(-1);
+  return `UPDATE "DispatchQueue" q SET "state" = 'READY', "hostKey" = NULL, "fairKey" = (SELECT ${FRONT_KEY})
+      FROM (
+        SELECT x."id" FROM ${hosts} CROSS JOIN LATERAL (
+          SELECT w."id" FROM "DispatchQueue" w WHERE w."state" = 'HOST_WAIT' AND w."hostKey" = ${alias}."hostKey"
+          ORDER BY w."fairKey" LIMIT GREATEST(0, ${free})
+          FOR UPDATE SKIP LOCKED
+        ) x
+      ) wake
+      WHERE q."id" = wake."id"
+      RETURNING 1`;
+}
+
 export async function releaseHostWaits(sql: Sql, args: { perHost: number }): Promise<number> {
   const [row] = await sql.query<{ released: number }>(
     `WITH RECURSIVE host AS (
@@ -21,16 +40,7 @@ export async function releaseHostWaits(sql: Sql, args: { perHost: number }): Pro
       SELECT h."hostKey", $1 - (SELECT count(*)::int FROM "DispatchQueue" l WHERE l."state" = 'LEASED' AND l."hostKey" = h."hostKey") AS "free"
       FROM host h WHERE h."hostKey" IS NOT NULL
     ), released AS (
-      UPDATE "DispatchQueue" q SET "state" = 'READY', "hostKey" = NULL, "fairKey" = (SELECT ${FRONT_KEY})
-      FROM (
-        SELECT x."id" FROM room r CROSS JOIN LATERAL (
-          SELECT w."id" FROM "DispatchQueue" w WHERE w."state" = 'HOST_WAIT' AND w."hostKey" = r."hostKey"
-          ORDER BY w."fairKey" LIMIT GREATEST(0, r."free")
-          FOR UPDATE SKIP LOCKED
-        ) x
-      ) wake
-      WHERE q."id" = wake."id"
-      RETURNING 1
+      ${wakeHostWaits('room r', 'r."free"')}
     ), notified AS (
       SELECT pg_notify($2, '') FROM (SELECT 1 FROM released LIMIT 1) n
     )
