@@ -6,14 +6,12 @@ import { RotateCcwIcon } from 'lucide-react';
 import Link from 'next/link';
 import { useState } from 'react';
 import { toast } from 'sonner';
-import { type Column, DataTable } from '@/components/data-table';
-import { QueryError } from '@/components/page';
-import { Pagination } from '@/components/pagination';
+import type { Column } from '@/components/data-table';
+import { FilterField, ListFilters, PagedList } from '@/components/list-page';
 import { DispatchQueueState, DispatchStatusBadge, dispatchStatusText } from '@/components/status';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
 import { UrlText } from '@/components/url-text';
 import { formatDateTime, formatRelative } from '@/lib/format';
@@ -159,9 +157,8 @@ export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventI
         )}
       </CardHeader>
       <CardContent>
-        <div className="mb-3 grid gap-3 sm:grid-cols-3">
-          <div className="grid gap-1.5">
-            <Label htmlFor="log-status">Status</Label>
+        <ListFilters label="Dispatch log">
+          <FilterField id="log-status" label="Status">
             <NativeSelect
               id="log-status"
               value={status}
@@ -177,9 +174,8 @@ export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventI
                 </option>
               ))}
             </NativeSelect>
-          </div>
-          <div className="grid gap-1.5">
-            <Label htmlFor="log-event-type">Event type</Label>
+          </FilterField>
+          <FilterField id="log-event-type" label="Event type">
             <Input
               id="log-event-type"
               placeholder="e.g. ACTOR.RUN.SUCCEEDED"
@@ -189,9 +185,8 @@ export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventI
                 setOffset(0);
               }}
             />
-          </div>
-          <div className="grid gap-1.5">
-            <Label htmlFor="log-window">Time window</Label>
+          </FilterField>
+          <FilterField id="log-window" label="Time window">
             <NativeSelect
               id="log-window"
               value={window}
@@ -208,32 +203,23 @@ export function DispatchLog({ webhookId, eventId }: { webhookId?: string; eventI
               <option value="7d">Last 7 days</option>
               <option value="all">All time</option>
             </NativeSelect>
-          </div>
-        </div>
-        {log.error ? (
-          <QueryError error={log.error} retry={() => log.refetch()} what="dispatch log" />
-        ) : (
-          <DataTable
-            className="rounded-md"
-            columns={webhookId ? COLUMNS.filter((column) => column.header !== 'URL') : COLUMNS}
-            rows={log.data?.items}
-            rowKey={(dispatch) => dispatch.id}
-            rowProps={(dispatch) => ({ 'data-dispatch-status': dispatch.status })}
-            // Two lines: the event type, and under it where an ACTIVE dispatch stands.
-            rowClassName="h-12"
-            placeholderRows={5}
-            empty={`No dispatches${status || eventType || since ? ' match these filters' : ' yet'}.`}
-          />
-        )}
-        {log.data && log.data.total > 0 && (
-          <Pagination
-            offset={offset}
-            limit={PAGE_SIZE}
-            total={log.data.total}
-            onChange={setOffset}
-            label="Dispatch log"
-          />
-        )}
+          </FilterField>
+        </ListFilters>
+        <PagedList
+          query={log}
+          label="Dispatch log"
+          offset={offset}
+          pageSize={PAGE_SIZE}
+          onOffset={setOffset}
+          className="rounded-md"
+          columns={webhookId ? COLUMNS.filter((column) => column.header !== 'URL') : COLUMNS}
+          rowKey={(dispatch) => dispatch.id}
+          rowProps={(dispatch) => ({ 'data-dispatch-status': dispatch.status })}
+          // Two lines: the event type, and under it where an ACTIVE dispatch stands.
+          rowClassName="h-12"
+          placeholderRows={5}
+          empty={`No dispatches${status || eventType || since ? ' match these filters' : ' yet'}.`}
+        />
       </CardContent>
     </Card>
   );

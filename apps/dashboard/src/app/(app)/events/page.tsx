@@ -9,11 +9,11 @@ import { Controller, useForm } from 'react-hook-form';
 import { toast } from 'sonner';
 import { z } from 'zod';
 import { CreateFormCard } from '@/components/create-form-card';
-import { type Column, DataTable } from '@/components/data-table';
+import type { Column } from '@/components/data-table';
 import { Field } from '@/components/field';
 import { HistoryNote } from '@/components/history-note';
-import { PageHeader, QueryError } from '@/components/page';
-import { Pagination } from '@/components/pagination';
+import { PagedList } from '@/components/list-page';
+import { PageHeader } from '@/components/page';
 import { useSession } from '@/components/session';
 import { NativeSelect } from '@/components/ui/native-select';
 import { Textarea } from '@/components/ui/textarea';
@@ -151,26 +151,17 @@ function EventsPage() {
           </Field>
         </CreateFormCard>
       )}
-      {events.error ? (
-        <QueryError error={events.error} retry={() => events.refetch()} what="events" />
-      ) : (
-        <DataTable
-          columns={COLUMNS}
-          rows={events.data?.items}
-          rowKey={(event) => event.id}
-          rowClassName="h-11"
-          empty="No events yet. Publish one above or with POST /v2/events."
-        />
-      )}
-      {events.data && events.data.total > 0 && (
-        <Pagination
-          offset={offset}
-          limit={PAGE_SIZE}
-          total={events.data.total}
-          onChange={setOffset}
-          label="Events"
-        />
-      )}
+      <PagedList
+        query={events}
+        label="Events"
+        offset={offset}
+        pageSize={PAGE_SIZE}
+        onOffset={setOffset}
+        columns={COLUMNS}
+        rowKey={(event) => event.id}
+        rowClassName="h-11"
+        empty="No events yet. Publish one above or with POST /v2/events."
+      />
       <HistoryNote />
     </>
   );

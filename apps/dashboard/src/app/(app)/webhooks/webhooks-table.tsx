@@ -5,14 +5,13 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { PlusIcon, WebhookIcon } from 'lucide-react';
 import Link from 'next/link';
 import { useState } from 'react';
-import { type Column, DataTable } from '@/components/data-table';
-import { PageHeader, QueryError } from '@/components/page';
-import { Pagination } from '@/components/pagination';
+import type { Column } from '@/components/data-table';
+import { FilterField, ListFilters, PagedList } from '@/components/list-page';
+import { PageHeader } from '@/components/page';
 import { useSession } from '@/components/session';
 import { CircuitBadge, DispatchStatusBadge, WebhookStateBadge } from '@/components/status';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
 import { NativeSelect } from '@/components/ui/native-select';
 import { UrlText } from '@/components/url-text';
 import { formatPercent, formatRateLimit, formatRelative } from '@/lib/format';
@@ -126,9 +125,8 @@ export function WebhooksTable() {
           )
         }
       />
-      <search className="mb-4 grid gap-3 sm:grid-cols-[1fr_12rem_14rem]">
-        <div className="grid gap-1.5">
-          <Label htmlFor="webhook-search">Search</Label>
+      <ListFilters label="Webhooks" className="mb-4 sm:grid-cols-[1fr_12rem_14rem]">
+        <FilterField id="webhook-search" label="Search">
           <Input
             id="webhook-search"
             type="search"
@@ -139,9 +137,8 @@ export function WebhooksTable() {
               setOffset(0);
             }}
           />
-        </div>
-        <div className="grid gap-1.5">
-          <Label htmlFor="webhook-state">State</Label>
+        </FilterField>
+        <FilterField id="webhook-state" label="State">
           <NativeSelect
             id="webhook-state"
             value={state}
@@ -157,9 +154,8 @@ export function WebhooksTable() {
               </option>
             ))}
           </NativeSelect>
-        </div>
-        <div className="grid gap-1.5">
-          <Label htmlFor="webhook-event-type">Event type</Label>
+        </FilterField>
+        <FilterField id="webhook-event-type" label="Event type">
           <NativeSelect
             id="webhook-event-type"
             value={eventType}
@@ -175,32 +171,21 @@ export function WebhooksTable() {
               </option>
             ))}
           </NativeSelect>
-        </div>
-      </search>
+        </FilterField>
+      </ListFilters>
 
-      {webhooks.error ? (
-        <QueryError error={webhooks.error} retry={() => webhooks.refetch()} what="list" />
-      ) : webhooks.data && webhooks.data.total === 0 && !filtered ? (
-        <EmptyState />
-      ) : (
-        <DataTable
-          columns={COLUMNS}
-          rows={webhooks.data?.items}
-          rowKey={(webhook) => webhook.id}
-          placeholderRows={5}
-          busy={webhooks.isFetching}
-          empty="No webhook matches these filters."
-        />
-      )}
-      {webhooks.data && webhooks.data.total > 0 && (
-        <Pagination
-          offset={offset}
-          limit={PAGE_SIZE}
-          total={webhooks.data.total}
-          onChange={setOffset}
-          label="Webhooks"
-        />
-      )}
+      <PagedList
+        query={webhooks}
+        label="Webhooks"
+        offset={offset}
+        pageSize={PAGE_SIZE}
+        onOffset={setOffset}
+        nothingYet={filtered ? undefined : <EmptyState />}
+        columns={COLUMNS}
+        rowKey={(webhook) => webhook.id}
+        placeholderRows={5}
+        empty="No webhook matches these filters."
+      />
     </>
   );
 }

@@ -7,7 +7,6 @@ import { useParams } from 'next/navigation';
 import { useState } from 'react';
 import { toast } from 'sonner';
 import { CodeBlock } from '@/components/code-block';
-import { DispatchCalls } from '@/components/dispatch-calls';
 import { PageHeader, QueryError } from '@/components/page';
 import { useSession } from '@/components/session';
 import { DispatchQueueState, DispatchStatusBadge } from '@/components/status';
@@ -16,6 +15,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/com
 import { Skeleton } from '@/components/ui/skeleton';
 import { formatDateTime } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
+import { DispatchCalls } from './dispatch-calls';
 
 function Json({ value, label }: { value: unknown; label: string }) {
   return (

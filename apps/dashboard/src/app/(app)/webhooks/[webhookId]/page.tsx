@@ -13,11 +13,11 @@ import { RateLimitBadge, WebhookStateBadge } from '@/components/status';
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Skeleton } from '@/components/ui/skeleton';
-import { CircuitNotice } from '@/components/webhooks/circuit-notice';
-import { DeliveryChart, histogramInput } from '@/components/webhooks/delivery-chart';
-import { SecretPanel } from '@/components/webhooks/secret-panel';
-import { TestWebhook } from '@/components/webhooks/test-webhook';
 import { useTRPC } from '@/lib/trpc';
+import { CircuitNotice } from './circuit-notice';
+import { DeliveryChart, histogramInput } from './delivery-chart';
+import { SecretPanel } from './secret-panel';
+import { TestWebhook } from './test-webhook';
 
 /** What the webhook listens to and what it is for, in one line. */
 function summaryOf(webhook: { eventTypes: string[]; description: string | null }) {
