@@ -6,7 +6,7 @@
 // `--only=drains,publishing` runs only those parts (ceilings, drains, publishing, fairness, api,
 // pglite, crowd, duplicates, rss, storage, history) and prints their figures without writing a
 // report. `--workers=1,2` sets the worker counts of the drain and publish parts. `--history-rows=N` sets the finished dispatches the history part loads (default 10
-// million, 1 million with --quick), `--storage-deliveries=N` the deliveries the storage part measures. For finding
+// million, 1 million with --quick) and `--history-repetitions=N` its turns of empty and loaded (3, 1 with --quick), `--storage-deliveries=N` the deliveries the storage part measures. For finding
 // where time goes: `--profile` has every Ricochet and minimal-pipeline process write a CPU profile
 // to apps/server/profiles/<system>; `--statements` prints each system's statements by database time
 // (pg_stat_statements, with planning, blocks and WAL; BENCH_STATEMENTS_ORDER=calls orders them by calls).
@@ -38,15 +38,15 @@ const ONLY = process.argv
   ?.slice('--only='.length)
   .split(',');
 const wanted = (part: string) => !ONLY || ONLY.includes(part);
-const HISTORY_ROWS = process.argv
-  .find((arg) => arg.startsWith('--history-rows='))
-  ?.slice('--history-rows='.length);
+/** `--name=value` of the command line, or undefined. */
+const option = (name: string) =>
+  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(`--${name}=`.length);
+const HISTORY_ROWS = option('history-rows');
+const HISTORY_REPETITIONS = option('history-repetitions');
 if (process.argv.includes('--profile')) {
   process.env.BENCH_PROFILE_DIR = fileURLToPath(new URL('../profiles', import.meta.url));
 }
-const STORAGE_DELIVERIES = process.argv
-  .find((arg) => arg.startsWith('--storage-deliveries='))
-  ?.slice('--storage-deliveries='.length);
+const STORAGE_DELIVERIES = option('storage-deliveries');
 const STATEMENTS = process.argv.includes('--statements');
 const WORKERS = process.argv
   .find((arg) => arg.startsWith('--workers='))
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     if (STATEMENTS) await loaded.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     systems.push(loaded);
     await history(ricochet, loaded, receiver, {
-      repetitions: QUICK ? 1 : 3,
+      repetitions: HISTORY_REPETITIONS ? Number(HISTORY_REPETITIONS) : QUICK ? 1 : 3,
       rows: SIZE.historyRows,
       days: 3,
       drainEvents: SIZE.historyDrainEvents,

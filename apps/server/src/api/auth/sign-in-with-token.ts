@@ -1,8 +1,7 @@
 import { SessionInfoSchema, SignInWithTokenInputSchema } from '@ricochet/schema';
 import { signInWithToken as signIn } from '../../services/sessions.ts';
-import { signInLimitsFrom } from '../../services/sign-in-throttle.ts';
 import { defineOperation } from '../operation.ts';
-import { signInGuard, startSession } from './sign-in-guard.ts';
+import { signInAttemptOf, signInGuard, startSession } from './sign-in-guard.ts';
 
 export const signInWithToken = defineOperation({
   summary: 'Sign in with an API token (sets the session cookie)',
@@ -12,12 +11,5 @@ export const signInWithToken = defineOperation({
   input: SignInWithTokenInputSchema,
   output: SessionInfoSchema,
   run: async (context, { token }) =>
-    startSession(
-      context,
-      await signIn(context.prisma, {
-        token,
-        clientAddress: context.http?.clientAddress,
-        limits: signInLimitsFrom(context.config),
-      }),
-    ),
+    startSession(context, await signIn(context.prisma, { token, ...signInAttemptOf(context) })),
 });

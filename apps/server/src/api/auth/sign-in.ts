@@ -1,8 +1,7 @@
 import { SessionInfoSchema, SignInInputSchema } from '@ricochet/schema';
 import { signInWithPassword } from '../../services/sessions.ts';
-import { signInLimitsFrom } from '../../services/sign-in-throttle.ts';
 import { defineOperation } from '../operation.ts';
-import { signInGuard, startSession } from './sign-in-guard.ts';
+import { signInAttemptOf, signInGuard, startSession } from './sign-in-guard.ts';
 
 export const signIn = defineOperation({
   summary: 'Sign in with a username and password (sets the session cookie)',
@@ -12,12 +11,5 @@ export const signIn = defineOperation({
   input: SignInInputSchema,
   output: SessionInfoSchema,
   run: async (context, input) =>
-    startSession(
-      context,
-      await signInWithPassword(context.prisma, {
-        input,
-        clientAddress: context.http?.clientAddress,
-        limits: signInLimitsFrom(context.config),
-      }),
-    ),
+    startSession(context, await signInWithPassword(context.prisma, { input, ...signInAttemptOf(context) })),
 });

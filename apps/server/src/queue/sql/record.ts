@@ -45,35 +45,38 @@ function earliestStart(results: AttemptResult[]): string {
   return new Date((Number.isFinite(earliest) ? earliest : Date.now()) - 86_400_000).toISOString();
 }
 
-/** AttemptResult's fields in the order of the statement's parameters ($1...). */
-const COLUMNS = [
-  'id',
-  'webhookId',
-  'attempt',
-  'startedAt',
-  'finishedAt',
-  'requestUrl',
-  'requestHeaders',
-  'requestBody',
-  'responseStatus',
-  'responseHeaders',
-  'responseBody',
-  'errorMessage',
-  'outcome',
-  'retryDelayMs',
-  'requestTimestamp',
-  'requestSignatures',
-  'requestParts',
-] as const satisfies ReadonlyArray<keyof AttemptResult>;
-/** The columns sent as JSON text (jsonb in the table). */
-const JSON_COLUMNS = new Set<string>(['requestHeaders', 'responseHeaders', 'requestParts']);
+/** AttemptResult's fields, in the order of the statements' parameters ($1...), with their SQL types. */
+const COLUMN_TYPES = {
+  id: 'text',
+  webhookId: 'text',
+  attempt: 'int',
+  startedAt: 'timestamp(3)',
+  finishedAt: 'timestamp(3)',
+  requestUrl: 'text',
+  requestHeaders: 'json',
+  requestBody: 'text',
+  responseStatus: 'int',
+  responseHeaders: 'json',
+  responseBody: 'text',
+  errorMessage: 'text',
+  outcome: 'text',
+  retryDelayMs: 'bigint',
+  requestTimestamp: 'int',
+  requestSignatures: 'text',
+  requestParts: 'json',
+} as const satisfies Partial<Record<keyof AttemptResult, string>>;
+const COLUMNS = Object.keys(COLUMN_TYPES) as Array<keyof typeof COLUMN_TYPES>;
+
+/** SQL: the results, given as one array per column ($1...), as rows aliased r. */
+const RESULTS = `SELECT * FROM unnest(${COLUMNS.map((column, index) => `$${index + 1}::${COLUMN_TYPES[column]}[]`).join(', ')})
+      AS r(${COLUMNS.map((column) => `"${column}"`).join(', ')})`;
 
 /** The results as one array per column, for unnest(): cheaper for the database to read than JSON. */
 function columns(results: AttemptResult[]): unknown[][] {
   return COLUMNS.map((column) =>
     results.map((result) => {
       const value = result[column];
-      return JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value;
+      return COLUMN_TYPES[column] === 'json' && value !== null ? JSON.stringify(value) : value;
     }),
   );
 }
@@ -94,12 +97,7 @@ export async function record(
 ): Promise<string[]> {
   const rows = await sql.query<{ id: string }>(
     `WITH r AS (
-      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamp(3)[], $5::timestamp(3)[], $6::text[],
-        $7::json[], $8::text[], $9::int[], $10::json[], $11::text[], $12::text[], $13::text[], $14::bigint[],
-        $15::int[], $16::text[], $17::json[])
-      AS r("id", "webhookId", "attempt", "startedAt", "finishedAt", "requestUrl", "requestHeaders", "requestBody",
-        "responseStatus", "responseHeaders", "responseBody", "errorMessage", "outcome", "retryDelayMs",
-        "requestTimestamp", "requestSignatures", "requestParts")
+      ${RESULTS}
     ), held AS MATERIALIZED (
       -- The results whose claim this worker still holds, each probed by its primary key. The
       -- planner's statistics of a queue that moves far faster than ANALYZE looks are always wrong
@@ -209,12 +207,7 @@ export async function record(
 async function recordLost(sql: Sql, results: AttemptResult[]): Promise<void> {
   await sql.query(
     `WITH r AS (
-      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamp(3)[], $5::timestamp(3)[], $6::text[],
-        $7::json[], $8::text[], $9::int[], $10::json[], $11::text[], $12::text[], $13::text[], $14::bigint[],
-        $15::int[], $16::text[], $17::json[])
-      AS r("id", "webhookId", "attempt", "startedAt", "finishedAt", "requestUrl", "requestHeaders", "requestBody",
-        "responseStatus", "responseHeaders", "responseBody", "errorMessage", "outcome", "retryDelayMs",
-        "requestTimestamp", "requestSignatures", "requestParts")
+      ${RESULTS}
     ), superseded AS (
       DELETE FROM "DispatchCall" c USING r
       WHERE c."dispatchId" = r."id" AND c."attempt" = r."attempt" AND c."startedAt" <> r."startedAt"
