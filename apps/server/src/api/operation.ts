@@ -159,3 +159,11 @@ export function definitionOrder<T extends { defined: number }>(operations: Recor
 /** Any operation, as the transports see them. */
 // biome-ignore lint/suspicious/noExplicitAny: the table holds operations of every input and output.
 export type AnyOperation = Operation<any, any, Access, ProcedureKind | undefined>;
+
+/**
+ * The capability a caller needs for an operation, on both transports: its own, and `admin` for an
+ * administrators' operation (a session must be granted it; an admin's API token has it).
+ */
+export function requiredCapability(operation: AnyOperation): Capability | undefined {
+  return operation.capability ?? (operation.access === 'admin' ? 'admin' : undefined);
+}

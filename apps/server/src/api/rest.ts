@@ -6,7 +6,13 @@ import { publicUrl } from '../http/public-url.ts';
 import { AppError, parseOrThrow } from '../services/errors.ts';
 import { assertStorableIds, assertStorableInput } from '../services/storable-input.ts';
 import type { Principal } from '../services/tokens.ts';
-import { type AnyOperation, type OperationContext, type RestRoute, StreamedJson } from './operation.ts';
+import {
+  type AnyOperation,
+  type OperationContext,
+  type RestRoute,
+  requiredCapability,
+  StreamedJson,
+} from './operation.ts';
 
 /** What REST handlers use besides the request: the database, the outbound sender, the settings. */
 export type RestServices = Omit<OperationContext, 'principal' | 'http'>;
@@ -32,7 +38,7 @@ export function registerRoutes(app: FastifyInstance, services: RestServices, rou
     methods.add(route.method);
     if (route.method === 'GET') methods.add('HEAD');
     methodsByPath.set(route.path, methods);
-    const capability = operation.capability ?? (operation.access === 'admin' ? 'admin' : undefined);
+    const capability = requiredCapability(operation);
 
     app.route({
       method: route.method,

@@ -14,7 +14,13 @@ import type { HttpExchange } from '../http/session-cookie.ts';
 import { AppError, describeZodError } from '../services/errors.ts';
 import { assertStorableInput } from '../services/storable-input.ts';
 import type { Principal } from '../services/tokens.ts';
-import type { AnyOperation, Operation, OperationContext, ProcedureKind } from './operation.ts';
+import {
+  type AnyOperation,
+  type Operation,
+  type OperationContext,
+  type ProcedureKind,
+  requiredCapability,
+} from './operation.ts';
 
 /** What every procedure sees: the database and who is asking. Built without a request in tests. */
 export type TrpcContext = OperationContext<'public'>;
@@ -149,8 +155,7 @@ const publicProcedure = t.procedure.use(mapErrors).use(csrfGuard).use(storableIn
 /** What an operation's caller must be: admins also need the `admin` capability (sessions). */
 function procedureBase(operation: AnyOperation) {
   if (operation.access === 'public') return publicProcedure;
-  const capability = operation.capability ?? (operation.access === 'admin' ? 'admin' : undefined);
-  return withAccess(operation.access, capability);
+  return withAccess(operation.access, requiredCapability(operation));
 }
 
 /** The tRPC procedure of an operation: access, its guard, input, output, then the operation. */

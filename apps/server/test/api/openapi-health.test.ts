@@ -53,6 +53,19 @@ describe('OpenAPI, health', () => {
     expect(script.statusCode).toBe(200);
     expect(script.headers['content-type']).toMatch(/javascript/);
     expect(script.body.length).toBeGreaterThan(100_000);
+    // What the reference does not serve is the API's envelope with a 4xx, like every other path.
+    for (const [method, path] of [
+      ['POST', '/docs/'],
+      ['DELETE', '/docs/js/scalar.js'],
+      ['GET', '/docs/nope'],
+      ['GET', '/docs/js/%2e%2e/openapi.json'],
+    ] as const) {
+      const refused = await api.request(method, path, { token: null });
+      expect([refused.statusCode, refused.json().error.type], `${method} ${path}`).toEqual([
+        404,
+        'record-not-found',
+      ]);
+    }
   });
 
   test('/healthz and /readyz answer without a token', async ({ api }) => {

@@ -175,6 +175,9 @@ export async function startFuzzServer(
         '/readyz',
         '/metrics',
         '/openapi.json',
+        '/docs',
+        '/docs/',
+        '/docs/js/scalar.js',
       ].map((path) => ({ kind: 'other' as const, method: 'GET', path })),
     ];
 
