@@ -25,6 +25,8 @@ export type LoadResult = {
   ok: number;
   errors5xx: number;
   otherErrors: number;
+  /** The first call that threw (no answer), for the log. */
+  firstThrown?: string;
   latencies: number[];
   elapsedMs: number;
 };
@@ -54,8 +56,9 @@ export async function closedLoop(args: {
         const t0 = performance.now();
         try {
           tally(result, await args.call());
-        } catch {
+        } catch (error) {
           result.otherErrors++;
+          result.firstThrown ??= String(error);
         }
         result.latencies.push(performance.now() - t0);
       }
@@ -108,7 +111,10 @@ export async function openLoop(args: {
 export function poster(baseUrl: string, connections: number, path: string, token?: string) {
   const client = new HttpPool(baseUrl, { connections, keepAliveTimeout: 60_000 });
   const headers = token ? { authorization: `Bearer ${token}` } : {};
+  const failures = { count: 0, first: null as string | null };
   return {
+    /** How many posts were answered 4xx or 5xx, and the first one's status and body. */
+    failures,
     post: async (body: string, postPath = path) => {
       const response = await client.request({
         method: 'POST',
@@ -116,7 +122,11 @@ export function poster(baseUrl: string, connections: number, path: string, token
         headers: { 'content-type': 'application/json', ...headers },
         body,
       });
-      await response.body.dump();
+      if (response.statusCode >= 400) {
+        failures.count++;
+        const text = await response.body.text();
+        failures.first ??= `${response.statusCode} ${text.slice(0, 300)}`;
+      } else await response.body.dump();
       return response.statusCode;
     },
     postJson: async (body: string, postPath = path) => {

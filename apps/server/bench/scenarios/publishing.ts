@@ -75,6 +75,10 @@ export async function publishing(
           const used = cpu();
           const stats = await receiver.stats();
           if (!all) log(`${key}: ${stats.received} of ${expected} received`);
+          if (load.ok < events)
+            log(
+              `${key}: ${load.ok} of ${events} publishes accepted, ${load.errors5xx} 5xx, ${load.otherErrors} other (first refused: ${client.failures.first ?? 'none'}; first thrown: ${load.firstThrown ?? 'none'})`,
+            );
           record(key, all ? (stats.received / (stats.lastAt - t0)) * 1000 : Number.NaN);
           record(`${key} publish events/s`, (load.ok / load.elapsedMs) * 1000);
           record(`${key} 5xx`, load.errors5xx);

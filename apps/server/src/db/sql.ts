@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -26,6 +27,15 @@ export type Sql = {
    */
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
 };
+
+/**
+ * A statement name for a text assembled from a fixed set of pieces (a list whose filters each add a
+ * condition, never a value): one name per distinct text, so such a statement is prepared once per
+ * connection too. Only for texts drawn from a small, bounded set; a connection keeps every one.
+ */
+export function preparedName(prefix: string, text: string): string {
+  return `${prefix}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+}
 
 const TIMESTAMP_OID = 1114;
 const parseUtcTimestamp = (value: string) => new Date(`${value.replace(' ', 'T')}Z`);

@@ -26,6 +26,16 @@ export type DispatchRow = {
   leasedAt: Date | null;
 };
 
+/**
+ * SQL: a dispatch of DISPATCH_ROWS (alias `alias`) that is still in the queue. Written on
+ * queueState, not status: it is a constant NULL in the history branch, so there the condition folds
+ * away at planning and what is left (e.g. `createdAt >= ...` of a history window) is an index-only
+ * scan that prunes partitions. `status = 'ACTIVE'` names a history column and reads the heap.
+ */
+export function stillQueued(alias: string): string {
+  return `${alias}."queueState" IS NOT NULL`;
+}
+
 /** SQL: a relation of every dispatch (alias it), columns as in DispatchRow. */
 export const DISPATCH_ROWS = `(
   SELECT q."id", q."userId", q."webhookId", q."eventId", q."eventType", q."eventData", q."resource",

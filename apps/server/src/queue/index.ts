@@ -3,7 +3,7 @@
 // services (publishing, redelivery, webhooks) and the delivery worker call these and nothing else
 // writes those tables. See schema.prisma (DispatchQueue) for the states and fair-key.ts for the order.
 export { callSentRequest, DISPATCH_CHANNEL, INTERRUPTED } from './constants.ts';
-export { DISPATCH_ROWS, type DispatchRow } from './dispatch-rows.ts';
+export { DISPATCH_ROWS, type DispatchRow, stillQueued } from './dispatch-rows.ts';
 export { closeCircuit, openCircuits, probeFailed, releaseProbes } from './sql/circuits.ts';
 export { type ClaimedDispatch, claim } from './sql/claim.ts';
 export {

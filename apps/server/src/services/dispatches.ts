@@ -98,7 +98,7 @@ export async function withinHistory(
   if (!window) return;
   filter.params.push(window.historyStartsAt.toISOString());
   filter.where.push(
-    `(${alias}."status" = 'ACTIVE' OR ${alias}."createdAt" >= $${filter.params.length}::timestamp(3))`,
+    `(${queue.stillQueued(alias)} OR ${alias}."createdAt" >= $${filter.params.length}::timestamp(3))`,
   );
 }
 

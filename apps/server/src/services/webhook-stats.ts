@@ -2,7 +2,7 @@ import { CIRCUIT_CALLS_COUNTED, type DispatchStatus } from '@ricochet/schema';
 import { type Sql, sqlFor } from '../db/sql.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { type HistoryWindow, historyWindow } from '../history/retention.ts';
-import { callSentRequest, DISPATCH_ROWS } from '../queue/index.ts';
+import { callSentRequest, DISPATCH_ROWS, stillQueued } from '../queue/index.ts';
 
 /**
  * Webhook statistics, derived from the dispatch and call rows. Nothing on the publish or delivery
@@ -62,7 +62,7 @@ export async function webhookStats(
     }>(
       `SELECT w."id", w."startsAt",
       (SELECT count(*)::int FROM ${DISPATCH_ROWS} d WHERE d."webhookId" = w."id"
-        AND (w."startsAt" IS NULL OR d."status" = 'ACTIVE' OR d."createdAt" >= w."startsAt")) AS "total",
+        AND (w."startsAt" IS NULL OR ${stillQueued('d')} OR d."createdAt" >= w."startsAt")) AS "total",
       last."status", last."finishedAt", last."createdAt"
     FROM unnest($1::text[], $2::timestamp(3)[]) AS w("id", "startsAt")
     LEFT JOIN LATERAL (
