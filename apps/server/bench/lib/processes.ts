@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { freePort, type RicochetProcess, startServerScript } from '@ricochet/testkit';
 import type pg from 'pg';
 import { countRows } from './cluster.ts';
@@ -79,6 +80,9 @@ export async function startRicochet(
   const up = await waitUntil(
     async () => {
       if (proc.child.exitCode !== null) throw new Error(`Ricochet exited:\n${proc.lines.join('\n')}`);
+      // Ours, not a process that took the free port between freePort() and this one's listen (a
+      // test suite run beside the benchmark did, and every publish of a part was refused 401).
+      if (!(await listensOn(proc.child.pid, port))) return false;
       return fetch(`${baseUrl}/healthz`).then(
         (response) => response.ok,
         () => false,
@@ -89,6 +93,24 @@ export async function startRicochet(
   );
   if (!up) throw new Error(`Ricochet did not start:\n${proc.lines.join('\n')}`);
   return { proc, baseUrl };
+}
+
+/** Whether process `pid` holds the socket listening on 127.0.0.1:`port` (Linux: /proc). */
+async function listensOn(pid: number | undefined, port: number): Promise<boolean> {
+  if (pid === undefined) return false;
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const listening = (await readFile('/proc/net/tcp', 'utf8'))
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[1] === local && fields[3] === '0A')
+    .map((fields) => `socket:[${fields[9]}]`);
+  if (listening.length === 0) return false;
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    if (listening.includes(target)) return true;
+  }
+  return false;
 }
 
 /** The minimal pipeline's API or worker (bench/pipelines/minimal.ts). */
