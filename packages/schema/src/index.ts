@@ -9,6 +9,7 @@ export * from './event-types.ts';
 export * from './ids.ts';
 export * from './limits.ts';
 export * from './messages.ts';
+export * from './operational-events.ts';
 export * from './pagination.ts';
 export * from './portal.ts';
 export * from './superoffice.ts';

@@ -107,13 +107,27 @@ export function attachSql(prisma: PrismaClient, sql: Sql): void {
  * the same database (and pool) without another parameter. A client opened elsewhere falls back
  * to Prisma's raw queries: the same results, at Prisma's cost.
  */
+const viaPrisma =
+  (client: Pick<PrismaClient, '$queryRawUnsafe'>): Sql['query'] =>
+  (text, params = []) =>
+    client.$queryRawUnsafe(text, ...params);
+
+/**
+ * Plain SQL inside a Prisma interactive transaction (`prisma.$transaction(async (tx) => ...)`), so
+ * a statement of queue/ can commit together with Prisma's writes (an action and the operational
+ * event it emits). Not for hot paths: each statement costs Prisma's per-query time.
+ */
+export function sqlInPrismaTransaction(tx: Pick<PrismaClient, '$queryRawUnsafe'>): Sql {
+  return {
+    backend: 'prisma',
+    query: viaPrisma(tx),
+    transaction: (work) => work(sqlInPrismaTransaction(tx)),
+  };
+}
+
 export function sqlFor(prisma: PrismaClient): Sql {
   let sql = drivers.get(prisma);
   if (!sql) {
-    const viaPrisma =
-      (client: Pick<PrismaClient, '$queryRawUnsafe'>): Sql['query'] =>
-      (text, params = []) =>
-        client.$queryRawUnsafe(text, ...params);
     const fallback: Sql = {
       backend: 'prisma',
       query: viaPrisma(prisma),

@@ -5,6 +5,8 @@ import { type DeliveryWebhook, type PreparedWebhook, prepareWebhook } from '../o
 export type WebhookDefinition = {
   version: number;
   webhook: PreparedWebhook & { doNotRetry: boolean; ignoreSslErrors: boolean };
+  /** In a run of failures (failingSince): its next success is reported (`ricochet.webhook.recovered`). */
+  failing: boolean;
   /** Every secret with its expiry, newest first; liveSecrets picks those still signing. */
   secrets: Array<{ secret: string; expiresAt: Date | null }>;
 };
@@ -40,11 +42,13 @@ export class WebhookDefinitions {
         version: number;
         doNotRetry: boolean;
         ignoreSslErrors: boolean;
+        failing: boolean;
         secrets: Array<{ secret: string; expiresAt: string | null }>;
       }
     >(
       `SELECT w."id", w."version", w."requestUrl", w."payloadTemplate", w."headersTemplate",
         w."shouldInterpolateStrings", w."headers", w."properties", w."doNotRetry", w."ignoreSslErrors",
+        w."failingSince" IS NOT NULL AS "failing",
         COALESCE((SELECT json_agg(json_build_object('secret', s."secret", 'expiresAt', s."expiresAt")
                          ORDER BY s."createdAt" DESC, s."id" DESC)
                   FROM "WebhookSecret" s WHERE s."webhookId" = w."id"), '[]'::json) AS "secrets"
@@ -53,9 +57,10 @@ export class WebhookDefinitions {
       'ricochet_webhook_definitions',
     );
     if (this.cached.size + rows.length > MAX_CACHED) this.cached.clear();
-    for (const { version, secrets, doNotRetry, ignoreSslErrors, ...webhook } of rows) {
+    for (const { version, secrets, doNotRetry, ignoreSslErrors, failing, ...webhook } of rows) {
       this.cached.set(webhook.id, {
         version,
+        failing,
         webhook: { ...prepareWebhook(webhook), doNotRetry, ignoreSslErrors },
         secrets: secrets.map((entry) => ({
           secret: entry.secret,

@@ -15,6 +15,12 @@ import { storedResponseHeaders } from '../outbound/stored-response.ts';
 import * as queue from '../queue/index.ts';
 import { releaseHostWaits } from '../queue/sql/release-host-waits.ts';
 import { stopFailingWebhooks } from '../queue/sql/stop-failing-webhooks.ts';
+import {
+  emitOperationalEvents,
+  emitsOperationalEvents,
+  type OperationalEvent,
+  webhookRef,
+} from '../services/operational-events.ts';
 import { attemptVerdict, type RetryPolicy, retryDelayMs } from './retry-policy.ts';
 import { liveSecrets, type WebhookDefinition, WebhookDefinitions } from './webhook-definitions.ts';
 
@@ -71,6 +77,10 @@ type Claim = queue.ClaimedDispatch;
 type PendingResult = {
   claim: Claim;
   result: queue.AttemptResult;
+  /** Where the call went (its webhook's URL, rendered), for the operational events that report it. */
+  requestUrl: string;
+  /** The webhook was failing when claimed: a success ends its run (`ricochet.webhook.recovered`). */
+  webhookFailing: boolean;
   /** The call was made (or tried) and got no response: what opens a circuit. */
   noResponse: boolean;
   done: () => void;
@@ -439,6 +449,8 @@ export class DeliveryWorker {
           retryDelayMs: delay,
         },
         noResponse: result.responseStatus === null && requestBody !== null,
+        requestUrl,
+        webhookFailing: definition.failing,
         done,
       });
       this.flushSoon();
@@ -591,12 +603,25 @@ export class DeliveryWorker {
   /**
    * One statement for the whole batch (see queue's record). Then, rarely and in statements of their
    * own: the webhooks a 410 or a run of FAILED dispatches must stop, circuits that a run of calls
-   * without a response opens, and circuits a probe's answer closes or keeps open.
+   * without a response opens, and circuits a probe's answer closes or keeps open. When the batch
+   * can change a webhook's health (a dispatch FAILED, a failing webhook delivered), the results, the
+   * changes and the operational events reporting them are one transaction: none is lost or told
+   * twice by a process killed in between. Other batches (nearly all) stay one statement.
    */
   private async record(batch: PendingResult[]): Promise<void> {
+    const reportsHealth = batch.some(
+      (entry) =>
+        entry.result.outcome === 'failed' || (entry.result.outcome === 'succeeded' && entry.webhookFailing),
+    );
+    if (reportsHealth) await this.sql.transaction((tx) => this.recordOn(tx, batch));
+    else await this.recordOn(this.sql, batch);
+    await this.updateCircuits(batch);
+  }
+
+  private async recordOn(sql: Sql, batch: PendingResult[]): Promise<void> {
     const { settings } = this.deps;
     const moved = new Set(
-      await queue.record(this.sql, {
+      await queue.record(sql, {
         results: batch.map((entry) => entry.result),
         workerId: this.workerId,
         perHost: settings.maxConcurrentPerHost,
@@ -619,14 +644,79 @@ export class DeliveryWorker {
     const gone = mine.filter(
       (entry) => entry.result.outcome === 'failed' && entry.result.responseStatus === 410,
     );
-    if (failed.length > 0 || gone.length > 0) {
-      await stopFailingWebhooks(this.sql, {
-        goneWebhookIds: unique(gone.map((entry) => entry.claim.webhookId)),
-        failedWebhookIds: unique(failed.map((entry) => entry.claim.webhookId)),
-        threshold: settings.failureThreshold,
-      });
+    const recovered = mine.filter((entry) => entry.result.outcome === 'succeeded' && entry.webhookFailing);
+    if (failed.length === 0 && gone.length === 0 && recovered.length === 0) return;
+    const failedIds = unique(failed.map((entry) => entry.claim.webhookId));
+    // Failing (reported once a run) comes before disabled: a webhook can be both in one batch.
+    const failing = await queue.markFailing(sql, {
+      noResponseIds: [],
+      failedIds,
+      failedRun: failingRunOf(settings.failureThreshold),
+    });
+    const stopped = await stopFailingWebhooks(sql, {
+      goneWebhookIds: unique(gone.map((entry) => entry.claim.webhookId)),
+      failedWebhookIds: failedIds,
+      threshold: settings.failureThreshold,
+    });
+    const ended = await queue.markRecovered(sql, {
+      webhookIds: unique(recovered.map((entry) => entry.claim.webhookId)),
+    });
+    await emitOperationalEvents(sql, [
+      ...failed
+        .filter((entry) => emitsOperationalEvents(entry.claim.eventType))
+        .map((entry) => exhaustedEvent(entry)),
+      ...failing.flatMap((webhook) => {
+        const last = lastEntryThatReports(failed, webhook.id);
+        if (!last) return [];
+        return [
+          {
+            userId: webhook.userId,
+            eventType: 'ricochet.webhook.failing' as const,
+            eventData: {
+              ...webhookRef(webhook),
+              reason: webhook.reason,
+              failures: failingRunOf(settings.failureThreshold),
+              lastResponseStatus: last.result.responseStatus,
+              lastError: last.result.errorMessage,
+            },
+          },
+        ];
+      }),
+      ...stopped.flatMap((webhook) => {
+        const last = lastEntryThatReports(webhook.reason === 'GONE' ? gone : failed, webhook.id);
+        if (!last) return [];
+        return [
+          {
+            userId: webhook.userId,
+            eventType: 'ricochet.webhook.disabled' as const,
+            eventData: {
+              ...webhookRef(webhook),
+              reason: webhook.reason,
+              failedDispatches: webhook.reason === 'TOO_MANY_ERRORS' ? settings.failureThreshold : null,
+              lastResponseStatus: last.result.responseStatus,
+              lastError: last.result.errorMessage,
+            },
+          },
+        ];
+      }),
+      ...ended.flatMap((webhook) =>
+        lastEntryThatReports(recovered, webhook.id)
+          ? [
+              {
+                userId: webhook.userId,
+                eventType: 'ricochet.webhook.recovered' as const,
+                eventData: { ...webhookRef(webhook), failingSince: webhook.failingSince.toISOString() },
+              },
+            ]
+          : [],
+      ),
+    ]);
+    for (const webhook of stopped) {
+      this.deps.logger.info(
+        { webhookId: webhook.id, workerId: this.workerId, reason: webhook.reason },
+        'webhook disabled',
+      );
     }
-    await this.updateCircuits(batch);
   }
 
   private async updateCircuits(batch: PendingResult[]): Promise<void> {
@@ -659,11 +749,42 @@ export class DeliveryWorker {
         .filter((entry) => entry.noResponse && !entry.claim.circuitOpen)
         .map((entry) => entry.claim.webhookId),
     );
-    const opened = await queue.openCircuits(this.sql, {
-      webhookIds: unanswered,
-      threshold: circuit.failureThreshold,
-      probeDelayMs: circuit.probeDelayMs,
-    });
+    // The circuits that open and the failing runs they start are reported in one transaction.
+    const opened =
+      unanswered.length === 0
+        ? []
+        : await this.sql.transaction(async (tx) => {
+            const ids = await queue.openCircuits(tx, {
+              webhookIds: unanswered,
+              threshold: circuit.failureThreshold,
+              probeDelayMs: circuit.probeDelayMs,
+            });
+            const marked = await queue.markFailing(tx, { noResponseIds: ids, failedIds: [], failedRun: 1 });
+            await emitOperationalEvents(
+              tx,
+              marked.flatMap((webhook) => {
+                const last = lastEntryThatReports(
+                  batch.filter((entry) => entry.noResponse),
+                  webhook.id,
+                );
+                if (!last) return [];
+                return [
+                  {
+                    userId: webhook.userId,
+                    eventType: 'ricochet.webhook.failing' as const,
+                    eventData: {
+                      ...webhookRef(webhook),
+                      reason: 'NO_RESPONSE' as const,
+                      failures: circuit.failureThreshold,
+                      lastResponseStatus: null,
+                      lastError: last.result.errorMessage,
+                    },
+                  },
+                ];
+              }),
+            );
+            return ids;
+          });
     for (const webhookId of opened) {
       this.deps.logger.warn(
         { webhookId, workerId: this.workerId, failures: circuit.failureThreshold },
@@ -708,6 +829,40 @@ function variablesOf(claim: Claim): TemplateVariables {
     eventType: claim.eventType,
     eventData: claim.eventData ?? null,
     resource: claim.resource ?? null,
+  };
+}
+
+/**
+ * A webhook's failures are reported only when they are the delivery of ordinary events: a webhook
+ * failing to take operational events is not told so by more of them (they would never end).
+ */
+function lastEntryThatReports(entries: PendingResult[], webhookId: string): PendingResult | undefined {
+  return entries.findLast(
+    (entry) => entry.claim.webhookId === webhookId && emitsOperationalEvents(entry.claim.eventType),
+  );
+}
+
+/** Dispatches FAILED in a row after which a webhook is reported failing: half of what disables it. */
+function failingRunOf(failureThreshold: number): number {
+  return Math.max(1, Math.ceil(failureThreshold / 2));
+}
+
+function exhaustedEvent(entry: PendingResult): OperationalEvent {
+  const { claim, result } = entry;
+  return {
+    userId: claim.userId,
+    eventType: 'ricochet.dispatch.exhausted',
+    eventData: {
+      dispatchId: claim.id,
+      webhookId: claim.webhookId,
+      userId: claim.userId,
+      requestUrl: entry.requestUrl,
+      eventId: claim.eventId,
+      eventType: claim.eventType,
+      attempts: claim.attempt,
+      lastResponseStatus: result.responseStatus,
+      lastError: result.errorMessage,
+    },
   };
 }
 

@@ -13,6 +13,7 @@ export {
   type StoredEvent,
 } from './sql/enqueue-events.ts';
 export { enqueueTest } from './sql/enqueue-test.ts';
+export { markFailing, markRecovered } from './sql/mark-failing.ts';
 export { nextDueAt } from './sql/next-due.ts';
 export { pacedWebhooks, paceWebhook } from './sql/pace.ts';
 export { type PromoteResult, promote } from './sql/promote.ts';
@@ -22,3 +23,5 @@ export { removeWebhook, sweepOrphans } from './sql/remove-webhook.ts';
 export { renewLeases } from './sql/renew-leases.ts';
 export { requeue } from './sql/requeue.ts';
 export { retryNow } from './sql/retry-now.ts';
+export { type StoppedWebhook, stopFailingWebhooks } from './sql/stop-failing-webhooks.ts';
+export type { WebhookColumns } from './sql/webhook-columns.ts';

@@ -4,7 +4,12 @@ import {
   type CreateEventTypeInputSchema,
   type EventType,
   isBuiltInEventType,
+  isOperationalEventType,
+  isReservedEventTypeName,
   MAX_EVENT_TYPES_PER_USER,
+  OPERATIONAL_EVENT_PREFIX,
+  OPERATIONAL_EVENT_TYPE_DOCS,
+  OPERATIONAL_EVENT_TYPES,
 } from '@ricochet/schema';
 import type { z } from 'zod';
 import { sqlFor } from '../db/sql.ts';
@@ -12,12 +17,28 @@ import { type EventType as EventTypeRow, Prisma, type PrismaClient } from '../ge
 import { AppError, recordNotFound } from './errors.ts';
 import { newRecordId } from './ids.ts';
 
-const BUILT_IN: EventType[] = APIFY_EVENT_TYPES.map((name) => ({
-  name,
-  ...BUILT_IN_EVENT_TYPE_DOCS[name],
-  builtIn: true,
-  createdAt: null,
-}));
+/** Apify's catalogue, then Ricochet's own operational events (see operational-events.ts). */
+const BUILT_IN: EventType[] = [
+  ...APIFY_EVENT_TYPES.map((name) => ({ name, ...BUILT_IN_EVENT_TYPE_DOCS[name] })),
+  ...OPERATIONAL_EVENT_TYPES.map((name) => ({ name, ...OPERATIONAL_EVENT_TYPE_DOCS[name] })),
+].map((type) => ({ ...type, builtIn: true, createdAt: null }));
+
+/** A type every installation knows: a webhook subscribes to it without registering it. */
+function isKnownEverywhere(name: string): boolean {
+  return isBuiltInEventType(name) || isOperationalEventType(name);
+}
+
+/**
+ * Only Ricochet publishes operational events: a type in their namespace is refused for publishing
+ * (and registering), so a subscriber can trust that a `ricochet.*` event is Ricochet's.
+ */
+export function assertPublishable(eventType: string, field = 'eventType'): void {
+  if (!isReservedEventTypeName(eventType)) return;
+  throw new AppError(
+    'invalid-input',
+    `Invalid input: ${field}: "${eventType}" is in the "${OPERATIONAL_EVENT_PREFIX}" namespace, which is Ricochet's own (operational events); only Ricochet publishes those.`,
+  );
+}
 
 function toEventType(row: EventTypeRow): EventType {
   return {
@@ -40,7 +61,8 @@ export async function createEventType(
   args: { userId: string; input: z.output<typeof CreateEventTypeInputSchema> },
 ): Promise<EventType> {
   const { name, description, exampleData } = args.input;
-  if (isBuiltInEventType(name)) throw new AppError('record-not-unique', `Event type ${name} is built in.`);
+  if (isKnownEverywhere(name)) throw new AppError('record-not-unique', `Event type ${name} is built in.`);
+  assertPublishable(name, 'name');
   const existing = await prisma.eventType.findUnique({
     where: { userId_name: { userId: args.userId, name } },
   });
@@ -77,7 +99,7 @@ export async function assertEventTypesKnown(
   prisma: PrismaClient,
   args: { userId: string; eventTypes: readonly string[]; field?: string },
 ): Promise<void> {
-  const custom = args.eventTypes.filter((name) => !isBuiltInEventType(name));
+  const custom = args.eventTypes.filter((name) => !isKnownEverywhere(name));
   if (custom.length === 0) return;
   // Every publish of a custom type runs this: on the driver, not through Prisma's per-query cost.
   const registered = await sqlFor(prisma).query<{ name: string }>(

@@ -17,7 +17,7 @@ import type { Event as EventRow, PrismaClient } from '../generated/prisma/client
 import type { StoredEvent } from '../queue/index.ts';
 import { EVENTS_FROM_JSON, enqueueEvents } from '../queue/index.ts';
 import { AppError, recordNotFound } from './errors.ts';
-import { assertEventTypesKnown } from './event-types.ts';
+import { assertEventTypesKnown, assertPublishable } from './event-types.ts';
 import { toEvent } from './events.ts';
 import { newRecordId } from './ids.ts';
 import { type Limits, tooManyDispatches } from './limits.ts';
@@ -73,6 +73,7 @@ export async function publishEvent(
 ): Promise<PublishEventResult> {
   const { userId, input, limits } = args;
   const idempotencyKey = input.idempotencyKey ?? null;
+  assertPublishable(input.eventType);
   await assertEventTypesKnown(prisma, { userId, eventTypes: [input.eventType], field: 'eventType' });
   const outcome = await publishQueue(prisma).publish({
     id: newRecordId(),
@@ -125,6 +126,7 @@ async function assertEventTypesKnownFor(
   prisma: PrismaClient,
   pairs: ReadonlyArray<{ userId: string; eventType: string; index: number }>,
 ): Promise<void> {
+  for (const pair of pairs) assertPublishable(pair.eventType, `events.${pair.index}.eventType`);
   const custom = pairs.filter((pair) => !isBuiltInEventType(pair.eventType));
   if (custom.length === 0) return;
   const unknown = await sqlFor(prisma).query<{ position: number }>(
@@ -229,6 +231,7 @@ export async function broadcastEvent(
   args: { input: z.output<typeof BroadcastEventInputSchema>; limits: Limits },
 ): Promise<BroadcastEventResult> {
   const { input, limits } = args;
+  assertPublishable(input.eventType);
   const { events: rows, refused } = await enqueueEvents(sqlFor(prisma), {
     // The whole broadcast is one request for the dispatch limit.
     candidates: `SELECT ricochet_record_id() AS "id", s."userId", $1::text AS "eventType", $2::jsonb AS "eventData",

@@ -12,7 +12,7 @@ import {
   type WebhookSecrets,
 } from '@ricochet/schema';
 import type { z } from 'zod';
-import { sqlFor } from '../db/sql.ts';
+import { sqlFor, sqlInPrismaTransaction } from '../db/sql.ts';
 import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
 import { hostKeyOf } from '../outbound/host-key.ts';
 import { releaseHeld, releasePaced, removeWebhook } from '../queue/index.ts';
@@ -21,6 +21,12 @@ import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId, newWebhookSecret } from './ids.ts';
 import type { Limits } from './limits.ts';
 import { collectPage } from './list-budget.ts';
+import {
+  emitOperationalEvents,
+  type OperationalEvent,
+  type WebhookColumns,
+  webhookRef,
+} from './operational-events.ts';
 import { creationOrder, toList } from './pagination.ts';
 import { statsOf, type WebhookStats, webhookStats } from './webhook-stats.ts';
 
@@ -182,7 +188,7 @@ export async function createWebhook(
             'Delete one, or ask the installation to raise the limit.',
         );
       }
-      return tx.webhook.create({
+      const created = await tx.webhook.create({
         data: {
           ...(columnsFrom(input) as Prisma.WebhookUncheckedCreateInput),
           createdAt: now,
@@ -197,6 +203,14 @@ export async function createWebhook(
           secrets: { create: { id: newRecordId(), secret: input.secret ?? newWebhookSecret() } },
         },
       });
+      await emitOperationalEvents(sqlInPrismaTransaction(tx), [
+        {
+          userId,
+          eventType: 'ricochet.webhook.created',
+          eventData: { ...webhookRef(created), eventTypes: created.eventTypes },
+        },
+      ]);
+      return created;
     });
     return { webhook: toWebhook(row, statsOf(new Map(), row.id)), created: true };
   } catch (error) {
@@ -308,13 +322,31 @@ export async function updateWebhook(
       circuitProbeAt: null,
       circuitOpenings: 0,
       circuitLastError: null,
+      failingSince: null,
     });
   }
+  const changed = Object.entries(input)
+    .filter(([, value]) => value !== undefined)
+    .map(([field]) => field);
   try {
-    // modifiedAt moves with the definition only (never with publishing or delivering).
-    const row = await prisma.webhook.update({
-      where: { id: webhookId },
-      data: { ...columns, modifiedAt: new Date() },
+    const row = await prisma.$transaction(async (tx) => {
+      // modifiedAt moves with the definition only (never with publishing or delivering).
+      const updated = await tx.webhook.update({
+        where: { id: webhookId },
+        data: { ...columns, modifiedAt: new Date() },
+      });
+      const events: OperationalEvent[] = [
+        { userId, eventType: 'ricochet.webhook.updated', eventData: { ...webhookRef(updated), changed } },
+      ];
+      if (before.state !== 'ACTIVE' && updated.state === 'ACTIVE') {
+        events.push({
+          userId,
+          eventType: 'ricochet.webhook.enabled',
+          eventData: { ...webhookRef(updated), previousState: before.state },
+        });
+      }
+      await emitOperationalEvents(sqlInPrismaTransaction(tx), events);
+      return updated;
     });
     // Dispatches that waited on the webhook (not ACTIVE, circuit open) or on a lifted rate limit go.
     if (row.state === 'ACTIVE') await releaseHeld(sqlFor(prisma), { webhookId });
@@ -337,7 +369,19 @@ export async function deleteWebhook(
 ): Promise<void> {
   // With everything it delivered or was to deliver (dispatches and calls have no foreign keys to
   // their webhook, see schema.prisma).
-  if (!(await removeWebhook(sqlFor(prisma), args))) throw recordNotFound('Webhook', args.webhookId);
+  const removed = await sqlFor(prisma).transaction(async (tx) => {
+    const [webhook] = await tx.query<WebhookColumns>(
+      `SELECT "id", "userId", "requestUrl", "state"::text AS "state", "description" FROM "Webhook"
+       WHERE "id" = $1 AND "userId" = $2 FOR UPDATE`,
+      [args.webhookId, args.userId],
+    );
+    if (!webhook || !(await removeWebhook(tx, args))) return false;
+    await emitOperationalEvents(tx, [
+      { userId: args.userId, eventType: 'ricochet.webhook.deleted', eventData: webhookRef(webhook) },
+    ]);
+    return true;
+  });
+  if (!removed) throw recordNotFound('Webhook', args.webhookId);
 }
 
 /** The secrets a webhook signs with now, newest first; older ones are in their grace period. */
@@ -369,17 +413,28 @@ export async function rotateWebhookSecret(
   args: { userId: string; webhookId: string; input: z.output<typeof RotateWebhookSecretInputSchema> },
 ): Promise<WebhookSecrets> {
   const { userId, webhookId, input } = args;
-  await findOwnWebhook(prisma, userId, webhookId);
+  const webhook = await findOwnWebhook(prisma, userId, webhookId);
   const now = new Date();
   const graceEnd = new Date(now.getTime() + input.gracePeriodSeconds * 1000);
-  await prisma.$transaction([
-    prisma.webhookSecret.updateMany({
+  await prisma.$transaction(async (tx) => {
+    await tx.webhookSecret.updateMany({
       where: { webhookId, OR: [{ expiresAt: null }, { expiresAt: { gt: graceEnd } }] },
       data: { expiresAt: graceEnd },
-    }),
-    prisma.webhookSecret.create({
+    });
+    await tx.webhookSecret.create({
       data: { id: newRecordId(), webhookId, secret: input.secret ?? newWebhookSecret(), createdAt: now },
-    }),
-  ]);
+    });
+    // The event says when the old secret stops, never a secret.
+    await emitOperationalEvents(sqlInPrismaTransaction(tx), [
+      {
+        userId,
+        eventType: 'ricochet.webhook.secret_rotated',
+        eventData: {
+          ...webhookRef(webhook),
+          previousSecretExpiresAt: input.gracePeriodSeconds > 0 ? graceEnd.toISOString() : null,
+        },
+      },
+    ]);
+  });
   return getWebhookSecrets(prisma, { userId, webhookId });
 }
