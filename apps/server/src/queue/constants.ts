@@ -19,3 +19,17 @@ export const INTERRUPTED = 'Interrupted: the worker delivering this attempt stop
  */
 export const callSentRequest = (c: string) =>
   `(${c}."requestTimestamp" IS NOT NULL OR ${c}."requestBody" IS NOT NULL)`;
+
+/**
+ * A dispatch's calls all started after it was created (its createdAt is the database's clock at
+ * publish; a call's startedAt the worker's): reading them with `startedAt >= earliestCallStart(...)`
+ * prunes the weekly partitions before the dispatch's week, instead of probing every week's primary
+ * key for its id. A day of slack, so a worker whose clock runs behind the database's still finds
+ * its calls.
+ */
+export const CALL_CLOCK_SLACK_MS = 86_400_000;
+export function earliestCallStart(dispatchCreatedAt: Date): Date {
+  return new Date(dispatchCreatedAt.getTime() - CALL_CLOCK_SLACK_MS);
+}
+/** SQL: earliestCallStart of a timestamp expression. */
+export const earliestCallStartSql = (createdAt: string) => `(${createdAt} - interval '1 day')`;

@@ -2,7 +2,14 @@
 // between the queue and the history (Dispatch, DispatchCall). One statement per file in ./sql; the
 // services (publishing, redelivery, webhooks) and the delivery worker call these and nothing else
 // writes those tables. See schema.prisma (DispatchQueue) for the states and fair-key.ts for the order.
-export { callSentRequest, DISPATCH_CHANNEL, INTERRUPTED } from './constants.ts';
+export {
+  CALL_CLOCK_SLACK_MS,
+  callSentRequest,
+  DISPATCH_CHANNEL,
+  earliestCallStart,
+  earliestCallStartSql,
+  INTERRUPTED,
+} from './constants.ts';
 export { DISPATCH_ROWS, type DispatchRow, stillQueued } from './dispatch-rows.ts';
 export { closeCircuit, openCircuits, probeFailed, releaseProbes } from './sql/circuits.ts';
 export { type ClaimedDispatch, claim } from './sql/claim.ts';

@@ -13,7 +13,7 @@ import { preparedName, sqlFor } from '../db/sql.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { type HistoryPartition, historyStorage } from '../history/partitions.ts';
 import { historyWindow, type RetentionPolicy } from '../history/retention.ts';
-import { DISPATCH_ROWS, stillQueued } from '../queue/index.ts';
+import { DISPATCH_ROWS, earliestCallStartSql, stillQueued } from '../queue/index.ts';
 import { recordNotFound } from './errors.ts';
 import { statsOf, webhookStats } from './webhook-stats.ts';
 import { toWebhookListItem, WEBHOOK_DEFINITION_COLUMNS } from './webhooks.ts';
@@ -216,9 +216,12 @@ export async function listDispatchLog(
         FROM ${DISPATCH_ROWS} x WHERE ${condition}
         ORDER BY x."createdAt" DESC, x."id" DESC OFFSET $${params.length + 1} LIMIT $${params.length + 2}
       )
+      -- Per row, by key: a join here hashed every webhook of the installation for 20 rows.
       SELECT x.*, w."requestUrl",
-        (SELECT c."responseStatus" FROM "DispatchCall" c WHERE c."dispatchId" = x."id" ORDER BY c."attempt" DESC LIMIT 1) AS "lastResponseStatus"
-      FROM page x JOIN "Webhook" w ON w."id" = x."webhookId"
+        (SELECT c."responseStatus" FROM "DispatchCall" c
+         WHERE c."dispatchId" = x."id" AND c."startedAt" >= ${earliestCallStartSql('x."createdAt"')}
+         ORDER BY c."attempt" DESC LIMIT 1) AS "lastResponseStatus"
+      FROM page x CROSS JOIN LATERAL (SELECT w."requestUrl" FROM "Webhook" w WHERE w."id" = x."webhookId") w
       ORDER BY x."createdAt" DESC, x."id" DESC`;
   const [counted, rows] = await Promise.all([
     // The total leaves the webhook check out, so it is an index-only scan of (userId, createdAt)

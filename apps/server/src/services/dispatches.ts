@@ -175,6 +175,7 @@ async function findLatestCalls(
       OR: dispatches.map((dispatch) => ({
         dispatchId: dispatch.id,
         attempt: { gt: dispatch.attemptCount - perDispatch },
+        startedAt: { gte: queue.earliestCallStart(dispatch.createdAt) },
       })),
     },
     select: CALL_COLUMNS,
@@ -195,11 +196,12 @@ async function findLatestCalls(
 /** A page of a dispatch's calls in detail (requests included), oldest first: the latest `take` before `before`. */
 async function findDetailCalls(
   prisma: PrismaClient,
-  args: { dispatchId: string; before: number | undefined; take: number },
+  args: { dispatchId: string; createdAt: Date; before: number | undefined; take: number },
 ): Promise<CallDetailRow[]> {
   const calls = await prisma.dispatchCall.findMany({
     where: {
       dispatchId: args.dispatchId,
+      startedAt: { gte: queue.earliestCallStart(args.createdAt) },
       ...(args.before !== undefined && { attempt: { lt: args.before } }),
     },
     orderBy: { attempt: 'desc' },
@@ -211,10 +213,14 @@ async function findDetailCalls(
 /** Calls `after` the attempt given, in order, `take` at a time (the stream of every call). */
 function findCallsAfter(
   prisma: PrismaClient,
-  args: { dispatchId: string; after: number; take: number },
+  args: { dispatchId: string; createdAt: Date; after: number; take: number },
 ): Promise<CallRow[]> {
   return prisma.dispatchCall.findMany({
-    where: { dispatchId: args.dispatchId, attempt: { gt: args.after } },
+    where: {
+      dispatchId: args.dispatchId,
+      attempt: { gt: args.after },
+      startedAt: { gte: queue.earliestCallStart(args.createdAt) },
+    },
     select: CALL_COLUMNS,
     orderBy: { attempt: 'asc' },
     take: args.take,
@@ -498,6 +504,7 @@ export async function dispatchWithAllCallsAsJson(
     for (;;) {
       const calls = await findCallsAfter(prisma, {
         dispatchId: row.id,
+        createdAt: row.createdAt,
         after,
         take: STREAMED_CALLS_PER_QUERY,
       });
@@ -526,6 +533,7 @@ export async function getDispatchDetail(
   const { row, webhook } = await findDispatch(prisma, args);
   const calls = await findDetailCalls(prisma, {
     dispatchId: row.id,
+    createdAt: row.createdAt,
     before: args.callsBefore,
     take: DISPATCH_DETAIL_CALLS,
   });

@@ -7,7 +7,6 @@ import {
   isOperationalEventType,
   type OperationalEventData,
   type OperationalEventType,
-  type WebhookState,
 } from '@ricochet/schema';
 import type { Sql } from '../db/sql.ts';
 import type { WebhookColumns } from '../queue/index.ts';

@@ -1,4 +1,4 @@
-import { MAX_EVENT_TYPES_PER_USER } from '@ricochet/schema';
+import { MAX_EVENT_TYPES_PER_USER, OPERATIONAL_EVENT_TYPES } from '@ricochet/schema';
 import { describe, expect, test } from '../app-fixtures.ts';
 
 describe('users and tokens', () => {
@@ -79,7 +79,8 @@ describe('users and tokens', () => {
     });
     expect(after.statusCode).toBe(201);
     const types = (await api.request('GET', '/v2/event-types')).json().data;
-    expect(types).toHaveLength(13);
+    // Apify's 12 (TEST included), Ricochet's operational events, then the user's own.
+    expect(types).toHaveLength(12 + OPERATIONAL_EVENT_TYPES.length + 1);
     expect(types.at(-1)).toMatchObject({ name: 'contact.created', builtIn: false, description: 'A contact' });
     // Types are per user.
     const other = await api.createUser('other');
