@@ -43,6 +43,14 @@ export {
   type WebhookListQuery,
 } from './client.ts';
 export { isRicochetError, RicochetError, type RicochetErrorType } from './errors.ts';
+export {
+  isOperationalEventType,
+  OPERATIONAL_EVENT_TYPES,
+  type OperationalEventData,
+  type OperationalEventPayload,
+  type OperationalEventType,
+  parseOperationalEvent,
+} from './operational-events.ts';
 export { type PageQuery, PageRequest } from './pagination.ts';
 export type { RetryOptions } from './retry.ts';
 export type { CallOptions, FetchLike } from './transport.ts';

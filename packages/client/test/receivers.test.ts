@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApp } from '../examples/express.ts';
 import { POST } from '../examples/next-route.ts';
 import { createReceiver } from '../examples/node-http.ts';
-import { createRicochetClient, type RicochetClient } from '../src/index.ts';
+import { createRicochetClient, parseOperationalEvent, type RicochetClient } from '../src/index.ts';
 import { waitUntil } from './helpers.ts';
 
 // Real deliveries from Ricochet's worker, received by the README's examples.
@@ -51,6 +51,42 @@ async function deliverOnce(url: string, eventData: Record<string, unknown>) {
 }
 
 describe('receivers from the README, fed by a real Ricochet worker', () => {
+  test('operational events reach a subscribed webhook, verified, and parse typed', async () => {
+    const payloads: unknown[] = [];
+    const receiver = await listen(createReceiver(SECRET, (payload) => payloads.push(payload)));
+    try {
+      const subscriber = await client.webhooks.create({
+        eventTypes: ['ricochet.webhook.created', 'ricochet.webhook.deleted'],
+        requestUrl: `${receiver.url}/hook`,
+        secret: SECRET,
+      });
+      const other = await client.webhooks.create({
+        eventTypes: ['parcel.delivered'],
+        requestUrl: 'https://example.com/unused',
+        description: 'watched',
+      });
+      await client.webhooks.delete(other.id);
+      await waitUntil(
+        async () => payloads.length,
+        (count) => count >= 3,
+      );
+      const events = payloads.map(parseOperationalEvent);
+      const about = (id: string) =>
+        events.filter((event) => event?.eventData.webhookId === id).map((event) => event?.eventType);
+      expect(about(subscriber.id)).toEqual(['ricochet.webhook.created']);
+      expect(about(other.id).sort()).toEqual(['ricochet.webhook.created', 'ricochet.webhook.deleted']);
+      const deleted = events.find((event) => event?.eventType === 'ricochet.webhook.deleted');
+      // Narrowed by its eventType: the deleted webhook's fields are typed.
+      if (deleted?.eventType !== 'ricochet.webhook.deleted') throw new Error('no deleted event');
+      expect(deleted.eventData).toMatchObject({ requestUrl: 'https://example.com/unused', description: 'watched' });
+      expect(parseOperationalEvent({ eventType: 'parcel.delivered', eventData: {} })).toBeNull();
+      expect(() => parseOperationalEvent({ eventType: 'ricochet.webhook.deleted', eventData: {} })).toThrow();
+      await client.webhooks.delete(subscriber.id);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   test('plain node:http accepts a real delivery and refuses a tampered one', async () => {
     const payloads: unknown[] = [];
     const receiver = await listen(createReceiver(SECRET, (payload) => payloads.push(payload)));
