@@ -154,6 +154,10 @@ describe('rate limits and circuits in a real browser', () => {
     expect(said).toMatch(new RegExp(`Deliveries paused since ${time}: 2 calls in a row got no response[.]`));
     expect(said).toMatch(new RegExp(`Next probe at ${time}[.]`));
     expect(said).toMatch(/Last error: \S+/);
+    // Its notifications say the same: failing (no response), after its creation.
+    const notes = page.getByTestId('notifications');
+    await notes.getByText('Failing: 2 calls in a row got no response').waitFor();
+    await notes.getByText('Created').waitFor();
     // The held dispatch, in the log and on its own page.
     const row = page.locator('[data-dispatch-status="ACTIVE"]');
     await row.getByText('Held: webhook paused or its circuit is open').waitFor();

@@ -78,7 +78,10 @@ describe('receivers from the README, fed by a real Ricochet worker', () => {
       const deleted = events.find((event) => event?.eventType === 'ricochet.webhook.deleted');
       // Narrowed by its eventType: the deleted webhook's fields are typed.
       if (deleted?.eventType !== 'ricochet.webhook.deleted') throw new Error('no deleted event');
-      expect(deleted.eventData).toMatchObject({ requestUrl: 'https://example.com/unused', description: 'watched' });
+      expect(deleted.eventData).toMatchObject({
+        requestUrl: 'https://example.com/unused',
+        description: 'watched',
+      });
       expect(parseOperationalEvent({ eventType: 'parcel.delivered', eventData: {} })).toBeNull();
       expect(() => parseOperationalEvent({ eventType: 'ricochet.webhook.deleted', eventData: {} })).toThrow();
       await client.webhooks.delete(subscriber.id);

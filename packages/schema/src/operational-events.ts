@@ -171,3 +171,31 @@ export const OPERATIONAL_EVENT_TYPE_DOCS: {
     },
   },
 };
+
+/** How many of a webhook's latest notifications are kept (and shown). */
+export const NOTIFICATIONS_PER_WEBHOOK = 100;
+
+/** The operational events a webhook's page shows: every `ricochet.webhook.*` one but its deletion. */
+export const WEBHOOK_NOTIFICATION_TYPES = OPERATIONAL_EVENT_TYPES.filter(
+  (type) => type.startsWith('ricochet.webhook.') && type !== 'ricochet.webhook.deleted',
+);
+
+/** One of a webhook's recent changes: an operational event about it, whoever subscribed to it. */
+export const WebhookNotificationSchema = z
+  .object({
+    id: z.string(),
+    eventType: z.enum(OPERATIONAL_EVENT_TYPES),
+    createdAt: iso,
+    eventData: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'WebhookNotification' });
+export type WebhookNotification = z.infer<typeof WebhookNotificationSchema>;
+
+export const WebhookNotificationsSchema = z
+  .object({ items: z.array(WebhookNotificationSchema) })
+  .meta({ id: 'WebhookNotifications' });
+export type WebhookNotifications = z.infer<typeof WebhookNotificationsSchema>;
+
+export const WebhookNotificationsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(NOTIFICATIONS_PER_WEBHOOK).default(20),
+});

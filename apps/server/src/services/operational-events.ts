@@ -5,12 +5,17 @@
 // at all: a process killed between the two cannot lose the event or send one for nothing.
 import {
   isOperationalEventType,
+  NOTIFICATIONS_PER_WEBHOOK,
   type OperationalEventData,
   type OperationalEventType,
+  WEBHOOK_NOTIFICATION_TYPES,
+  type WebhookNotifications,
 } from '@ricochet/schema';
-import type { Sql } from '../db/sql.ts';
+import { NOW, type Sql, sqlFor } from '../db/sql.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { WebhookColumns } from '../queue/index.ts';
 import { EVENTS_FROM_JSON, enqueueEvents } from '../queue/index.ts';
+import { recordNotFound } from './errors.ts';
 import { newRecordId } from './ids.ts';
 
 export type OperationalEvent = {
@@ -39,6 +44,7 @@ const NO_LIMIT = 2_147_483_647;
  */
 export async function emitOperationalEvents(sql: Sql, events: OperationalEvent[]): Promise<void> {
   if (events.length === 0) return;
+  await keepNotifications(sql, events);
   await enqueueEvents(sql, {
     // Stored only for a user with a webhook subscribed to the type: otherwise every user's event
     // log would fill with events no one asked for.
@@ -70,4 +76,68 @@ export async function emitOperationalEvents(sql: Sql, events: OperationalEvent[]
  */
 export function emitsOperationalEvents(eventType: string): boolean {
   return !isOperationalEventType(eventType);
+}
+
+const NOTIFICATION_TYPES: ReadonlySet<string> = new Set(WEBHOOK_NOTIFICATION_TYPES);
+
+/**
+ * Keeps the webhook events among `events` as their webhook's notifications (its page's recent
+ * changes), whoever subscribed, and drops each webhook's beyond the newest NOTIFICATIONS_PER_WEBHOOK,
+ * so a webhook that flaps for months keeps a bounded list.
+ */
+async function keepNotifications(sql: Sql, events: OperationalEvent[]): Promise<void> {
+  const notes = events
+    .filter((event) => NOTIFICATION_TYPES.has(event.eventType) && 'webhookId' in event.eventData)
+    .map((event, position) => ({
+      id: newRecordId(),
+      userId: event.userId,
+      webhookId: (event.eventData as { webhookId: string }).webhookId,
+      eventType: event.eventType,
+      eventData: event.eventData,
+      position,
+    }));
+  if (notes.length === 0) return;
+  await sql.query(
+    `WITH note AS (
+      SELECT * FROM jsonb_to_recordset($1::jsonb) AS n("id" text, "userId" text, "webhookId" text, "eventType" text, "eventData" jsonb, "position" int)
+    ), kept AS (
+      INSERT INTO "WebhookNotification" ("id", "userId", "webhookId", "eventType", "eventData", "createdAt")
+      -- A millisecond apart in the order given (failing before disabled, updated before enabled):
+      -- the page lists them newest first, and one statement's share its clock.
+      SELECT n."id", n."userId", n."webhookId", n."eventType", n."eventData", ${NOW} + n."position" * interval '1 millisecond'
+      FROM note n WHERE EXISTS (SELECT 1 FROM "Webhook" w WHERE w."id" = n."webhookId")
+    )
+    -- Sees the webhooks' notifications as they were before this statement (one snapshot): a list
+    -- is at most NOTIFICATIONS_PER_WEBHOOK plus what one statement adds.
+    DELETE FROM "WebhookNotification" old
+    WHERE old."webhookId" IN (SELECT "webhookId" FROM note)
+      AND old."id" NOT IN (
+        SELECT keep."id" FROM "WebhookNotification" keep WHERE keep."webhookId" = old."webhookId"
+        ORDER BY keep."createdAt" DESC, keep."id" DESC LIMIT $2)`,
+    [JSON.stringify(notes), NOTIFICATIONS_PER_WEBHOOK],
+  );
+}
+
+/** A webhook's latest notifications (operational events about it), newest first. */
+export async function listWebhookNotifications(
+  prisma: PrismaClient,
+  args: { userId: string; webhookId: string; limit: number },
+): Promise<WebhookNotifications> {
+  const sql = sqlFor(prisma);
+  const owned = await sql.query<{ id: string }>(
+    `SELECT "id" FROM "Webhook" WHERE "id" = $1 AND "userId" = $2`,
+    [args.webhookId, args.userId],
+  );
+  if (owned.length === 0) throw recordNotFound('Webhook', args.webhookId);
+  const rows = await sql.query<{
+    id: string;
+    eventType: WebhookNotifications['items'][number]['eventType'];
+    createdAt: Date;
+    eventData: Record<string, unknown>;
+  }>(
+    `SELECT "id", "eventType", "createdAt", "eventData" FROM "WebhookNotification"
+     WHERE "webhookId" = $1 ORDER BY "createdAt" DESC, "id" DESC LIMIT $2`,
+    [args.webhookId, args.limit],
+  );
+  return { items: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })) };
 }

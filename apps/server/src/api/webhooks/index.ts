@@ -14,3 +14,4 @@ export { rotateSecret } from './rotate-secret.ts';
 export { dispatches } from './dispatches.ts';
 export { redeliverFailed } from './redeliver-failed.ts';
 export { testDefinition } from './test-definition.ts';
+export { notifications } from './notifications.ts';

@@ -16,6 +16,7 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { useTRPC } from '@/lib/trpc';
 import { CircuitNotice } from './circuit-notice';
 import { DeliveryChart, histogramInput } from './delivery-chart';
+import { NotificationsPanel } from './notifications-panel';
 import { SecretPanel } from './secret-panel';
 import { TestWebhook } from './test-webhook';
 
@@ -176,6 +177,7 @@ export default function WebhookDetailPage() {
           <div className="grid min-w-0 grid-cols-1 content-start gap-6">
             {canWrite && <TestWebhook webhookId={webhookId} />}
             <SecretPanel webhookId={webhookId} canWrite={canWrite} />
+            <NotificationsPanel webhookId={webhookId} />
           </div>
         </div>
       ) : (
