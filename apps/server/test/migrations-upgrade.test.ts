@@ -364,12 +364,22 @@ function withLateEventData(dispatches: unknown[], events: unknown[]): unknown[] 
  */
 const DROPPED_COLUMNS: Record<string, string[]> = { Dispatch: ['roundStartAttempt'] };
 
-/** `rows` of `table` without the columns later migrations drop (DROPPED_COLUMNS). */
+/**
+ * Columns later migrations add, and what existing rows get: 20261207120000_webhook_failing_since
+ * adds Webhook.failingSince (null: no webhook is in a reported run of failures yet).
+ */
+const ADDED_LATER_COLUMNS: Record<string, Record<string, unknown>> = { Webhook: { failingSince: null } };
+
+/**
+ * `rows` of `table` as the latest migrations leave them: without the columns they drop
+ * (DROPPED_COLUMNS), with those they add (ADDED_LATER_COLUMNS).
+ */
 function withoutDropped(table: string, rows: unknown[]): unknown[] {
   const dropped = DROPPED_COLUMNS[table] ?? [];
-  return rows.map((row) =>
-    Object.fromEntries(Object.entries(row as object).filter(([column]) => !dropped.includes(column))),
-  );
+  return rows.map((row) => ({
+    ...Object.fromEntries(Object.entries(row as object).filter(([column]) => !dropped.includes(column))),
+    ...ADDED_LATER_COLUMNS[table],
+  }));
 }
 
 /** Every row of a table as JSON, in a stable order: what an upgrade must keep, column for column. */

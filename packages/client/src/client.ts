@@ -86,6 +86,12 @@ export function createRicochetClient(options: RicochetClientOptions) {
     /** The webhook's dispatches: one page or all of them. */
     dispatches: (webhookId: string, query?: DispatchQuery, call?: CallOptions) =>
       pages<Schema.Dispatch, DispatchQuery>(`/v2/webhooks/${id(webhookId)}/dispatches`, query, call),
+    /**
+     * The webhook's recent changes, newest first: its operational events (failing, disabled,
+     * recovered, switched on, changed, secret rotated), whether or not a webhook subscribes to them.
+     */
+    notifications: (webhookId: string, query?: { limit?: number }, call?: CallOptions) =>
+      get<Schema.WebhookNotifications>(`/v2/webhooks/${id(webhookId)}/notifications`, query, call),
     /** Redelivers the webhook's FAILED dispatches created in [since, until]. */
     redeliverFailed: (webhookId: string, input: Schema.BulkRedeliverInput, call?: CallOptions) =>
       send<Schema.BulkRedeliverResult>(

@@ -31,6 +31,8 @@ export type {
   User,
   Webhook,
   WebhookListItem,
+  WebhookNotification,
+  WebhookNotifications,
   WebhookSecrets,
   WebhookTestResult,
 } from '@ricochet/schema';

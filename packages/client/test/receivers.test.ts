@@ -82,6 +82,9 @@ describe('receivers from the README, fed by a real Ricochet worker', () => {
         requestUrl: 'https://example.com/unused',
         description: 'watched',
       });
+      // The subscriber's own page keeps its creation among its notifications.
+      const { items } = await client.webhooks.notifications(subscriber.id, { limit: 5 });
+      expect(items.map((item) => item.eventType)).toEqual(['ricochet.webhook.created']);
       expect(parseOperationalEvent({ eventType: 'parcel.delivered', eventData: {} })).toBeNull();
       expect(() => parseOperationalEvent({ eventType: 'ricochet.webhook.deleted', eventData: {} })).toThrow();
       await client.webhooks.delete(subscriber.id);
