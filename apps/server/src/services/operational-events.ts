@@ -46,9 +46,17 @@ export async function emitOperationalEvents(sql: Sql, events: OperationalEvent[]
   if (events.length === 0) return;
   await keepNotifications(sql, events);
   await enqueueEvents(sql, {
-    // Stored only for a user with a webhook subscribed to the type: otherwise every user's event
-    // log would fill with events no one asked for.
-    candidates: `SELECT c.* FROM (${EVENTS_FROM_JSON}) c
+    // Each event goes to its user and, as a copy of its own, to every admin (the installation's
+    // operators see every user's; eventData.userId says whose). Stored only for a user with a
+    // webhook subscribed to the type: otherwise every event log would fill with events no one
+    // asked for.
+    candidates: `WITH given AS (${EVENTS_FROM_JSON})
+      SELECT c.* FROM (
+        SELECT * FROM given
+        UNION ALL
+        SELECT ricochet_record_id(), a."id", g."eventType", g."eventData", g."resource", NULL, g."position", g."request", g."limit"
+        FROM given g JOIN "User" a ON a."isAdmin" AND a."id" <> g."userId"
+      ) c
       WHERE EXISTS (SELECT 1 FROM "Webhook" w WHERE w."userId" = c."userId" AND w."state" = 'ACTIVE'
         AND c."eventType" = ANY(w."eventTypes"))`,
     params: [

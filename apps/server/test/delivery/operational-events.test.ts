@@ -1,5 +1,6 @@
 import { OPERATIONAL_EVENT_TYPES, OperationalEventDataSchemas } from '@ricochet/schema';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { webhookInput } from '../app-fixtures.ts';
 import { describe, expect, respond, test } from '../delivery-fixtures.ts';
 
 const RUN_EVENT = {
@@ -272,5 +273,49 @@ describe("a webhook's notifications", () => {
       token: other.token,
     });
     expect(theirs.statusCode).toBe(404);
+  });
+});
+
+describe('operators', () => {
+  test("an admin's subscription gets every user's operational events; a user gets only their own", async ({
+    api,
+    delivery,
+  }) => {
+    const operator = await delivery.receiver();
+    await delivery.webhook({
+      requestUrl: operator.url,
+      eventTypes: ['ricochet.webhook.created'],
+      condition: {},
+    });
+    const customer = await api.createUser('customer');
+    const own = await delivery.receiver();
+    const asCustomer = (body: Record<string, unknown>) =>
+      api.request('POST', '/v2/webhooks', { token: customer.token, body: webhookInput(body) });
+    expect(
+      (await asCustomer({ requestUrl: own.url, eventTypes: ['ricochet.webhook.created'], condition: {} }))
+        .statusCode,
+    ).toBe(201);
+    const theirs = (await asCustomer({ requestUrl: 'https://example.com/customer' })).json().data;
+    await delivery.webhook({ requestUrl: 'https://example.com/admin-own' });
+    const worker = delivery.worker();
+    while ((await worker.runOnce()) > 0) {}
+    const seen = (receiver: { received: Array<{ body: string }> }) =>
+      operationalEvents(receiver)
+        .map((event) => `${event.eventData.userId}:${event.eventData.requestUrl}`)
+        .sort();
+    // The operator: its own two creations and the customer's two, each saying whose.
+    expect(seen(operator)).toEqual(
+      [
+        `${api.admin.id}:${operator.url}`,
+        `${api.admin.id}:https://example.com/admin-own`,
+        `${customer.id}:${own.url}`,
+        `${customer.id}:https://example.com/customer`,
+      ].sort(),
+    );
+    // The customer: only their own.
+    expect(seen(own)).toEqual(
+      [`${customer.id}:${own.url}`, `${customer.id}:https://example.com/customer`].sort(),
+    );
+    expect(theirs.id).toBeTruthy();
   });
 });

@@ -17,3 +17,7 @@ CREATE INDEX "WebhookNotification_webhookId_createdAt_idx" ON "WebhookNotificati
 -- AddForeignKey
 ALTER TABLE "WebhookNotification" ADD CONSTRAINT "WebhookNotification_webhookId_fkey" FOREIGN KEY ("webhookId") REFERENCES "Webhook"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
+
+-- The installation's operators (admins), found without reading every user: each operational event
+-- is copied to them. A partial index of a few rows, built by one read of "User".
+CREATE INDEX "User_admin_idx" ON "User"("id") WHERE ("isAdmin");
