@@ -15,12 +15,6 @@ import { storedResponseHeaders } from '../outbound/stored-response.ts';
 import * as queue from '../queue/index.ts';
 import { releaseHostWaits } from '../queue/sql/release-host-waits.ts';
 import { stopFailingWebhooks } from '../queue/sql/stop-failing-webhooks.ts';
-import {
-  emitOperationalEvents,
-  emitsOperationalEvents,
-  type OperationalEvent,
-  webhookRef,
-} from '../services/operational-events.ts';
 import { attemptVerdict, type RetryPolicy, retryDelayMs } from './retry-policy.ts';
 import { liveSecrets, type WebhookDefinition, WebhookDefinitions } from './webhook-definitions.ts';
 
@@ -661,9 +655,9 @@ export class DeliveryWorker {
     const ended = await queue.markRecovered(sql, {
       webhookIds: unique(recovered.map((entry) => entry.claim.webhookId)),
     });
-    await emitOperationalEvents(sql, [
+    await queue.emitOperationalEvents(sql, [
       ...failed
-        .filter((entry) => emitsOperationalEvents(entry.claim.eventType))
+        .filter((entry) => queue.emitsOperationalEvents(entry.claim.eventType))
         .map((entry) => exhaustedEvent(entry)),
       ...failing.flatMap((webhook) => {
         const last = lastEntryThatReports(failed, webhook.id);
@@ -673,7 +667,7 @@ export class DeliveryWorker {
             userId: webhook.userId,
             eventType: 'ricochet.webhook.failing' as const,
             eventData: {
-              ...webhookRef(webhook),
+              ...queue.webhookRef(webhook),
               reason: webhook.reason,
               failures: failingRunOf(settings.failureThreshold),
               lastResponseStatus: last.result.responseStatus,
@@ -690,7 +684,7 @@ export class DeliveryWorker {
             userId: webhook.userId,
             eventType: 'ricochet.webhook.disabled' as const,
             eventData: {
-              ...webhookRef(webhook),
+              ...queue.webhookRef(webhook),
               reason: webhook.reason,
               failedDispatches: webhook.reason === 'TOO_MANY_ERRORS' ? settings.failureThreshold : null,
               lastResponseStatus: last.result.responseStatus,
@@ -705,7 +699,7 @@ export class DeliveryWorker {
               {
                 userId: webhook.userId,
                 eventType: 'ricochet.webhook.recovered' as const,
-                eventData: { ...webhookRef(webhook), failingSince: webhook.failingSince.toISOString() },
+                eventData: { ...queue.webhookRef(webhook), failingSince: webhook.failingSince.toISOString() },
               },
             ]
           : [],
@@ -760,7 +754,7 @@ export class DeliveryWorker {
               probeDelayMs: circuit.probeDelayMs,
             });
             const marked = await queue.markFailing(tx, { noResponseIds: ids, failedIds: [], failedRun: 1 });
-            await emitOperationalEvents(
+            await queue.emitOperationalEvents(
               tx,
               marked.flatMap((webhook) => {
                 const last = lastEntryThatReports(
@@ -773,7 +767,7 @@ export class DeliveryWorker {
                     userId: webhook.userId,
                     eventType: 'ricochet.webhook.failing' as const,
                     eventData: {
-                      ...webhookRef(webhook),
+                      ...queue.webhookRef(webhook),
                       reason: 'NO_RESPONSE' as const,
                       failures: circuit.failureThreshold,
                       lastResponseStatus: null,
@@ -838,7 +832,7 @@ function variablesOf(claim: Claim): TemplateVariables {
  */
 function lastEntryThatReports(entries: PendingResult[], webhookId: string): PendingResult | undefined {
   return entries.findLast(
-    (entry) => entry.claim.webhookId === webhookId && emitsOperationalEvents(entry.claim.eventType),
+    (entry) => entry.claim.webhookId === webhookId && queue.emitsOperationalEvents(entry.claim.eventType),
   );
 }
 
@@ -847,7 +841,7 @@ function failingRunOf(failureThreshold: number): number {
   return Math.max(1, Math.ceil(failureThreshold / 2));
 }
 
-function exhaustedEvent(entry: PendingResult): OperationalEvent {
+function exhaustedEvent(entry: PendingResult): queue.OperationalEvent {
   const { claim, result } = entry;
   return {
     userId: claim.userId,

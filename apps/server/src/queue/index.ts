@@ -11,6 +11,12 @@ export {
   INTERRUPTED,
 } from './constants.ts';
 export { DISPATCH_ROWS, type DispatchRow, stillQueued } from './dispatch-rows.ts';
+export {
+  emitOperationalEvents,
+  emitsOperationalEvents,
+  type OperationalEvent,
+  webhookRef,
+} from './operational-events.ts';
 export { closeCircuit, openCircuits, probeFailed, releaseProbes } from './sql/circuits.ts';
 export { type ClaimedDispatch, claim } from './sql/claim.ts';
 export {

@@ -15,18 +15,21 @@ import type { z } from 'zod';
 import { sqlFor, sqlInPrismaTransaction } from '../db/sql.ts';
 import { Prisma, type PrismaClient, type Webhook as WebhookRow } from '../generated/prisma/client.ts';
 import { hostKeyOf } from '../outbound/host-key.ts';
-import { releaseHeld, releasePaced, removeWebhook } from '../queue/index.ts';
+import {
+  emitOperationalEvents,
+  type OperationalEvent,
+  releaseHeld,
+  releasePaced,
+  removeWebhook,
+  type WebhookColumns,
+  webhookRef,
+} from '../queue/index.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { assertEventTypesKnown } from './event-types.ts';
 import { newRecordId, newWebhookSecret } from './ids.ts';
 import type { Limits } from './limits.ts';
 import { collectPage } from './list-budget.ts';
-import {
-  emitOperationalEvents,
-  type OperationalEvent,
-  type WebhookColumns,
-  webhookRef,
-} from './operational-events.ts';
+
 import { creationOrder, toList } from './pagination.ts';
 import { statsOf, type WebhookStats, webhookStats } from './webhook-stats.ts';
 
