@@ -661,20 +661,7 @@ export class DeliveryWorker {
         .map((entry) => exhaustedEvent(entry)),
       ...failing.flatMap((webhook) => {
         const last = lastEntryThatReports(failed, webhook.id);
-        if (!last) return [];
-        return [
-          {
-            userId: webhook.userId,
-            eventType: 'ricochet.webhook.failing' as const,
-            eventData: {
-              ...queue.webhookRef(webhook),
-              reason: webhook.reason,
-              failures: failingRunOf(settings.failureThreshold),
-              lastResponseStatus: last.result.responseStatus,
-              lastError: last.result.errorMessage,
-            },
-          },
-        ];
+        return last ? [failingEvent(webhook, failingRunOf(settings.failureThreshold), last)] : [];
       }),
       ...stopped.flatMap((webhook) => {
         const last = lastEntryThatReports(webhook.reason === 'GONE' ? gone : failed, webhook.id);
@@ -687,8 +674,7 @@ export class DeliveryWorker {
               ...queue.webhookRef(webhook),
               reason: webhook.reason,
               failedDispatches: webhook.reason === 'TOO_MANY_ERRORS' ? settings.failureThreshold : null,
-              lastResponseStatus: last.result.responseStatus,
-              lastError: last.result.errorMessage,
+              ...lastResultOf(last),
             },
           },
         ];
@@ -754,27 +740,12 @@ export class DeliveryWorker {
               probeDelayMs: circuit.probeDelayMs,
             });
             const marked = await queue.markFailing(tx, { noResponseIds: ids, failedIds: [], failedRun: 1 });
+            const noResponse = batch.filter((entry) => entry.noResponse);
             await queue.emitOperationalEvents(
               tx,
               marked.flatMap((webhook) => {
-                const last = lastEntryThatReports(
-                  batch.filter((entry) => entry.noResponse),
-                  webhook.id,
-                );
-                if (!last) return [];
-                return [
-                  {
-                    userId: webhook.userId,
-                    eventType: 'ricochet.webhook.failing' as const,
-                    eventData: {
-                      ...queue.webhookRef(webhook),
-                      reason: 'NO_RESPONSE' as const,
-                      failures: circuit.failureThreshold,
-                      lastResponseStatus: null,
-                      lastError: last.result.errorMessage,
-                    },
-                  },
-                ];
+                const last = lastEntryThatReports(noResponse, webhook.id);
+                return last ? [failingEvent(webhook, circuit.failureThreshold, last)] : [];
               }),
             );
             return ids;
@@ -836,13 +807,31 @@ function lastEntryThatReports(entries: PendingResult[], webhookId: string): Pend
   );
 }
 
+/** What an operational event says of the result that caused it. */
+function lastResultOf(last: PendingResult) {
+  return { lastResponseStatus: last.result.responseStatus, lastError: last.result.errorMessage };
+}
+
+/** `ricochet.webhook.failing` for a webhook markFailing marked, `failures` in a row, `last` the latest. */
+function failingEvent(
+  webhook: queue.WebhookColumns & { reason: 'NO_RESPONSE' | 'FAILED_DISPATCHES' },
+  failures: number,
+  last: PendingResult,
+): queue.OperationalEvent {
+  return {
+    userId: webhook.userId,
+    eventType: 'ricochet.webhook.failing',
+    eventData: { ...queue.webhookRef(webhook), reason: webhook.reason, failures, ...lastResultOf(last) },
+  };
+}
+
 /** Dispatches FAILED in a row after which a webhook is reported failing: half of what disables it. */
 function failingRunOf(failureThreshold: number): number {
   return Math.max(1, Math.ceil(failureThreshold / 2));
 }
 
 function exhaustedEvent(entry: PendingResult): queue.OperationalEvent {
-  const { claim, result } = entry;
+  const { claim } = entry;
   return {
     userId: claim.userId,
     eventType: 'ricochet.dispatch.exhausted',
@@ -854,8 +843,7 @@ function exhaustedEvent(entry: PendingResult): queue.OperationalEvent {
       eventId: claim.eventId,
       eventType: claim.eventType,
       attempts: claim.attempt,
-      lastResponseStatus: result.responseStatus,
-      lastError: result.errorMessage,
+      ...lastResultOf(entry),
     },
   };
 }
