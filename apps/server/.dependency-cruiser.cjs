@@ -5,6 +5,7 @@
 //   api/                             one operation per file; derives REST, tRPC and OpenAPI
 //   http/ (but app.ts)               what the API needs of HTTP: authentication, errors, CSRF
 //   delivery/                        the worker loop (claims, sends, records), its settings
+//   mail/                            the alert e-mail outbox's sender (beside the worker)
 //   metrics.ts                       Prometheus metrics (the worker only takes their type)
 //   services/                        the domain: one function per action
 //   queue/                           the dispatch queue: its SQL, one statement per file
@@ -77,6 +78,12 @@ module.exports = {
       'The worker loop sits on the queue and the outbound request; it calls no service and no API.',
       floors.delivery,
       '^src/(api|http|services)/|^src/(main|cli|bootstrap)[.]ts$',
+    ),
+    noImport(
+      'mail-on-its-outbox',
+      "The mailer sends the outbox: it needs the database, the settings and the queue's channel names.",
+      '^src/mail/',
+      '^src/(?!mail/|db/|generated/|queue/constants[.]ts$|(config|operator-error)[.]ts$)',
     ),
     noImport(
       'api-below-the-server',

@@ -2,12 +2,14 @@ import { parseArgs } from 'node:util';
 import { ensureAdmin, printSetupLink } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
+import { sqlFor } from './db/sql.ts';
 import { outboundPolicyFrom, workerSettingsFrom } from './delivery/settings.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
 import { HistoryMaintenance } from './history/partitions.ts';
 import { retentionFrom } from './history/retention.ts';
 import { buildApp } from './http/app.ts';
 import { createLogger } from './logger.ts';
+import { AlertMailer, mailerSettingsFrom } from './mail/mailer.ts';
 import { Metrics } from './metrics.ts';
 import { OperatorError, startupFailureMessage } from './operator-error.ts';
 import { HttpSender } from './outbound/http-sender.ts';
@@ -116,6 +118,13 @@ async function main(): Promise<void> {
       })
     : undefined;
   await worker?.start();
+  // Alert e-mails go from the worker processes, on a loop of their own (a dead SMTP server cannot
+  // hold up deliveries); without SMTP_HOST there is no mailer and nothing is queued for one.
+  const mailerSettings = runWorker ? mailerSettingsFrom(config) : undefined;
+  const mailer = mailerSettings
+    ? new AlertMailer({ sql: sqlFor(db.prisma), logger, settings: mailerSettings, listen: db.listen })
+    : undefined;
+  await mailer?.start();
   ready = true;
 
   // The one URL to open: the first admin's single-use setup link, or the dashboard's address.
@@ -127,6 +136,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping: no new claims, finishing the calls in flight');
     await app?.close();
     await worker?.stop();
+    await mailer?.stop();
     await maintenance.stop();
     await unlistenTokens?.();
     await sender.close();

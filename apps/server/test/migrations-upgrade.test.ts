@@ -368,7 +368,10 @@ const DROPPED_COLUMNS: Record<string, string[]> = { Dispatch: ['roundStartAttemp
  * Columns later migrations add, and what existing rows get: 20261207120000_webhook_failing_since
  * adds Webhook.failingSince (null: no webhook is in a reported run of failures yet).
  */
-const ADDED_LATER_COLUMNS: Record<string, Record<string, unknown>> = { Webhook: { failingSince: null } };
+const ADDED_LATER_COLUMNS: Record<string, Record<string, unknown>> = {
+  User: { alertEmail: null },
+  Webhook: { failingSince: null, errorsEmail: null, propagateTraceContext: true },
+};
 
 /**
  * `rows` of `table` as the latest migrations leave them: without the columns they drop

@@ -178,6 +178,12 @@ export function createRicochetClient(options: RicochetClientOptions) {
   const users = {
     /** The user the token belongs to. */
     me: (call?: CallOptions) => get<Schema.User>('/v2/users/me', undefined, call),
+    /**
+     * Where alert e-mails about your webhooks go (a webhook failing or disabled), or null for none;
+     * sent when the installation has SMTP configured.
+     */
+    setAlertEmail: (alertEmail: string | null, call?: CallOptions) =>
+      send<Schema.User>('PUT', '/v2/users/me/alert-email', { alertEmail }, true, call),
     /** How far back the user's history goes (retention): older history has been removed. */
     history: (call?: CallOptions) => get<Schema.HistoryWindow>('/v2/users/me/history', undefined, call),
     /**

@@ -37,7 +37,15 @@ describe('webhooks', () => {
     expect(created).toMatchObject({
       requestUrl: `${receiver.url}/crud`,
       condition: { actorId: 'actor-crud' },
+      errorsEmail: null,
+      propagateTraceContext: true,
     });
+    expect(
+      await client.webhooks.update(created.id, {
+        errorsEmail: 'oncall@example.com',
+        propagateTraceContext: false,
+      }),
+    ).toMatchObject({ errorsEmail: 'oncall@example.com', propagateTraceContext: false });
 
     // The client made an idempotency key for it: the same key again returns the same webhook.
     const again = await client.webhooks.create({
@@ -182,7 +190,10 @@ describe('event types, users and tokens', () => {
     );
 
     const asAlice = createRicochetClient({ baseUrl: server.baseUrl, token: alice.token.token });
-    expect(await asAlice.users.me()).toMatchObject({ username: 'alice' });
+    expect(await asAlice.users.me()).toMatchObject({ username: 'alice', alertEmail: null });
+    expect((await asAlice.users.setAlertEmail('alice@example.com')).alertEmail).toBe('alice@example.com');
+    expect((await asAlice.users.me()).alertEmail).toBe('alice@example.com');
+    await expect(asAlice.users.setAlertEmail('not an address')).rejects.toMatchObject({ status: 400 });
     const readOnly = await asAlice.tokens.create({ name: 'reader', scope: 'READ_ONLY' });
     expect((await asAlice.tokens.list()).map((token) => token.name)).toEqual(
       expect.arrayContaining(['reader']),

@@ -18,6 +18,8 @@ export const UserSchema = z
     createdAt: z.iso.datetime(),
     /** Days of history this user keeps, set by an admin; null: the installation's RETENTION_DAYS. */
     retentionDays: z.number().int().nullable(),
+    /** Where alert e-mails about this user's webhooks go (failing, disabled); null: none. */
+    alertEmail: z.string().nullable(),
   })
   .meta({ id: 'User' });
 export type User = z.infer<typeof UserSchema>;
@@ -102,3 +104,15 @@ export const HistoryWindowSchema = z
   })
   .meta({ id: 'HistoryWindow' });
 export type HistoryWindow = z.infer<typeof HistoryWindowSchema>;
+
+/** An address alert e-mails go to (a user's alertEmail, a webhook's errorsEmail). */
+export const AlertEmailAddressSchema = z.email('must be an e-mail address').max(254);
+
+/**
+ * Body of `PUT /v2/users/me/alert-email`: where to be told by e-mail when one of the user's webhooks
+ * is failing or disabled (sent when the installation has SMTP configured); null for no e-mail.
+ */
+export const SetAlertEmailInputSchema = z
+  .object({ alertEmail: AlertEmailAddressSchema.nullable() })
+  .meta({ id: 'SetAlertEmailInput' });
+export type SetAlertEmailInput = z.input<typeof SetAlertEmailInputSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EventTypeNameSchema } from './event-types.ts';
 import { parseHeadersTemplate, parseTemplate } from './template.ts';
+import { AlertEmailAddressSchema } from './user.ts';
 
 export const WEBHOOK_LIMITS = {
   requestUrl: 2048,
@@ -139,6 +140,16 @@ export const CreateWebhookInputSchema = z
         `must be at most ${WEBHOOK_LIMITS.rateLimitPerSecond.toLocaleString('en-US')} calls per second`,
       )
       .nullish(),
+    /**
+     * SuperOffice's ErrorsEmail: an address also told by e-mail when this webhook is failing or
+     * disabled (besides its user's alertEmail); null or absent: none.
+     */
+    errorsEmail: AlertEmailAddressSchema.nullish(),
+    /**
+     * Whether calls carry the W3C `traceparent` of their attempt's span, so the receiver's own
+     * tracing joins the trace (only while the installation exports traces). Default true.
+     */
+    propagateTraceContext: optionalFlag,
   })
   .meta({ id: 'CreateWebhookInput' });
 export type CreateWebhookInput = z.input<typeof CreateWebhookInputSchema>;
@@ -240,6 +251,8 @@ export const WebhookSchema = WebhookListItemSchema.extend({
   headersTemplate: z.string().nullable(),
   headers: z.record(z.string(), z.string()).nullable(),
   properties: z.record(z.string(), z.unknown()).nullable(),
+  errorsEmail: z.string().nullable(),
+  propagateTraceContext: z.boolean(),
 }).meta({ id: 'Webhook' });
 export type Webhook = z.infer<typeof WebhookSchema>;
 

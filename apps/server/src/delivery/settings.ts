@@ -25,6 +25,7 @@ export function workerSettingsFrom(config: Config): WorkerSettings {
       maxProbeDelayMs: config.CIRCUIT_MAX_PROBE_DELAY_MS,
     },
     requestOrigin: config.RICOCHET_REQUEST_ORIGIN,
+    alertEmails: config.SMTP_HOST !== undefined,
   };
 }
 

@@ -47,6 +47,8 @@ export type WorkerSettings = {
   failureThreshold: number;
   circuit: CircuitSettings;
   requestOrigin: string;
+  /** Queue alert e-mails with the failing and disabled events (the installation has SMTP configured). */
+  alertEmails?: boolean;
 };
 
 export type WorkerDependencies = {
@@ -655,48 +657,59 @@ export class DeliveryWorker {
     const ended = await queue.markRecovered(sql, {
       webhookIds: unique(recovered.map((entry) => entry.claim.webhookId)),
     });
-    await queue.emitOperationalEvents(sql, [
-      ...failed
-        .filter((entry) => queue.emitsOperationalEvents(entry.claim.eventType))
-        .map((entry) => exhaustedEvent(entry)),
-      ...failing.flatMap((webhook) => {
-        const last = lastEntryThatReports(failed, webhook.id);
-        return last ? [failingEvent(webhook, failingRunOf(settings.failureThreshold), last)] : [];
-      }),
-      ...stopped.flatMap((webhook) => {
-        const last = lastEntryThatReports(webhook.reason === 'GONE' ? gone : failed, webhook.id);
-        if (!last) return [];
-        return [
-          {
-            userId: webhook.userId,
-            eventType: 'ricochet.webhook.disabled' as const,
-            eventData: {
-              ...queue.webhookRef(webhook),
-              reason: webhook.reason,
-              failedDispatches: webhook.reason === 'TOO_MANY_ERRORS' ? settings.failureThreshold : null,
-              ...lastResultOf(last),
-            },
-          },
-        ];
-      }),
-      ...ended.flatMap((webhook) =>
-        lastEntryThatReports(recovered, webhook.id)
-          ? [
-              {
-                userId: webhook.userId,
-                eventType: 'ricochet.webhook.recovered' as const,
-                eventData: { ...queue.webhookRef(webhook), failingSince: webhook.failingSince.toISOString() },
+    await queue.emitOperationalEvents(
+      sql,
+      [
+        ...failed
+          .filter((entry) => queue.emitsOperationalEvents(entry.claim.eventType))
+          .map((entry) => exhaustedEvent(entry)),
+        ...failing.flatMap((webhook) => {
+          const last = lastEntryThatReports(failed, webhook.id);
+          return last ? [failingEvent(webhook, failingRunOf(settings.failureThreshold), last)] : [];
+        }),
+        ...stopped.flatMap((webhook) => {
+          const last = lastEntryThatReports(webhook.reason === 'GONE' ? gone : failed, webhook.id);
+          if (!last) return [];
+          return [
+            {
+              userId: webhook.userId,
+              eventType: 'ricochet.webhook.disabled' as const,
+              eventData: {
+                ...queue.webhookRef(webhook),
+                reason: webhook.reason,
+                failedDispatches: webhook.reason === 'TOO_MANY_ERRORS' ? settings.failureThreshold : null,
+                ...lastResultOf(last),
               },
-            ]
-          : [],
-      ),
-    ]);
+            },
+          ];
+        }),
+        ...ended.flatMap((webhook) =>
+          lastEntryThatReports(recovered, webhook.id)
+            ? [
+                {
+                  userId: webhook.userId,
+                  eventType: 'ricochet.webhook.recovered' as const,
+                  eventData: {
+                    ...queue.webhookRef(webhook),
+                    failingSince: webhook.failingSince.toISOString(),
+                  },
+                },
+              ]
+            : [],
+        ),
+      ],
+      this.emitOptions(),
+    );
     for (const webhook of stopped) {
       this.deps.logger.info(
         { webhookId: webhook.id, workerId: this.workerId, reason: webhook.reason },
         'webhook disabled',
       );
     }
+  }
+
+  private emitOptions() {
+    return { alertEmails: this.deps.settings.alertEmails ?? false };
   }
 
   private async updateCircuits(batch: PendingResult[]): Promise<void> {
@@ -747,6 +760,7 @@ export class DeliveryWorker {
                 const last = lastEntryThatReports(noResponse, webhook.id);
                 return last ? [failingEvent(webhook, circuit.failureThreshold, last)] : [];
               }),
+              this.emitOptions(),
             );
             return ids;
           });

@@ -33,3 +33,6 @@ export function earliestCallStart(dispatchCreatedAt: Date): Date {
 }
 /** SQL: earliestCallStart of a timestamp expression. */
 export const earliestCallStartSql = (createdAt: string) => `(${createdAt} - interval '1 day')`;
+
+/** Mailers LISTEN on this channel; queueing an alert e-mail NOTIFYs it (src/mail). */
+export const ALERT_EMAIL_CHANNEL = 'ricochet_alert_emails';

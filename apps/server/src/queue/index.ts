@@ -3,6 +3,7 @@
 // services (publishing, redelivery, webhooks) and the delivery worker call these and nothing else
 // writes those tables. See schema.prisma (DispatchQueue) for the states and fair-key.ts for the order.
 export {
+  ALERT_EMAIL_CHANNEL,
   CALL_CLOCK_SLACK_MS,
   callSentRequest,
   DISPATCH_CHANNEL,

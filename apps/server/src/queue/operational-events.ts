@@ -12,6 +12,7 @@ import {
 } from '@ricochet/schema';
 import { NOW, type Sql } from '../db/sql.ts';
 import { enqueueEvents } from './sql/enqueue-events.ts';
+import { queueAlertEmails } from './sql/queue-alert-emails.ts';
 import type { WebhookColumns } from './sql/webhook-columns.ts';
 
 export type OperationalEvent = {
@@ -34,13 +35,35 @@ export function webhookRef(webhook: WebhookColumns) {
 /** No request's dispatch limit applies to Ricochet's own events (a user has at most its webhooks). */
 const NO_LIMIT = 2_147_483_647;
 
+/** The operational events that are also sent by e-mail, to the addresses of their webhook and user. */
+const ALERT_EMAIL_TYPES: ReadonlySet<OperationalEventType> = new Set([
+  'ricochet.webhook.failing',
+  'ricochet.webhook.disabled',
+]);
+
 /**
  * Publishes operational events on `sql` (a transaction's, to commit with the change they report).
- * Each goes to its user's ACTIVE webhooks subscribed to its type, as any event does.
+ * Each goes to its user's ACTIVE webhooks subscribed to its type, as any event does. With
+ * `alertEmails` (the installation sends mail: SMTP_HOST is set), a webhook failing or disabled is
+ * also queued as an e-mail to its user's alertEmail and its own errorsEmail.
  */
-export async function emitOperationalEvents(sql: Sql, events: OperationalEvent[]): Promise<void> {
+export async function emitOperationalEvents(
+  sql: Sql,
+  events: OperationalEvent[],
+  options: { alertEmails?: boolean } = {},
+): Promise<void> {
   if (events.length === 0) return;
   await keepNotifications(sql, events);
+  if (options.alertEmails) {
+    await queueAlertEmails(
+      sql,
+      events.flatMap((event) =>
+        ALERT_EMAIL_TYPES.has(event.eventType) && 'webhookId' in event.eventData
+          ? [{ ...event, webhookId: (event.eventData as { webhookId: string }).webhookId }]
+          : [],
+      ),
+    );
+  }
   await enqueueEvents(sql, {
     // Each event goes to its user and, as a copy of its own, to every admin (the installation's
     // operators see every user's; eventData.userId says whose). Stored only for a user with a

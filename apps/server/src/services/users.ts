@@ -2,6 +2,7 @@ import type {
   CreatedUser,
   CreateUserInput,
   HistoryWindow as HistoryWindowAnswer,
+  SetAlertEmailInput,
   SetRetentionInput,
   User,
 } from '@ricochet/schema';
@@ -19,7 +20,21 @@ export function toUser(row: UserRow): User {
     externalId: row.externalId,
     createdAt: row.createdAt.toISOString(),
     retentionDays: row.retentionDays,
+    alertEmail: row.alertEmail,
   };
+}
+
+/** Where alert e-mails about the user's webhooks go; null stops them. */
+export async function setAlertEmail(
+  prisma: PrismaClient,
+  args: { userId: string; input: SetAlertEmailInput },
+): Promise<User> {
+  const updated = await prisma.user.updateMany({
+    where: { id: args.userId },
+    data: { alertEmail: args.input.alertEmail },
+  });
+  if (updated.count === 0) throw recordNotFound('User', args.userId);
+  return getUser(prisma, { userId: args.userId });
 }
 
 /**

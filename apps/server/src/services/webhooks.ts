@@ -101,6 +101,8 @@ export function toWebhook(row: WebhookRow, stats: WebhookStats): Webhook {
     headersTemplate: row.headersTemplate,
     headers: (row.headers as Record<string, string> | null) ?? null,
     properties: (row.properties as Record<string, unknown> | null) ?? null,
+    errorsEmail: row.errorsEmail,
+    propagateTraceContext: row.propagateTraceContext,
   };
 }
 
@@ -133,6 +135,10 @@ function columnsFrom(input: UpdateWebhookData) {
     columns.hostKey = hostKeyOf(input.requestUrl);
   }
   if (input.rateLimitPerSecond !== undefined) columns.rateLimitPerSecond = input.rateLimitPerSecond ?? null;
+  if (input.errorsEmail !== undefined) columns.errorsEmail = input.errorsEmail ?? null;
+  if (input.propagateTraceContext !== undefined) {
+    columns.propagateTraceContext = input.propagateTraceContext ?? true;
+  }
   // An empty template means "none" (Apify's own examples send ""), so the default payload is used.
   if (input.payloadTemplate !== undefined) columns.payloadTemplate = input.payloadTemplate || null;
   if (input.headersTemplate !== undefined) columns.headersTemplate = input.headersTemplate || null;

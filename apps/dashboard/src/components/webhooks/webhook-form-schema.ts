@@ -1,4 +1,5 @@
 import {
+  AlertEmailAddressSchema,
   CreateWebhookInputSchema,
   StaticHeadersSchema,
   StaticPropertiesSchema,
@@ -40,6 +41,13 @@ const rateLimitText = z
   })
   .pipe(CreateWebhookInputSchema.shape.rateLimitPerSecond.unwrap());
 
+/** The errors e-mail typed into a text box: empty is none (null, which also clears one on an update). */
+const errorsEmailText = z
+  .string()
+  .trim()
+  .transform((text) => (text === '' ? null : text))
+  .pipe(AlertEmailAddressSchema.nullable());
+
 /**
  * The create/edit form: the API's own CreateWebhookInputSchema, except that headers and properties
  * are edited as JSON text, the condition as three text fields and the rate limit as text. Every other rule (URL, event
@@ -55,6 +63,7 @@ export const WebhookFormSchema = CreateWebhookInputSchema.pick({
   payloadTemplate: true,
   headersTemplate: true,
   secret: true,
+  propagateTraceContext: true,
 }).extend({
   // The API takes a webhook with no event types (Apify does; it matches nothing). In the form that is
   // always a mistake, so the form asks for one.
@@ -65,6 +74,7 @@ export const WebhookFormSchema = CreateWebhookInputSchema.pick({
   headersText: jsonObjectText(StaticHeadersSchema),
   propertiesText: jsonObjectText(StaticPropertiesSchema),
   rateLimitText,
+  errorsEmailText,
 });
 export type WebhookFormValues = z.input<typeof WebhookFormSchema>;
 export type WebhookFormOutput = z.output<typeof WebhookFormSchema>;
@@ -96,6 +106,8 @@ export function formValuesOf(webhook: Webhook): WebhookFormValues {
     headersText: webhook.headers ? JSON.stringify(webhook.headers, null, 2) : '',
     propertiesText: webhook.properties ? JSON.stringify(webhook.properties, null, 2) : '',
     rateLimitText: webhook.rateLimitPerSecond === null ? '' : String(webhook.rateLimitPerSecond),
+    errorsEmailText: webhook.errorsEmail ?? '',
+    propagateTraceContext: webhook.propagateTraceContext,
   };
 }
 
@@ -109,6 +121,7 @@ export function toWebhookInput(values: WebhookFormOutput) {
     propertiesText,
     secret: _secret,
     rateLimitText,
+    errorsEmailText,
     ...rest
   } = values;
   return {
@@ -121,6 +134,8 @@ export function toWebhookInput(values: WebhookFormOutput) {
     properties: propertiesText as Record<string, unknown> | null,
     // Always sent: an emptied field lifts the webhook's limit.
     rateLimitPerSecond: rateLimitText ?? null,
+    errorsEmail: errorsEmailText,
+    propagateTraceContext: rest.propagateTraceContext ?? true,
   };
 }
 
@@ -140,4 +155,6 @@ export const EMPTY_WEBHOOK_FORM: WebhookFormValues = {
   propertiesText: '',
   secret: '',
   rateLimitText: '',
+  errorsEmailText: '',
+  propagateTraceContext: true,
 };

@@ -260,6 +260,22 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
                 />
               )}
             </Field>
+            <Field
+              label="Errors e-mail"
+              hint="Also told by e-mail when this webhook is failing or disabled (besides your account's alert address)."
+              error={errors.errorsEmailText?.message}
+            >
+              {(props) => (
+                <Input
+                  type="email"
+                  autoComplete="off"
+                  placeholder="oncall@example.com"
+                  className="sm:w-80"
+                  {...props}
+                  {...form.register('errorsEmailText')}
+                />
+              )}
+            </Field>
             <div className="grid gap-3">
               {(
                 [
@@ -269,6 +285,7 @@ export function WebhookForm({ webhook }: { webhook?: Webhook }) {
                   ],
                   ['doNotRetry', 'Do not retry: one attempt only'],
                   ['ignoreSslErrors', 'Ignore TLS certificate errors'],
+                  ['propagateTraceContext', 'Send the W3C traceparent header (when tracing is on)'],
                 ] as const
               ).map(([name, label]) => (
                 <Controller

@@ -7,3 +7,4 @@ export { create } from './create.ts';
 export { ensureByExternalId } from './ensure-by-external-id.ts';
 export { byExternalId } from './by-external-id.ts';
 export { createPortalSession } from './create-portal-session.ts';
+export { setAlertEmail } from './set-alert-email.ts';

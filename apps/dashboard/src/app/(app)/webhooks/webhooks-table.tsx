@@ -14,6 +14,7 @@ import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { NativeSelect } from '@/components/ui/native-select';
 import { UrlText } from '@/components/url-text';
+import { AlertEmailCard } from '@/components/webhooks/alert-email-card';
 import { formatPercent, formatRateLimit, formatRelative } from '@/lib/format';
 import { WEBHOOK_STATE_LABELS } from '@/lib/labels';
 import { type RouterOutputs, useTRPC } from '@/lib/trpc';
@@ -186,6 +187,11 @@ export function WebhooksTable() {
         placeholderRows={5}
         empty="No webhook matches these filters."
       />
+      {session.scope === 'FULL' && (
+        <div className="mt-8">
+          <AlertEmailCard />
+        </div>
+      )}
     </>
   );
 }
