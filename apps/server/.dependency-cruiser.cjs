@@ -80,6 +80,12 @@ module.exports = {
       '^src/(api|http|services)/|^src/(main|cli|bootstrap)[.]ts$',
     ),
     noImport(
+      'telemetry-at-the-bottom',
+      'Tracing and its SDK take the settings only: every floor may make spans.',
+      '^src/telemetry/',
+      '^src/(?!telemetry/|config[.]ts$)',
+    ),
+    noImport(
       'mail-on-its-outbox',
       "The mailer sends the outbox: it needs the database, the settings and the queue's channel names.",
       '^src/mail/',

@@ -148,6 +148,17 @@ export const ConfigSchema = z
     ALERT_EMAIL_RETRY_BASE_MS: PositiveInt.default(30_000),
     /** A mail still unsent this long after its alert is given up (FAILED): its news is stale by then. */
     ALERT_EMAIL_GIVE_UP_MS: PositiveInt.default(3 * 86_400_000),
+    /**
+     * OpenTelemetry (telemetry/sdk.ts): unset, no traces or metrics are exported. The collector's
+     * OTLP/HTTP base URL, e.g. http://127.0.0.1:4318; OTEL_EXPORTER_OTLP_HEADERS (read by the exporter
+     * itself) adds headers such as an API key.
+     */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default('ricochet'),
+    /** The share of new traces recorded, 0 to 1 (an event's deliveries follow its publish's decision). */
+    OTEL_TRACES_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
+    /** How often metrics are exported, in ms (OpenTelemetry's own variable). */
+    OTEL_METRIC_EXPORT_INTERVAL: z.coerce.number().int().min(100).default(60_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((config, context) => {

@@ -14,7 +14,9 @@ import { Metrics } from './metrics.ts';
 import { OperatorError, startupFailureMessage } from './operator-error.ts';
 import { HttpSender } from './outbound/http-sender.ts';
 import { USER_AGENT } from './outbound/payload.ts';
+import { readDeliveryHealth } from './queue/index.ts';
 import { forgetResolvedTokens, TOKEN_CHANGES_CHANNEL } from './services/tokens.ts';
+import { startTelemetry, telemetrySettingsFrom } from './telemetry/sdk.ts';
 
 const USAGE = `Usage: ricochet-server [--api] [--worker]
 
@@ -51,6 +53,18 @@ async function main(): Promise<void> {
     poolSize: config.DATABASE_POOL_SIZE,
   });
   logger.info({ database: db.kind, api: runApi, worker: runWorker }, 'database ready, migrations applied');
+  // OpenTelemetry, when OTEL_EXPORTER_OTLP_ENDPOINT is set: registered before any span is made. A
+  // worker process also exports the delivery health gauges (the database's figures, the same from
+  // every process).
+  const telemetrySettings = telemetrySettingsFrom(config);
+  const telemetry = telemetrySettings
+    ? startTelemetry(telemetrySettings, runWorker ? () => readDeliveryHealth(sqlFor(db.prisma)) : undefined)
+    : undefined;
+  if (telemetrySettings)
+    logger.info(
+      { collector: new URL(telemetrySettings.endpoint).host },
+      'exporting traces and metrics (OTLP)',
+    );
 
   const sender = new HttpSender({
     policy: outboundPolicyFrom(config),
@@ -140,6 +154,7 @@ async function main(): Promise<void> {
     await maintenance.stop();
     await unlistenTokens?.();
     await sender.close();
+    await telemetry?.shutdown();
     await db.close();
     logger.info('stopped');
     process.exit(0);

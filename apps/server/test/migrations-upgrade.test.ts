@@ -370,6 +370,7 @@ const DROPPED_COLUMNS: Record<string, string[]> = { Dispatch: ['roundStartAttemp
  */
 const ADDED_LATER_COLUMNS: Record<string, Record<string, unknown>> = {
   User: { alertEmail: null },
+  Event: { traceparent: null },
   Webhook: { failingSince: null, errorsEmail: null, propagateTraceContext: true },
 };
 

@@ -7,6 +7,8 @@ export type WebhookDefinition = {
   webhook: PreparedWebhook & { doNotRetry: boolean; ignoreSslErrors: boolean };
   /** In a run of failures (failingSince): its next success is reported (`ricochet.webhook.recovered`). */
   failing: boolean;
+  /** Calls carry their attempt span's traceparent (when tracing is on). */
+  propagateTraceContext: boolean;
   /** Every secret with its expiry, newest first; liveSecrets picks those still signing. */
   secrets: Array<{ secret: string; expiresAt: Date | null }>;
 };
@@ -43,12 +45,13 @@ export class WebhookDefinitions {
         doNotRetry: boolean;
         ignoreSslErrors: boolean;
         failing: boolean;
+        propagateTraceContext: boolean;
         secrets: Array<{ secret: string; expiresAt: string | null }>;
       }
     >(
       `SELECT w."id", w."version", w."requestUrl", w."payloadTemplate", w."headersTemplate",
         w."shouldInterpolateStrings", w."headers", w."properties", w."doNotRetry", w."ignoreSslErrors",
-        w."failingSince" IS NOT NULL AS "failing",
+        w."failingSince" IS NOT NULL AS "failing", w."propagateTraceContext",
         COALESCE((SELECT json_agg(json_build_object('secret', s."secret", 'expiresAt', s."expiresAt")
                          ORDER BY s."createdAt" DESC, s."id" DESC)
                   FROM "WebhookSecret" s WHERE s."webhookId" = w."id"), '[]'::json) AS "secrets"
@@ -57,10 +60,19 @@ export class WebhookDefinitions {
       'ricochet_webhook_definitions',
     );
     if (this.cached.size + rows.length > MAX_CACHED) this.cached.clear();
-    for (const { version, secrets, doNotRetry, ignoreSslErrors, failing, ...webhook } of rows) {
+    for (const {
+      version,
+      secrets,
+      doNotRetry,
+      ignoreSslErrors,
+      failing,
+      propagateTraceContext,
+      ...webhook
+    } of rows) {
       this.cached.set(webhook.id, {
         version,
         failing,
+        propagateTraceContext,
         webhook: { ...prepareWebhook(webhook), doNotRetry, ignoreSslErrors },
         secrets: secrets.map((entry) => ({
           secret: entry.secret,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as setImmediatePromise, setTimeout as sleep } from 'node:timers/promises';
+import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { TemplateVariables } from '@ricochet/schema';
 import type { Logger } from 'pino';
 import { type Sql, sqlFor } from '../db/sql.ts';
@@ -15,6 +16,7 @@ import { storedResponseHeaders } from '../outbound/stored-response.ts';
 import * as queue from '../queue/index.ts';
 import { releaseHostWaits } from '../queue/sql/release-host-waits.ts';
 import { stopFailingWebhooks } from '../queue/sql/stop-failing-webhooks.ts';
+import { contextOf, spanContextOf, traceparentOf, tracer } from '../telemetry/trace-context.ts';
 import { attemptVerdict, type RetryPolicy, retryDelayMs } from './retry-policy.ts';
 import { liveSecrets, type WebhookDefinition, WebhookDefinitions } from './webhook-definitions.ts';
 
@@ -128,7 +130,13 @@ export class DeliveryWorker {
   /** Claims sent or being recorded, by dispatch id, with the local deadline of their lease. */
   private readonly inFlight = new Map<
     string,
-    { attempt: number; leaseDeadline: number; work: Promise<void> }
+    {
+      attempt: number;
+      leaseDeadline: number;
+      work: Promise<void>;
+      /** The span its attempt's span goes under (its claim's, in its event's trace); root when untraced. */
+      traceContext: Context;
+    }
   >();
   /**
    * Calls being made right now (claimed, not yet answered): what `concurrency` bounds. A call whose
@@ -317,6 +325,7 @@ export class DeliveryWorker {
   private async claimAndStart(limit: number): Promise<number> {
     const { settings } = this.deps;
     const askedAt = performance.now();
+    const claimStartedAt = new Date();
     const take = Math.min(limit, settings.batchSize);
     const claims = await queue.claim(this.sql, {
       limit: take,
@@ -326,6 +335,7 @@ export class DeliveryWorker {
       workerId: this.workerId,
     });
     if (claims.length === 0) return 0;
+    const traceContexts = this.traceClaims(claims, claimStartedAt);
     // A rate-limited webhook's next slot follows its last claimed call: give it now.
     const paced = new Map<string, number>();
     for (const claim of claims) {
@@ -345,7 +355,12 @@ export class DeliveryWorker {
     // moment the query was sent: counting from askedAt never overestimates the lease.
     const leaseDeadline = askedAt + settings.leaseMs;
     for (const claim of claims) {
-      this.inFlight.set(claim.id, { attempt: claim.attempt, leaseDeadline, work: Promise.resolve() });
+      this.inFlight.set(claim.id, {
+        attempt: claim.attempt,
+        leaseDeadline,
+        work: Promise.resolve(),
+        traceContext: traceContexts.get(claim.id) ?? ROOT_CONTEXT,
+      });
     }
     this.calling += claims.length;
     let definitions: Map<string, WebhookDefinition>;
@@ -375,6 +390,49 @@ export class DeliveryWorker {
         });
     }
     return claims.length;
+  }
+
+  /**
+   * The claim's spans, only when a batch was claimed and tracing is on: `ricochet.claim` for the
+   * batch (its own trace, linked to each event's publish span), and under each event's publish span
+   * a `ricochet.dispatch.claim` linked to it, which the attempt's span goes under. So an event's
+   * trace runs publish → claim → attempt, and a batch's span shows what it took at once.
+   */
+  private traceClaims(claims: Claim[], startedAt: Date): Map<string, Context> {
+    const contexts = new Map<string, Context>();
+    const batch = tracer().startSpan('ricochet.claim', {
+      startTime: startedAt,
+      attributes: { 'ricochet.worker_id': this.workerId, 'ricochet.claimed': claims.length },
+      links: claims.flatMap((claim) => {
+        const published = spanContextOf(claim.traceparent);
+        return published ? [{ context: published }] : [];
+      }),
+    });
+    if (!batch.isRecording()) {
+      batch.end();
+      return contexts;
+    }
+    const claimedAt = new Date();
+    for (const claim of claims) {
+      const span = tracer().startSpan(
+        'ricochet.dispatch.claim',
+        {
+          startTime: startedAt,
+          links: [{ context: batch.spanContext() }],
+          attributes: {
+            'ricochet.dispatch_id': claim.id,
+            'ricochet.webhook_id': claim.webhookId,
+            'ricochet.attempt': claim.attempt,
+            'ricochet.claimed': claims.length,
+          },
+        },
+        contextOf(claim.traceparent),
+      );
+      span.end(claimedAt);
+      contexts.set(claim.id, trace.setSpan(ROOT_CONTEXT, span));
+    }
+    batch.end(claimedAt);
+    return contexts;
   }
 
   /** Sends one claimed attempt, if the lease still holds, and waits for its result to be recorded. */
@@ -407,9 +465,12 @@ export class DeliveryWorker {
     }
     // The webhook was deleted after the claim: nothing to send, and its dispatches are gone with it.
     if (!definition) return;
-    const { requestUrl, requestBody, result } = await this.send(claim, definition);
+    const span = this.startAttemptSpan(claim, definition);
+    const traceparent = definition.propagateTraceContext ? traceparentOf(span) : null;
+    const { requestUrl, requestBody, result } = await this.send(claim, definition, traceparent);
     callEnded();
     const outcome = this.outcomeOf(claim, definition, result);
+    endAttemptSpan(span, requestUrl, result, outcome);
     const retriesUsed = claim.attempt - claim.roundStartAttempt - 1;
     const delay =
       outcome === 'retrying' ? retryDelayMs(retriesUsed + 1, settings.retry, result, this.deps.random) : null;
@@ -470,9 +531,29 @@ export class DeliveryWorker {
     }
   }
 
+  /** `ricochet.attempt`: one call, under its claim's span (so in its event's trace). */
+  private startAttemptSpan(claim: Claim, definition: WebhookDefinition): Span {
+    return tracer().startSpan(
+      'ricochet.attempt',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': 'POST',
+          'ricochet.dispatch_id': claim.id,
+          'ricochet.webhook_id': claim.webhookId,
+          'ricochet.attempt': claim.attempt,
+          'ricochet.webhook.propagates_trace_context': definition.propagateTraceContext,
+        },
+      },
+      this.inFlight.get(claim.id)?.traceContext ?? ROOT_CONTEXT,
+    );
+  }
+
+  /** Renders and sends one attempt; `traceparent` (the attempt span's) goes with it when given. */
   private async send(
     claim: Claim,
     definition: WebhookDefinition,
+    traceparent: string | null,
   ): Promise<{ requestUrl: string; requestBody: string | null; result: SendResult }> {
     const { settings } = this.deps;
     const { webhook } = definition;
@@ -486,6 +567,8 @@ export class DeliveryWorker {
         now,
         requestOrigin: settings.requestOrigin,
       });
+      // After the customer's headers: a template cannot fake another trace's parent.
+      if (traceparent !== null) request.headers.traceparent = traceparent;
       const result = await this.deps.sender.send({
         ...request,
         timeoutMs: settings.attemptTimeoutMs,
@@ -860,6 +943,38 @@ function exhaustedEvent(entry: PendingResult): queue.OperationalEvent {
       ...lastResultOf(entry),
     },
   };
+}
+
+/** Ends an attempt's span with what the call did: where it went (host and port only), its answer, the outcome. */
+function endAttemptSpan(span: Span, requestUrl: string, result: SendResult, outcome: DeliveryOutcome): void {
+  if (!span.isRecording()) {
+    span.end();
+    return;
+  }
+  let host: { 'server.address'?: string; 'server.port'?: number } = {};
+  try {
+    const url = new URL(requestUrl);
+    host = {
+      'server.address': url.hostname,
+      'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    };
+  } catch {}
+  span.setAttributes({
+    ...host,
+    'ricochet.outcome': outcome,
+    ...(result.responseStatus !== null && { 'http.response.status_code': result.responseStatus }),
+  });
+  if (outcome !== 'succeeded') {
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message:
+        result.responseStatus !== null
+          ? `HTTP ${result.responseStatus}`
+          : (result.errorMessage ?? 'no response'),
+    });
+    if (result.responseStatus === null) span.setAttribute('error.type', 'no_response');
+  }
+  span.end(result.finishedAt);
 }
 
 function unique(values: string[]): string[] {

@@ -20,6 +20,7 @@ export {
 } from './operational-events.ts';
 export { closeCircuit, openCircuits, probeFailed, releaseProbes } from './sql/circuits.ts';
 export { type ClaimedDispatch, claim } from './sql/claim.ts';
+export { type DeliveryHealth, readDeliveryHealth } from './sql/delivery-health.ts';
 export {
   type EnqueueResult,
   EVENTS_FROM_JSON,

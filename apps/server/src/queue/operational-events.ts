@@ -71,13 +71,14 @@ export async function emitOperationalEvents(
     // asked for.
     candidates: `WITH given AS (
         SELECT ricochet_record_id() AS "id", i."userId", i."eventType", i."eventData", NULL::jsonb AS "resource",
-          NULL::text AS "idempotencyKey", i."position", i."position" AS "request", ${NO_LIMIT} AS "limit"
+          NULL::text AS "idempotencyKey", i."position", i."position" AS "request", ${NO_LIMIT} AS "limit",
+          NULL::text AS "traceparent"
         FROM jsonb_to_recordset($1::jsonb) AS i("userId" text, "eventType" text, "eventData" jsonb, "position" int)
       )
       SELECT c.* FROM (
         SELECT * FROM given
         UNION ALL
-        SELECT ricochet_record_id(), a."id", g."eventType", g."eventData", g."resource", NULL, g."position", g."request", g."limit"
+        SELECT ricochet_record_id(), a."id", g."eventType", g."eventData", g."resource", NULL, g."position", g."request", g."limit", NULL
         FROM given g JOIN "User" a ON a."isAdmin" AND a."id" <> g."userId"
       ) c
       WHERE EXISTS (SELECT 1 FROM "Webhook" w WHERE w."userId" = c."userId" AND w."state" = 'ACTIVE'

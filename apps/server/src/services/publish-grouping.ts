@@ -11,6 +11,8 @@ export type EventToStore = {
   idempotencyKey: string | null;
   /** The dispatches this event's publish may create at most (each publish is one request). */
   limit: number;
+  /** The publish span's W3C traceparent (null: tracing off), which its deliveries' spans continue. */
+  traceparent: string | null;
 };
 
 /**

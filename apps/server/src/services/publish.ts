@@ -2,6 +2,8 @@
 // concurrent publishes: publish-grouping.ts), for a user a team serves (publishEventFor), a batch
 // in one transaction, and a broadcast to every subscribed user. Each stores events and their
 // dispatches through queue/sql/enqueue-events.ts in one statement.
+
+import { SpanKind } from '@opentelemetry/api';
 import {
   type BroadcastEventInputSchema,
   type BroadcastEventResult,
@@ -16,6 +18,7 @@ import { sqlFor } from '../db/sql.ts';
 import type { Event as EventRow, PrismaClient } from '../generated/prisma/client.ts';
 import type { StoredEvent } from '../queue/index.ts';
 import { EVENTS_FROM_JSON, enqueueEvents } from '../queue/index.ts';
+import { inSpan, traceparentOf } from '../telemetry/trace-context.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { assertEventTypesKnown, assertPublishable } from './event-types.ts';
 import { toEvent } from './events.ts';
@@ -75,21 +78,48 @@ export async function publishEvent(
   const idempotencyKey = input.idempotencyKey ?? null;
   assertPublishable(input.eventType);
   await assertEventTypesKnown(prisma, { userId, eventTypes: [input.eventType], field: 'eventType' });
-  const outcome = await publishQueue(prisma).publish({
-    id: newRecordId(),
-    userId,
-    eventType: input.eventType,
-    eventData: input.eventData,
-    resource: input.resource ?? null,
-    idempotencyKey,
-    limit: limits.maxDispatchesPerRequest,
+  return inSpan('ricochet.publish', publishSpanOptions(userId, input.eventType), async (span) => {
+    const outcome = await publishQueue(prisma).publish({
+      id: newRecordId(),
+      userId,
+      eventType: input.eventType,
+      eventData: input.eventData,
+      resource: input.resource ?? null,
+      idempotencyKey,
+      limit: limits.maxDispatchesPerRequest,
+      traceparent: traceparentOf(span),
+    });
+    if (outcome.refused !== undefined) throw tooManyDispatches(outcome.refused, limits);
+    if (outcome.row) {
+      span.setAttributes({
+        'ricochet.event_id': outcome.row.id,
+        'ricochet.events': 1,
+        'ricochet.dispatches': outcome.row.dispatchCount,
+      });
+      return { event: toEvent(outcome.row), created: true };
+    }
+    // Only an idempotencyKey that is already taken inserts nothing.
+    const winner = idempotencyKey
+      ? await prisma.event.findFirst({ where: { userId, idempotencyKey } })
+      : null;
+    if (!winner) throw new Error('publishing stored no event and found no event with its idempotencyKey');
+    span.setAttributes({ 'ricochet.event_id': winner.id, 'ricochet.events': 0, 'ricochet.dispatches': 0 });
+    return { event: toEvent(winner), created: false };
   });
-  if (outcome.refused !== undefined) throw tooManyDispatches(outcome.refused, limits);
-  if (outcome.row) return { event: toEvent(outcome.row), created: true };
-  // Only an idempotencyKey that is already taken inserts nothing.
-  const winner = idempotencyKey ? await prisma.event.findFirst({ where: { userId, idempotencyKey } }) : null;
-  if (!winner) throw new Error('publishing stored no event and found no event with its idempotencyKey');
-  return { event: toEvent(winner), created: false };
+}
+
+/**
+ * The span of a publish (`ricochet.publish`): a producer, root of the trace its events' deliveries
+ * continue (each event stores its traceparent). A batch's events share their request's span.
+ */
+function publishSpanOptions(userId: string | null, eventType: string | null) {
+  return {
+    kind: SpanKind.PRODUCER,
+    attributes: {
+      ...(userId !== null && { 'ricochet.user_id': userId }),
+      ...(eventType !== null && { 'ricochet.event_type': eventType }),
+    },
+  };
 }
 
 /** Who publishes: the caller's own user, and whether it may publish for others. */
@@ -178,6 +208,21 @@ export async function publishEventBatch(
   prisma: PrismaClient,
   args: { publisher: Publisher; input: z.output<typeof PublishEventBatchInputSchema>; limits: Limits },
 ): Promise<PublishEventBatchResult> {
+  return inSpan('ricochet.publish', publishSpanOptions(args.publisher.userId, null), async (span) => {
+    const result = await storeEventBatch(prisma, args, traceparentOf(span));
+    span.setAttributes({
+      'ricochet.events': result.createdCount,
+      'ricochet.dispatches': result.events.reduce((sum, event) => sum + event.dispatchCount, 0),
+    });
+    return result;
+  });
+}
+
+async function storeEventBatch(
+  prisma: PrismaClient,
+  args: { publisher: Publisher; input: z.output<typeof PublishEventBatchInputSchema>; limits: Limits },
+  traceparent: string | null,
+): Promise<PublishEventBatchResult> {
   const { events } = args.input;
   const userIds = await targetUserIds(
     prisma,
@@ -195,6 +240,7 @@ export async function publishEventBatch(
     // The whole batch is one request for the dispatch limit.
     request: 0,
     limit: args.limits.maxDispatchesPerRequest,
+    traceparent,
   }));
   await assertEventTypesKnownFor(
     prisma,
@@ -232,11 +278,27 @@ export async function broadcastEvent(
 ): Promise<BroadcastEventResult> {
   const { input, limits } = args;
   assertPublishable(input.eventType);
+  return inSpan('ricochet.publish', publishSpanOptions(null, input.eventType), async (span) => {
+    const result = await storeBroadcast(prisma, args, traceparentOf(span));
+    span.setAttributes({
+      'ricochet.events': result.events.length,
+      'ricochet.dispatches': result.dispatchCount,
+    });
+    return result;
+  });
+}
+
+async function storeBroadcast(
+  prisma: PrismaClient,
+  args: { input: z.output<typeof BroadcastEventInputSchema>; limits: Limits },
+  traceparent: string | null,
+): Promise<BroadcastEventResult> {
+  const { input, limits } = args;
   const { events: rows, refused } = await enqueueEvents(sqlFor(prisma), {
     // The whole broadcast is one request for the dispatch limit.
     candidates: `SELECT ricochet_record_id() AS "id", s."userId", $1::text AS "eventType", $2::jsonb AS "eventData",
        $3::jsonb AS "resource", $4::text AS "idempotencyKey", (row_number() OVER (ORDER BY s."userId"))::int AS "position",
-       0 AS "request", $5::int AS "limit"
+       0 AS "request", $5::int AS "limit", $6::text AS "traceparent"
      FROM (SELECT DISTINCT w."userId" FROM "Webhook" w WHERE w."state" = 'ACTIVE' AND $1 = ANY(w."eventTypes")) s`,
     params: [
       input.eventType,
@@ -244,6 +306,7 @@ export async function broadcastEvent(
       input.resource ? JSON.stringify(input.resource) : null,
       input.idempotencyKey ?? `broadcast-${newRecordId()}`,
       limits.maxDispatchesPerRequest,
+      traceparent,
     ],
   });
   if (refused[0]) throw tooManyDispatches(refused[0].dispatches, limits);

@@ -9,6 +9,7 @@ const event = (id: string): EventToStore => ({
   resource: null,
   idempotencyKey: null,
   limit: 1000,
+  traceparent: null,
 });
 
 /** A store that holds each statement until the test releases it, recording the batches. */

@@ -23,6 +23,8 @@ export type ClaimedDispatch = {
   circuitOpen: boolean;
   /** Its webhook's rate limit, when it has one: claiming a call frees the webhook's next slot. */
   rateLimitPerSecond: number | null;
+  /** Its event's publish span (W3C traceparent), which the delivery's spans continue; null: none. */
+  traceparent: string | null;
 };
 
 /**
@@ -96,7 +98,8 @@ export function claim(
     SELECT c."id", c."attemptCount" AS "attempt", c."roundStartAttempt", c."userId", c."webhookId",
       c."version" AS "webhookVersion", c."hostKey", c."eventId", c."eventType",
       COALESCE(c."eventData", e."eventData") AS "eventData", COALESCE(c."resource", e."resource") AS "resource",
-      COALESCE(e."createdAt", c."createdAt") AS "createdAt", c."isProbe", c."circuitOpen", c."rateLimitPerSecond"
+      COALESCE(e."createdAt", c."createdAt") AS "createdAt", c."isProbe", c."circuitOpen", c."rateLimitPerSecond",
+      e."traceparent"
     FROM claimed c
     -- A dispatch's createdAt is its event's: the partition key, so the lookup probes one partition.
     LEFT JOIN "Event" e ON e."id" = c."eventId" AND e."createdAt" = c."createdAt"`,

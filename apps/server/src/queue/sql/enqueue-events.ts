@@ -17,9 +17,9 @@ const WEBHOOK_MATCHES_EVENT = `w."userId" = e."userId" AND w."state" = 'ACTIVE' 
  * enqueueEvents' candidates from a JSON array ($1) of events, each with its "position", the
  * "request" it came in and that request's "limit" (the dispatches it may create).
  */
-export const EVENTS_FROM_JSON = `SELECT i."id", i."userId", i."eventType", i."eventData", i."resource", i."idempotencyKey", i."position", i."request", i."limit"
+export const EVENTS_FROM_JSON = `SELECT i."id", i."userId", i."eventType", i."eventData", i."resource", i."idempotencyKey", i."position", i."request", i."limit", i."traceparent"
   FROM jsonb_to_recordset($1::jsonb) AS i("id" text, "userId" text, "eventType" text, "eventData" jsonb,
-    "resource" jsonb, "idempotencyKey" text, "position" int, "request" int, "limit" int)`;
+    "resource" jsonb, "idempotencyKey" text, "position" int, "request" int, "limit" int, "traceparent" text)`;
 
 export type StoredEvent = EventRow & { position: number };
 export type EnqueueResult = {
@@ -33,7 +33,7 @@ export type EnqueueResult = {
  * transaction), so they are stored all together or not at all, and NOTIFYs the workers when there
  * is something to deliver; once it returns, the events cannot be lost. `candidates` is a SELECT of
  * ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "position", "request",
- * "limit"); the webhooks matching each are found once and give both its dispatchCount and its
+ * "limit", "traceparent"); the webhooks matching each are found once and give both its dispatchCount and its
  * dispatches. Events whose (userId, idempotencyKey) is taken insert nothing. A request whose events
  * would make more dispatches than its "limit" stores nothing and is named in `refused`.
  *
@@ -60,9 +60,9 @@ export async function enqueueEvents(
       GROUP BY c."request"
     ),
     event AS (
-      INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "dispatchCount", "createdAt")
+      INSERT INTO "Event" ("id", "userId", "eventType", "eventData", "resource", "idempotencyKey", "dispatchCount", "createdAt", "traceparent")
       SELECT e."id", e."userId", e."eventType", e."eventData", e."resource", e."idempotencyKey",
-        COALESCE(n."count", 0), ${NOW}
+        COALESCE(n."count", 0), ${NOW}, e."traceparent"
       FROM candidate e
       JOIN request r ON r."request" = e."request" AND r."wanted" <= r."limit"
       LEFT JOIN (SELECT "eventId", count(*) AS "count" FROM matching GROUP BY 1) n ON n."eventId" = e."id"
@@ -113,7 +113,8 @@ export async function enqueueEvents(
       (SELECT count(*) FROM notified) AS "notified"
     FROM event e JOIN candidate c ON c."id" = e."id"
     UNION ALL
-    SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, r."request", r."wanted", NULL
+    -- One NULL per column of "Event" (e.*), then the position, the refusal and "notified".
+    SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, r."request", r."wanted", NULL
     FROM request r WHERE r."wanted" > r."limit"
     ORDER BY "position"`,
     [...args.params, DISPATCH_CHANNEL],

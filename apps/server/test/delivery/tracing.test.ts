@@ -1,0 +1,159 @@
+import { SpanKind } from '@opentelemetry/api';
+import { afterAll, beforeAll } from 'vitest';
+import { type Sql, sqlFor } from '../../src/db/sql.ts';
+import { readDeliveryHealth } from '../../src/queue/index.ts';
+import { startTelemetry, type Telemetry } from '../../src/telemetry/sdk.ts';
+import { describe, expect, respond, test } from '../delivery-fixtures.ts';
+import { startOtlpReceiver } from '../telemetry-fixtures.ts';
+
+// OTLP's span kinds are the API's plus one (0 is UNSPECIFIED).
+const OTLP_KIND = (kind: SpanKind) => kind + 1;
+
+describe('OpenTelemetry: traces and metrics to a real OTLP/HTTP collector', () => {
+  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  let telemetry: Telemetry;
+  /** The database the delivery health gauges read: the running test's. */
+  let figuresFrom: Sql | undefined;
+
+  beforeAll(async () => {
+    otlp = await startOtlpReceiver();
+    telemetry = startTelemetry(
+      { endpoint: otlp.url, serviceName: 'ricochet-test', sampleRatio: 1, metricIntervalMs: 200 },
+      async () =>
+        figuresFrom
+          ? readDeliveryHealth(figuresFrom)
+          : {
+              dueDispatches: 0,
+              oldestDueAgeSeconds: 0,
+              inFlightByHost: [],
+              failingWebhooks: 0,
+              disabledWebhooks: 0,
+            },
+    );
+  });
+  afterAll(async () => {
+    await telemetry?.shutdown();
+    await otlp?.close();
+  });
+
+  test('one trace per event: publish → claim → attempt, and the receiver gets its traceparent unless switched off', async ({
+    delivery,
+  }) => {
+    const traced = await delivery.receiver();
+    const untraced = await delivery.receiver();
+    const withHeader = await delivery.webhook({ requestUrl: traced.url });
+    const withoutHeader = await delivery.webhook({ requestUrl: untraced.url, propagateTraceContext: false });
+    expect(withoutHeader.propagateTraceContext).toBe(false);
+    const event = await delivery.publish({
+      eventType: 'ACTOR.RUN.SUCCEEDED',
+      eventData: { actorId: 'hksJZtadYvn4mBuin', actorRunId: 'JgwXN9BdwxGcu9MMF' },
+    });
+    expect(event.dispatchCount).toBe(2);
+    await delivery.worker().runOnce();
+    await telemetry.flush();
+    const attempts = () => otlp.spans.filter((span) => span.name === 'ricochet.attempt');
+    await expect.poll(() => attempts().length).toBe(2);
+
+    const publish = otlp.spans.find(
+      (span) => span.name === 'ricochet.publish' && span.attributes['ricochet.event_id'] === event.id,
+    );
+    expect(publish).toMatchObject({
+      parentSpanId: undefined,
+      kind: OTLP_KIND(SpanKind.PRODUCER),
+      serviceName: 'ricochet-test',
+      attributes: {
+        'ricochet.dispatches': 2,
+        'ricochet.events': 1,
+        'ricochet.event_type': 'ACTOR.RUN.SUCCEEDED',
+      },
+    });
+    if (!publish) throw new Error('no publish span');
+    const trace = otlp.spans.filter((span) => span.traceId === publish.traceId);
+    const claims = trace.filter((span) => span.name === 'ricochet.dispatch.claim');
+    expect(claims).toHaveLength(2);
+    for (const claim of claims) expect(claim.parentSpanId).toBe(publish.spanId);
+    const batch = otlp.spans.find(
+      (span) => span.name === 'ricochet.claim' && span.links.some((link) => link.spanId === publish.spanId),
+    );
+    expect(batch?.attributes['ricochet.claimed']).toBe(2);
+    for (const claim of claims)
+      expect(claim.links).toContainEqual({ traceId: batch?.traceId, spanId: batch?.spanId });
+
+    for (const attempt of attempts()) {
+      expect(attempt.traceId).toBe(publish.traceId);
+      expect(claims.map((claim) => claim.spanId)).toContain(attempt.parentSpanId);
+      expect(attempt).toMatchObject({
+        kind: OTLP_KIND(SpanKind.CLIENT),
+        attributes: {
+          'server.address': '127.0.0.1',
+          'http.response.status_code': 200,
+          'ricochet.outcome': 'succeeded',
+          'ricochet.attempt': 1,
+        },
+      });
+    }
+    const sent = attempts().find((span) => span.attributes['ricochet.webhook_id'] === withHeader.id);
+    expect(traced.received[0]?.headers.traceparent).toBe(`00-${publish.traceId}-${sent?.spanId}-01`);
+    expect(untraced.received[0]?.headers.traceparent).toBeUndefined();
+  });
+
+  test('a failed attempt is an error span with its status', async ({ delivery }) => {
+    const broken = await delivery.receiver(respond(503));
+    const webhook = await delivery.webhook({ requestUrl: broken.url, doNotRetry: true });
+    await delivery.publish({ eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { actorId: 'hksJZtadYvn4mBuin' } });
+    await delivery.worker().runOnce();
+    await telemetry.flush();
+    const failed = () =>
+      otlp.spans.find(
+        (span) => span.name === 'ricochet.attempt' && span.attributes['ricochet.webhook_id'] === webhook.id,
+      );
+    await expect.poll(() => failed()).toBeDefined();
+    expect(failed()).toMatchObject({
+      attributes: { 'http.response.status_code': 503, 'ricochet.outcome': 'failed' },
+      status: { code: 2, message: 'HTTP 503' },
+    });
+  });
+
+  test('metrics: queue depth, the oldest due dispatch, calls in flight per host, failing and disabled webhooks', async ({
+    api,
+    delivery,
+  }) => {
+    figuresFrom = sqlFor(api.prisma);
+    try {
+      const held: Array<() => void> = [];
+      const hanging = await delivery.receiver(async (_request, response) => {
+        await new Promise<void>((resolve) => held.push(resolve));
+        response.writeHead(204).end();
+      });
+      await delivery.webhook({ requestUrl: hanging.url });
+      for (let index = 0; index < 3; index++) {
+        await delivery.publish({
+          eventType: 'ACTOR.RUN.SUCCEEDED',
+          eventData: { actorId: 'hksJZtadYvn4mBuin' },
+        });
+      }
+      await expect.poll(() => otlp.latest('ricochet.queue.due'), { timeout: 30_000 }).toBe(3);
+      expect(otlp.latest('ricochet.queue.oldest_due_age')).toBeGreaterThan(0);
+      const worker = delivery.worker();
+      const running = worker.runOnce();
+      const host = new URL(hanging.url).host;
+      await expect
+        .poll(() => otlp.latest('ricochet.host.calls_in_flight', { 'server.address': host }), {
+          timeout: 30_000,
+        })
+        .toBe(3);
+      await expect.poll(() => otlp.latest('ricochet.queue.due'), { timeout: 30_000 }).toBe(0);
+      for (const release of held) release();
+      await expect.poll(() => held.length, { timeout: 30_000 }).toBe(3);
+      for (const release of held) release();
+      await running;
+
+      await api.prisma.webhook.updateMany({ data: { failingSince: new Date() } });
+      await expect.poll(() => otlp.latest('ricochet.webhooks.failing'), { timeout: 30_000 }).toBe(1);
+      await api.prisma.webhook.updateMany({ data: { state: 'TOO_MANY_ERRORS' } });
+      await expect.poll(() => otlp.latest('ricochet.webhooks.disabled'), { timeout: 30_000 }).toBe(1);
+    } finally {
+      figuresFrom = undefined;
+    }
+  });
+});
