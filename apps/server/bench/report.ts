@@ -190,6 +190,18 @@ export function writeReport(meta: {
       `| … its publish rate (events/s) | ${summary(`PGlite fo${fo} publish events/s (while delivering)`)} |`,
     ]),
     '',
+    '## Tracing: OpenTelemetry off and on (issue 19)',
+    '',
+    'One worker (and, publishing, one API process), in turns off / on: on records every trace (`OTEL_TRACES_SAMPLE_RATIO=1`) and exports it by OTLP/HTTP to a collector on loopback that discards it (`--only=tracing`). Draining makes a claim span per batch and a claim span and an attempt span per delivery; publishing adds a publish span per event.',
+    '',
+    '| workload (deliveries/s) | off | on | on ÷ off |',
+    '| --- | --- | --- | --- |',
+    ...(['drain fo1 w1', 'publish+deliver fo1 w1'] as const).map(
+      (workload) =>
+        `| ${workload} | ${summary(`tracing off: ${workload}`)} | ${summary(`tracing on: ${workload}`)} | ${format(ratio(`tracing on: ${workload}`, `tracing off: ${workload}`), 2)} |`,
+    ),
+    `| OTLP sent while on: requests / MB (per turn) | | ${summary('tracing on: OTLP requests')} / ${summary('tracing on: OTLP MB', 1)} | |`,
+    '',
     '## Robustness (PostgreSQL)',
     '',
     '| run | figure |',
@@ -245,6 +257,10 @@ export function writeReport(meta: {
     `| 5,000 dispatches, 3 workers, no kills: zero duplicates | ${median('5,000 dispatches, 3 workers, no kills: duplicate deliveries')} | ${yes(median('5,000 dispatches, 3 workers, no kills: duplicate deliveries') === 0)} |`,
     `| … a worker SIGKILLed every 2 s: zero lost | ${median('5,000 dispatches, 3 workers, SIGKILL every 2 s: lost')} lost | ${yes(median('5,000 dispatches, 3 workers, SIGKILL every 2 s: lost') === 0)} |`,
     `| \`pnpm start\` on PGlite: ≥ 500 deliveries/s at fan-out 1 and 10 | ${format(pgliteLow)}/s | ${yes(pgliteLow >= 500)} |`,
+    ...(['drain fo1 w1', 'publish+deliver fo1 w1'] as const).map((workload) => {
+      const value = ratio(`tracing on: ${workload}`, `tracing off: ${workload}`);
+      return `| tracing on, ${workload}: ≥ 0.9 × off (issue 19) | ${format(value, 2)} × | ${yes(value >= 0.9)} |`;
+    }),
     `| bytes per delivery at most half of before (issue 17) | ${format(median('bytes per delivery total'))} of ${format(BYTES_BEFORE.total)} | ${yes(median('bytes per delivery total') <= BYTES_BEFORE.total / 2)} |`,
     ...HISTORY_FIGURES.map((figure) => {
       const value = median(`history loaded / empty: ${figure}`);

@@ -4,7 +4,7 @@
 // benchmark's own (exact CPU per process) and on PGlite, and writes BENCHMARKS.md at the
 // repository root. `--quick` is a short check (one repetition, small sizes).
 // `--only=drains,publishing` runs only those parts (ceilings, drains, publishing, fairness, api,
-// pglite, crowd, duplicates, rss, storage, history) and prints their figures without writing a
+// pglite, tracing, crowd, duplicates, rss, storage, history) and prints their figures without writing a
 // report. `--workers=1,2` sets the worker counts of the drain and publish parts. `--history-rows=N` sets the finished dispatches the history part loads (default 10
 // million, 1 million with --quick) and `--history-repetitions=N` its turns of empty and loaded (3, 1 with --quick), `--storage-deliveries=N` the deliveries the storage part measures. For finding
 // where time goes: `--profile` has every Ricochet and minimal-pipeline process write a CPU profile
@@ -31,6 +31,7 @@ import { pglite } from './scenarios/pglite.ts';
 import { publishing } from './scenarios/publishing.ts';
 import { crowd, duplicates, rss } from './scenarios/robustness.ts';
 import { storage } from './scenarios/storage.ts';
+import { tracing } from './scenarios/tracing.ts';
 
 const QUICK = process.argv.includes('--quick');
 const ONLY = process.argv
@@ -147,6 +148,13 @@ async function main(): Promise<void> {
       drainEvents: SIZE.historyDrainEvents,
       windowMs: SIZE.windowMs,
       queryMs: QUICK ? 1_500 : 3_000,
+    });
+  }
+  if (wanted('tracing')) {
+    await tracing(ricochet, cluster, receiver, {
+      events: SIZE.backlogEvents,
+      deliveries: SIZE.publishDeliverDeliveries,
+      reps: SIZE.reps,
     });
   }
   if (wanted('crowd')) await crowd(ricochet, receiver, SIZE.crowdMs);

@@ -23,6 +23,8 @@ export type OperationContext<A extends Access = Access> = {
   principal: A extends 'public' ? Principal | null : Principal;
   /** The HTTP exchange (cookies, CSRF header) of a tRPC call; absent on REST and in direct calls. */
   http?: HttpExchange;
+  /** The caller's W3C traceparent header: a publish continues the caller's trace (tracing on). */
+  traceparent?: string;
 };
 
 /**

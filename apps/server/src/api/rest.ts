@@ -52,7 +52,12 @@ export function registerRoutes(app: FastifyInstance, services: RestServices, rou
         const query = route.query ? parseOrThrow(route.query, request.query ?? {}) : undefined;
         // Apify clients send no body on some POSTs (e.g. test): treat that as an empty object.
         const body = route.body ? parseOrThrow(route.body, request.body ?? {}) : undefined;
-        const context: OperationContext = { ...services, principal };
+        const traceparent = request.headers.traceparent;
+        const context: OperationContext = {
+          ...services,
+          principal,
+          ...(typeof traceparent === 'string' && { traceparent }),
+        };
         const input = route.input({ params, query, body });
         const data = route.answer ? await route.answer(context, input) : await operation.run(context, input);
         if (route.location) reply.header('location', publicUrl(request, route.location(data)));

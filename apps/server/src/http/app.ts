@@ -193,6 +193,7 @@ export async function buildApp({
         sender,
         config,
         principal: req.principal,
+        ...(typeof req.headers.traceparent === 'string' && { traceparent: req.headers.traceparent }),
         http: httpExchange(req, res, {
           header: req.headers[CSRF_HEADER],
           sessionFromCookie: req.authenticatedBy === 'session-cookie',

@@ -18,7 +18,7 @@ import { sqlFor } from '../db/sql.ts';
 import type { Event as EventRow, PrismaClient } from '../generated/prisma/client.ts';
 import type { StoredEvent } from '../queue/index.ts';
 import { EVENTS_FROM_JSON, enqueueEvents } from '../queue/index.ts';
-import { inSpan, traceparentOf } from '../telemetry/trace-context.ts';
+import { contextOf, inSpan, traceparentOf } from '../telemetry/trace-context.ts';
 import { AppError, recordNotFound } from './errors.ts';
 import { assertEventTypesKnown, assertPublishable } from './event-types.ts';
 import { toEvent } from './events.ts';
@@ -72,13 +72,20 @@ function publishQueue(prisma: PrismaClient): PublishQueue<StoredEvent> {
  */
 export async function publishEvent(
   prisma: PrismaClient,
-  args: { userId: string; input: z.output<typeof PublishEventInputSchema>; limits: Limits },
+  args: {
+    userId: string;
+    input: z.output<typeof PublishEventInputSchema>;
+    limits: Limits;
+    /** The caller's traceparent, which the publish span continues. */
+    traceparent?: string | undefined;
+  },
 ): Promise<PublishEventResult> {
   const { userId, input, limits } = args;
   const idempotencyKey = input.idempotencyKey ?? null;
   assertPublishable(input.eventType);
   await assertEventTypesKnown(prisma, { userId, eventTypes: [input.eventType], field: 'eventType' });
-  return inSpan('ricochet.publish', publishSpanOptions(userId, input.eventType), async (span) => {
+  const caller = contextOf(args.traceparent);
+  return inSpan('ricochet.publish', publishSpanOptions(userId, input.eventType), caller, async (span) => {
     const outcome = await publishQueue(prisma).publish({
       id: newRecordId(),
       userId,
@@ -179,10 +186,15 @@ async function assertEventTypesKnownFor(
 /** `POST /v2/events`, for the caller's user or, for an admin, the user the input names. */
 export async function publishEventFor(
   prisma: PrismaClient,
-  args: { publisher: Publisher; input: EventInput; limits: Limits },
+  args: { publisher: Publisher; input: EventInput; limits: Limits; traceparent?: string | undefined },
 ): Promise<PublishEventResult> {
   const [userId] = await targetUserIds(prisma, args.publisher, [args.input.userId]);
-  return publishEvent(prisma, { userId: userId as string, input: args.input, limits: args.limits });
+  return publishEvent(prisma, {
+    userId: userId as string,
+    input: args.input,
+    limits: args.limits,
+    traceparent: args.traceparent,
+  });
 }
 
 /** The events already stored under these (userId, idempotencyKey) pairs. */
@@ -206,9 +218,15 @@ async function eventsByIdempotencyKey(
  */
 export async function publishEventBatch(
   prisma: PrismaClient,
-  args: { publisher: Publisher; input: z.output<typeof PublishEventBatchInputSchema>; limits: Limits },
+  args: {
+    publisher: Publisher;
+    input: z.output<typeof PublishEventBatchInputSchema>;
+    limits: Limits;
+    traceparent?: string | undefined;
+  },
 ): Promise<PublishEventBatchResult> {
-  return inSpan('ricochet.publish', publishSpanOptions(args.publisher.userId, null), async (span) => {
+  const caller = contextOf(args.traceparent);
+  return inSpan('ricochet.publish', publishSpanOptions(args.publisher.userId, null), caller, async (span) => {
     const result = await storeEventBatch(prisma, args, traceparentOf(span));
     span.setAttributes({
       'ricochet.events': result.createdCount,
@@ -274,11 +292,16 @@ async function storeEventBatch(
  */
 export async function broadcastEvent(
   prisma: PrismaClient,
-  args: { input: z.output<typeof BroadcastEventInputSchema>; limits: Limits },
+  args: {
+    input: z.output<typeof BroadcastEventInputSchema>;
+    limits: Limits;
+    traceparent?: string | undefined;
+  },
 ): Promise<BroadcastEventResult> {
   const { input, limits } = args;
   assertPublishable(input.eventType);
-  return inSpan('ricochet.publish', publishSpanOptions(null, input.eventType), async (span) => {
+  const caller = contextOf(args.traceparent);
+  return inSpan('ricochet.publish', publishSpanOptions(null, input.eventType), caller, async (span) => {
     const result = await storeBroadcast(prisma, args, traceparentOf(span));
     span.setAttributes({
       'ricochet.events': result.events.length,

@@ -46,14 +46,14 @@ export function contextOf(traceparent: string | null | undefined): Context {
 }
 
 /**
- * Runs `work` in a new span named `name` (ended when it settles; an error is recorded on it and
- * thrown on). The span is the API's no-op while tracing is off.
+ * Runs `work` in a new span named `name` under `parent` (ended when it settles; an error is
+ * recorded on it and thrown on). The span is the API's no-op while tracing is off.
  */
 export async function inSpan<T>(
   name: string,
   options: SpanOptions,
+  parent: Context,
   work: (span: Span) => Promise<T>,
-  parent: Context = ROOT_CONTEXT,
 ): Promise<T> {
   const span = tracer().startSpan(name, options, parent);
   try {

@@ -97,6 +97,38 @@ describe('OpenTelemetry: traces and metrics to a real OTLP/HTTP collector', () =
     expect(untraced.received[0]?.headers.traceparent).toBeUndefined();
   });
 
+  test("a publish that carries the caller's traceparent continues the caller's trace, to the receiver", async ({
+    api,
+    delivery,
+  }) => {
+    const receiver = await delivery.receiver();
+    await delivery.webhook({ requestUrl: receiver.url });
+    const callerTrace = 'af7651916cd43dd8448eb211c80319c1';
+    const callerSpan = 'b7ad6b7169203331';
+    const published = await api.request('POST', '/v2/events', {
+      body: { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { actorId: 'hksJZtadYvn4mBuin' } },
+      headers: { traceparent: `00-${callerTrace}-${callerSpan}-01` },
+    });
+    expect(published.statusCode).toBe(201);
+    await delivery.worker().runOnce();
+    await telemetry.flush();
+    const eventId = published.json().data.id;
+    const publishSpan = () =>
+      otlp.spans.find(
+        (span) => span.name === 'ricochet.publish' && span.attributes['ricochet.event_id'] === eventId,
+      );
+    await expect.poll(() => publishSpan()).toBeDefined();
+    expect(publishSpan()).toMatchObject({ traceId: callerTrace, parentSpanId: callerSpan });
+    await expect
+      .poll(() =>
+        otlp.spans.filter((span) => span.traceId === callerTrace && span.name === 'ricochet.attempt'),
+      )
+      .toHaveLength(1);
+    expect(receiver.received[0]?.headers.traceparent).toMatch(
+      new RegExp(`^00-${callerTrace}-[0-9a-f]{16}-01$`),
+    );
+  });
+
   test('a failed attempt is an error span with its status', async ({ delivery }) => {
     const broken = await delivery.receiver(respond(503));
     const webhook = await delivery.webhook({ requestUrl: broken.url, doNotRetry: true });

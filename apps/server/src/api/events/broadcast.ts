@@ -9,7 +9,8 @@ export const broadcast = defineOperation({
   procedure: 'mutation',
   input: BroadcastEventInputSchema,
   output: BroadcastEventResultSchema,
-  run: ({ prisma, config }, input) => broadcastEvent(prisma, { input, limits: limitsFrom(config) }),
+  run: ({ prisma, config, traceparent }, input) =>
+    broadcastEvent(prisma, { input, limits: limitsFrom(config), traceparent }),
   rest: (route) => [
     route({
       method: 'POST',

@@ -10,8 +10,8 @@ export const publishBatch = defineOperation({
   procedure: 'mutation',
   input: PublishEventBatchInputSchema,
   output: PublishEventBatchResultSchema,
-  run: ({ prisma, principal, config }, input) =>
-    publishEventBatch(prisma, { publisher: principal, input, limits: limitsFrom(config) }),
+  run: ({ prisma, principal, config, traceparent }, input) =>
+    publishEventBatch(prisma, { publisher: principal, input, limits: limitsFrom(config), traceparent }),
   rest: (route) => [
     route({
       method: 'POST',

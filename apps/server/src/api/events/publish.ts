@@ -10,8 +10,9 @@ export const publish = defineOperation({
   procedure: 'mutation',
   input: PublishEventInputSchema,
   output: EventSchema,
-  run: async ({ prisma, principal, config }, input) =>
-    (await publishEventFor(prisma, { publisher: principal, input, limits: limitsFrom(config) })).event,
+  run: async ({ prisma, principal, config, traceparent }, input) =>
+    (await publishEventFor(prisma, { publisher: principal, input, limits: limitsFrom(config), traceparent }))
+      .event,
   rest: (route) => [
     route({
       method: 'POST',
