@@ -24,7 +24,7 @@ export type ReceivedSpan = {
 
 export type ReceivedPoint = { name: string; value: number; attributes: Record<string, unknown> };
 
-function valueOf(value: OtlpValue): string | number | boolean | undefined {
+function decodedValue(value: OtlpValue): string | number | boolean | undefined {
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.intValue !== undefined) return Number(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
@@ -32,7 +32,7 @@ function valueOf(value: OtlpValue): string | number | boolean | undefined {
 }
 
 function attributesOf(attributes: OtlpAttribute[] | undefined) {
-  return Object.fromEntries((attributes ?? []).map((attribute) => [attribute.key, valueOf(attribute.value)]));
+  return Object.fromEntries((attributes ?? []).map((attribute) => [attribute.key, decodedValue(attribute.value)]));
 }
 
 /**

@@ -298,7 +298,7 @@ export async function broadcastEvent(
     traceparent?: string | undefined;
   },
 ): Promise<BroadcastEventResult> {
-  const { input, limits } = args;
+  const { input } = args;
   assertPublishable(input.eventType);
   const caller = contextOf(args.traceparent);
   return inSpan('ricochet.publish', publishSpanOptions(null, input.eventType), caller, async (span) => {
