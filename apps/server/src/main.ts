@@ -14,7 +14,7 @@ import { Metrics } from './metrics.ts';
 import { OperatorError, startupFailureMessage } from './operator-error.ts';
 import { HttpSender } from './outbound/http-sender.ts';
 import { USER_AGENT } from './outbound/payload.ts';
-import { readDeliveryHealth } from './queue/index.ts';
+import { emitOperatorEvents, readDeliveryHealth, retentionDroppedEvent } from './queue/index.ts';
 import { forgetResolvedTokens, TOKEN_CHANGES_CHANNEL } from './services/tokens.ts';
 import { startTelemetry, telemetrySettingsFrom } from './telemetry/sdk.ts';
 
@@ -75,7 +75,12 @@ async function main(): Promise<void> {
   // History partitions: the weeks ahead exist (awaited) before any request or delivery can write
   // (an installation stopped for weeks has none for now), then are kept hourly, with retention's
   // drops, by every process (they take turns through a lock).
-  const maintenance = new HistoryMaintenance({ prisma: db.prisma, policy: retentionFrom(config), logger });
+  const maintenance = new HistoryMaintenance({
+    prisma: db.prisma,
+    policy: retentionFrom(config),
+    logger,
+    onDropped: (report) => emitOperatorEvents(sqlFor(db.prisma), [retentionDroppedEvent(report)]),
+  });
   await maintenance.start();
   metrics.watchHistory(db.prisma, maintenance);
 

@@ -32,7 +32,9 @@ function decodedValue(value: OtlpValue): string | number | boolean | undefined {
 }
 
 function attributesOf(attributes: OtlpAttribute[] | undefined) {
-  return Object.fromEntries((attributes ?? []).map((attribute) => [attribute.key, decodedValue(attribute.value)]));
+  return Object.fromEntries(
+    (attributes ?? []).map((attribute) => [attribute.key, decodedValue(attribute.value)]),
+  );
 }
 
 /**

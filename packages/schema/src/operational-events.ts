@@ -20,6 +20,7 @@ export const OPERATIONAL_EVENT_TYPES = [
   'ricochet.webhook.recovered',
   'ricochet.webhook.secret_rotated',
   'ricochet.dispatch.exhausted',
+  'ricochet.retention.dropped',
 ] as const;
 export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];
 
@@ -90,6 +91,13 @@ export const OperationalEventDataSchemas = {
     attempts: z.number().int(),
     lastResponseStatus: z.number().int().nullable(),
     lastError: z.string().nullable(),
+  }),
+  'ricochet.retention.dropped': z.object({
+    /** History wholly older than this is gone (the longest retention any user has, back from then). */
+    droppedBefore: iso,
+    retentionDays: z.number().int(),
+    /** The week partitions dropped: which history table, and the week each held. */
+    partitions: z.array(z.object({ table: z.string(), name: z.string(), from: iso, to: iso })),
   }),
 } satisfies Record<OperationalEventType, z.ZodType>;
 
@@ -168,6 +176,17 @@ export const OPERATIONAL_EVENT_TYPE_DOCS: {
       attempts: 9,
       lastResponseStatus: 500,
       lastError: 'Request failed with status code 500',
+    },
+  },
+  'ricochet.retention.dropped': {
+    description:
+      "Retention dropped old history: whole weeks of events, finished dispatches and calls past every user's retention. Sent to the installation's operators (admins) only.",
+    exampleData: {
+      droppedBefore: '2026-11-02T00:00:00.000Z',
+      retentionDays: 30,
+      partitions: [
+        { table: 'Event', name: 'Event_w20261026', from: '2026-10-26T00:00:00.000Z', to: '2026-11-02T00:00:00.000Z' },
+      ],
     },
   },
 };

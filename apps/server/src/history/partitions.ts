@@ -149,6 +149,8 @@ export type MaintenanceReport = {
   created: number;
   /** Names of the partitions this run dropped. */
   dropped: string[];
+  /** The same partitions: their table and week. */
+  droppedPartitions: Array<Pick<HistoryPartition, 'table' | 'name' | 'from' | 'to'>>;
   /** The longest retention in force (days): what drops go by. */
   retentionDays: number;
   /** Partitions wholly older than this are dropped. */
@@ -188,9 +190,15 @@ export async function maintainHistoryPartitions(
       from: weekStart(earlier),
       to: new Date(weekStart(later).getTime() + (PARTITION_WEEKS_AHEAD + 1) * WEEK_MS),
     });
-    return { created, dropped: [], retentionDays, dropBefore };
+    return { created, dropped: [], droppedPartitions: [], retentionDays, dropBefore };
   };
-  const report = (await sql.transaction(run)) ?? { created: 0, dropped: [], retentionDays, dropBefore };
+  const report = (await sql.transaction(run)) ?? {
+    created: 0,
+    dropped: [],
+    droppedPartitions: [],
+    retentionDays,
+    dropBefore,
+  };
 
   // Drops run outside a transaction: DETACH ... CONCURRENTLY cannot run in one. Two processes
   // dropping at once: the loser's statement fails on a partition the other took, which is fine.
@@ -202,6 +210,12 @@ export async function maintainHistoryPartitions(
     try {
       await dropPartition(sql, partition);
       report.dropped.push(partition.name);
+      report.droppedPartitions.push({
+        table: partition.table,
+        name: partition.name,
+        from: partition.from,
+        to: partition.to,
+      });
     } catch (error) {
       const [still] = await sql.query(`SELECT 1 FROM pg_class WHERE relname = $1`, [partition.name]);
       if (still) throw error;
@@ -231,6 +245,11 @@ export class HistoryMaintenance {
       logger: Logger;
       clock?: () => Date;
       intervalMs?: number;
+      /**
+       * Told of each run that dropped partitions, after the drops (they cannot share a transaction:
+       * DETACH ... CONCURRENTLY runs outside one): main.ts publishes ricochet.retention.dropped.
+       */
+      onDropped?: (report: MaintenanceReport) => Promise<void>;
     },
   ) {
     this.policy = deps.policy;
@@ -271,6 +290,11 @@ export class HistoryMaintenance {
             { created: report.created, dropped: report.dropped, retentionDays: report.retentionDays },
             'history partitions maintained',
           );
+        }
+        if (report.dropped.length > 0 && this.deps.onDropped) {
+          await this.deps.onDropped(report).catch((error: unknown) => {
+            this.deps.logger.error({ err: error }, 'reporting dropped history partitions failed');
+          });
         }
         return report;
       } catch (error) {

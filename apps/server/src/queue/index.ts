@@ -14,8 +14,10 @@ export {
 export { DISPATCH_ROWS, type DispatchRow, stillQueued } from './dispatch-rows.ts';
 export {
   emitOperationalEvents,
+  emitOperatorEvents,
   emitsOperationalEvents,
   type OperationalEvent,
+  retentionDroppedEvent,
   webhookRef,
 } from './operational-events.ts';
 export { closeCircuit, openCircuits, probeFailed, releaseProbes } from './sql/circuits.ts';

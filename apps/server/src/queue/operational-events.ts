@@ -97,6 +97,48 @@ export async function emitOperationalEvents(
 }
 
 /**
+ * Publishes operational events about the installation itself (not about one user's webhooks) to its
+ * operators: stored for the first admin and, as for every operational event, copied to every other
+ * admin. Nothing when there is no admin.
+ */
+export async function emitOperatorEvents(
+  sql: Sql,
+  events: Array<Omit<Extract<OperationalEvent, { eventType: 'ricochet.retention.dropped' }>, 'userId'>>,
+): Promise<void> {
+  const [admin] = await sql.query<{ id: string }>(
+    `SELECT "id" FROM "User" WHERE "isAdmin" ORDER BY "createdAt", "id" LIMIT 1`,
+  );
+  if (!admin) return;
+  await sql.transaction((tx) =>
+    emitOperationalEvents(
+      tx,
+      events.map((event) => ({ ...event, userId: admin.id })),
+    ),
+  );
+}
+
+/** `ricochet.retention.dropped` for a maintenance run's drops. */
+export function retentionDroppedEvent(report: {
+  dropBefore: Date;
+  retentionDays: number;
+  droppedPartitions: Array<{ table: string; name: string; from: Date; to: Date }>;
+}) {
+  return {
+    eventType: 'ricochet.retention.dropped' as const,
+    eventData: {
+      droppedBefore: report.dropBefore.toISOString(),
+      retentionDays: report.retentionDays,
+      partitions: report.droppedPartitions.map((partition) => ({
+        table: partition.table,
+        name: partition.name,
+        from: partition.from.toISOString(),
+        to: partition.to.toISOString(),
+      })),
+    },
+  };
+}
+
+/**
  * Whether what a dispatch of this event type does may emit operational events. A dispatch of an
  * operational event never does: a webhook that fails to take them would otherwise be told so by
  * more of them, without end.

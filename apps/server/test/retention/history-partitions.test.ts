@@ -9,6 +9,7 @@ import {
 } from '../../src/history/partitions.ts';
 import type { RetentionPolicy } from '../../src/history/retention.ts';
 import { createLogger } from '../../src/logger.ts';
+import { emitOperatorEvents, retentionDroppedEvent } from '../../src/queue/index.ts';
 import { installationOverview } from '../../src/services/delivery-stats.ts';
 import { getDispatchDetail } from '../../src/services/dispatches.ts';
 import { describe, expect, ManualClock, respond, test } from '../delivery-fixtures.ts';
@@ -213,6 +214,55 @@ describe('history partitions', () => {
     expect(oldest).toBeGreaterThan(now.getTime() - 8 * WEEK);
     const [left] = await sql.query<{ n: number }>(`SELECT count(*)::int AS "n" FROM "Event"`);
     expect(left?.n).toBe(60);
+  });
+
+  test("a drop is told to the operators: ricochet.retention.dropped, to an admin's subscribed webhook", async ({
+    api,
+    delivery,
+  }) => {
+    const sql = sqlFor(api.prisma);
+    const operations = await delivery.receiver();
+    await delivery.webhook({
+      requestUrl: operations.url,
+      eventTypes: ['ricochet.retention.dropped'],
+      condition: {},
+    });
+    const old = new Date(Date.now() - 10 * WEEK);
+    await createHistoryPartitions(sql, { from: old, to: new Date(old.getTime() + 1) });
+    const maintenance = new HistoryMaintenance({
+      prisma: api.prisma,
+      policy: POLICY,
+      logger: silent,
+      // As main.ts wires it.
+      onDropped: (report) => emitOperatorEvents(sql, [retentionDroppedEvent(report)]),
+    });
+    const report = await maintenance.runOnce();
+    expect(report?.dropped).toEqual(expect.arrayContaining(weekPartitions(old)));
+    await delivery.worker().runOnce();
+    expect(operations.received).toHaveLength(1);
+    const payload = JSON.parse(operations.received[0]?.body ?? '{}');
+    expect(payload.eventType).toBe('ricochet.retention.dropped');
+    expect(payload.eventData.retentionDays).toBe(7);
+    expect(payload.eventData.partitions.map((partition: { name: string }) => partition.name)).toEqual(
+      expect.arrayContaining(weekPartitions(old)),
+    );
+    expect(payload.eventData.partitions[0]).toMatchObject({
+      table: expect.stringMatching(/^(Event|Dispatch|DispatchCall)$/),
+      from: expect.any(String),
+      to: expect.any(String),
+    });
+    // A user who is not an operator is not told.
+    const user = await api.createUser('retention-user');
+    const theirs = await delivery.receiver();
+    await api.request('POST', '/v2/webhooks', {
+      token: user.token,
+      body: { eventTypes: ['ricochet.retention.dropped'], requestUrl: theirs.url },
+    });
+    await createHistoryPartitions(sql, { from: old, to: new Date(old.getTime() + 1) });
+    await maintenance.runOnce();
+    await delivery.worker().runOnce();
+    expect(operations.received).toHaveLength(2);
+    expect(theirs.received).toHaveLength(0);
   });
 
   test('a dispatch still retrying past the retention survives the drop of its week and delivers its data', async ({
