@@ -195,15 +195,53 @@ describe('rate limits and circuits in a real browser', () => {
     const rateLimit = page.getByLabel('Rate limit (calls per second)');
     expect(await rateLimit.inputValue()).toBe('1');
     await rateLimit.fill('');
+    // The errors e-mail is checked by the API's own rule, and the traceparent switch is saved too.
+    const errorsEmail = page.getByLabel('Errors e-mail');
+    await errorsEmail.fill('not-an-address');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('must be an e-mail address').waitFor();
+    await errorsEmail.fill('oncall@example.com');
+    const traceparent = page.getByRole('checkbox', { name: /traceparent/ });
+    expect(await traceparent.getAttribute('aria-checked')).toBe('true');
+    await traceparent.click();
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.waitForURL(`**/webhooks/${paced.webhookId}`);
     await page.locator('main [data-state="ACTIVE"]').first().waitFor();
     expect(await page.locator('main [data-rate-limit]').count()).toBe(0);
-    expect((await api<ApiWebhook>('GET', `/v2/webhooks/${paced.webhookId}`)).rateLimitPerSecond).toBeNull();
+    const saved = await api<ApiWebhook & { errorsEmail: string | null; propagateTraceContext: boolean }>(
+      'GET',
+      `/v2/webhooks/${paced.webhookId}`,
+    );
+    expect(saved).toMatchObject({
+      rateLimitPerSecond: null,
+      errorsEmail: 'oncall@example.com',
+      propagateTraceContext: false,
+    });
     await waitFor('every paced event to be delivered', () => paced.receiver.calls.length === PACED_EVENTS);
     await waitFor('the log to show them all delivered', async () =>
       (await dispatchesOf(paced.webhookId)).every((dispatch) => dispatch.status === 'SUCCEEDED'),
     );
+  });
+
+  test('the alert e-mail address is set on the webhooks page, checked by the schema', async () => {
+    await page.goto(`${stack.dashboardUrl}/webhooks`);
+    const address = page.getByTestId('alert-email');
+    await address.fill('nope');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('must be an e-mail address').waitFor();
+    await address.fill('owner@example.com');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Alerts go to owner@example.com').waitFor();
+    expect((await api<{ alertEmail: string | null }>('GET', '/v2/users/me')).alertEmail).toBe(
+      'owner@example.com',
+    );
+    await page.reload();
+    await waitFor(
+      'the saved address in the field',
+      async () => (await address.inputValue()) === 'owner@example.com',
+    );
+    await address.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(screenshotDir, 'webhooks-alert-email-desktop.png') });
   });
 
   test('pointing the webhook at a receiver that answers closes its circuit: the notice goes, the held dispatch is delivered', async () => {

@@ -16,6 +16,8 @@ const definition = {
   headers: { 'x-team': 'warehouse' },
   properties: { region: 'eu' },
   rateLimitPerSecond: 25,
+  errorsEmail: 'oncall@example.com',
+  propagateTraceContext: false,
 };
 
 describe("the webhook form's mapping, both ways", () => {
@@ -25,7 +27,7 @@ describe("the webhook form's mapping, both ways", () => {
     expect(UpdateWebhookInputSchema.parse(input)).toEqual(definition);
   });
 
-  test('emptied fields are sent as null: they clear the template, condition, headers and rate limit', () => {
+  test('emptied fields are sent as null: they clear the template, condition, headers, rate limit and errors e-mail', () => {
     const input = toWebhookInput(
       WebhookFormSchema.parse({
         ...EMPTY_WEBHOOK_FORM,
@@ -42,6 +44,8 @@ describe("the webhook form's mapping, both ways", () => {
       headers: null,
       properties: null,
       rateLimitPerSecond: null,
+      errorsEmail: null,
+      propagateTraceContext: true,
     });
   });
 });
