@@ -72,6 +72,13 @@ export async function tracing(
         );
         // Publish + deliver.
         const api = await (system.startApi as NonNullable<BenchSystem['startApi']>)(env);
+        // Its start ends with the first admin's setup link (after it listens): emptying the database
+        // before then would delete the user the link is for, under it.
+        await waitUntil(
+          async () => api.proc.lines.some((line) => /Ricochet is running|setup#token=/.test(line)),
+          30_000,
+          20,
+        );
         const client = poster(api.baseUrl, 32, system.publishPath, system.token);
         try {
           await system.reset(receiver.url, 1);
@@ -92,6 +99,10 @@ export async function tracing(
           });
           const all = await waitUntil(async () => (await receiver.stats()).received >= load.ok, 180_000, 20);
           const stats = await receiver.stats();
+          if (!all || load.ok < options.deliveries)
+            log(
+              `tracing ${mode}: ${load.ok} of ${options.deliveries} publishes accepted (${load.errors5xx} 5xx, ${load.otherErrors} other; first refused: ${client.failures.first ?? 'none'}; first thrown: ${load.firstThrown ?? 'none'}), ${stats.received} received; the API's last lines:\n${api.proc.lines.slice(-15).join('\n')}`,
+            );
           record(
             `tracing ${mode}: publish+deliver fo1 w1`,
             all ? (stats.received / (stats.lastAt - t1)) * 1000 : Number.NaN,

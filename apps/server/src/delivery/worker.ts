@@ -11,7 +11,7 @@ import type { DeliveryOutcome, Metrics } from '../metrics.ts';
 import type { HttpSender, SendResult } from '../outbound/http-sender.ts';
 import { buildDeliveryRequest, sendsDefaultPayload, TemplateRenderError } from '../outbound/payload.ts';
 import { storedHeaders } from '../outbound/stored-call.ts';
-import { storedRequest } from '../outbound/stored-request.ts';
+import { storedRequest, withTraceparent } from '../outbound/stored-request.ts';
 import { storedResponseHeaders } from '../outbound/stored-response.ts';
 import * as queue from '../queue/index.ts';
 import { releaseHostWaits } from '../queue/sql/release-host-waits.ts';
@@ -393,45 +393,44 @@ export class DeliveryWorker {
   }
 
   /**
-   * The claim's spans, only when a batch was claimed and tracing is on: `ricochet.claim` for the
-   * batch (its own trace, linked to each event's publish span), and under each event's publish span
-   * a `ricochet.dispatch.claim` linked to it, which the attempt's span goes under. So an event's
-   * trace runs publish → claim → attempt, and a batch's span shows what it took at once.
+   * The claim's spans, only when a batch was claimed and tracing is on: one `ricochet.claim` per
+   * trace the batch touched, a child of that trace's publish span (the events of one publish, its
+   * fan-out, share it), and one for the dispatches whose events were not traced. Each attempt's span
+   * goes under its trace's claim span, so an event's trace runs publish → claim → attempt with one
+   * span per call and a few per batch: a span per dispatch for the claim too would double what
+   * tracing costs a delivery.
    */
   private traceClaims(claims: Claim[], startedAt: Date): Map<string, Context> {
     const contexts = new Map<string, Context>();
-    const batch = tracer().startSpan('ricochet.claim', {
-      startTime: startedAt,
-      attributes: { 'ricochet.worker_id': this.workerId, 'ricochet.claimed': claims.length },
-      links: claims.flatMap((claim) => {
-        const published = spanContextOf(claim.traceparent);
-        return published ? [{ context: published }] : [];
-      }),
-    });
-    if (!batch.isRecording()) {
-      batch.end();
-      return contexts;
+    const byTrace = new Map<string | null, Claim[]>();
+    for (const claim of claims) {
+      const key = spanContextOf(claim.traceparent) ? claim.traceparent : null;
+      const group = byTrace.get(key);
+      if (group) group.push(claim);
+      else byTrace.set(key, [claim]);
     }
     const claimedAt = new Date();
-    for (const claim of claims) {
+    for (const [traceparent, group] of byTrace) {
       const span = tracer().startSpan(
-        'ricochet.dispatch.claim',
+        'ricochet.claim',
         {
           startTime: startedAt,
-          links: [{ context: batch.spanContext() }],
           attributes: {
-            'ricochet.dispatch_id': claim.id,
-            'ricochet.webhook_id': claim.webhookId,
-            'ricochet.attempt': claim.attempt,
-            'ricochet.claimed': claims.length,
+            'ricochet.worker_id': this.workerId,
+            'ricochet.claimed': group.length,
+            'ricochet.batch_claimed': claims.length,
           },
         },
-        contextOf(claim.traceparent),
+        contextOf(traceparent),
       );
+      if (!span.isRecording()) {
+        span.end();
+        return contexts;
+      }
       span.end(claimedAt);
-      contexts.set(claim.id, trace.setSpan(ROOT_CONTEXT, span));
+      const context = trace.setSpan(ROOT_CONTEXT, span);
+      for (const claim of group) contexts.set(claim.id, context);
     }
-    batch.end(claimedAt);
     return contexts;
   }
 
@@ -465,12 +464,12 @@ export class DeliveryWorker {
     }
     // The webhook was deleted after the claim: nothing to send, and its dispatches are gone with it.
     if (!definition) return;
-    const span = this.startAttemptSpan(claim, definition);
+    const span = this.startAttemptSpan(claim);
     const traceparent = definition.propagateTraceContext ? traceparentOf(span) : null;
     const { requestUrl, requestBody, result } = await this.send(claim, definition, traceparent);
     callEnded();
     const outcome = this.outcomeOf(claim, definition, result);
-    endAttemptSpan(span, requestUrl, result, outcome);
+    endAttemptSpan(span, claim.hostKey, result, outcome);
     const retriesUsed = claim.attempt - claim.roundStartAttempt - 1;
     const delay =
       outcome === 'retrying' ? retryDelayMs(retriesUsed + 1, settings.retry, result, this.deps.random) : null;
@@ -532,17 +531,15 @@ export class DeliveryWorker {
   }
 
   /** `ricochet.attempt`: one call, under its claim's span (so in its event's trace). */
-  private startAttemptSpan(claim: Claim, definition: WebhookDefinition): Span {
+  private startAttemptSpan(claim: Claim): Span {
     return tracer().startSpan(
       'ricochet.attempt',
       {
         kind: SpanKind.CLIENT,
         attributes: {
-          'http.request.method': 'POST',
           'ricochet.dispatch_id': claim.id,
           'ricochet.webhook_id': claim.webhookId,
           'ricochet.attempt': claim.attempt,
-          'ricochet.webhook.propagates_trace_context': definition.propagateTraceContext,
         },
       },
       this.inFlight.get(claim.id)?.traceContext ?? ROOT_CONTEXT,
@@ -567,8 +564,7 @@ export class DeliveryWorker {
         now,
         requestOrigin: settings.requestOrigin,
       });
-      // After the customer's headers: a template cannot fake another trace's parent.
-      if (traceparent !== null) request.headers.traceparent = traceparent;
+      if (traceparent !== null) withTraceparent(request.headers, traceparent);
       const result = await this.deps.sender.send({
         ...request,
         timeoutMs: settings.attemptTimeoutMs,
@@ -945,22 +941,19 @@ function exhaustedEvent(entry: PendingResult): queue.OperationalEvent {
   };
 }
 
-/** Ends an attempt's span with what the call did: where it went (host and port only), its answer, the outcome. */
-function endAttemptSpan(span: Span, requestUrl: string, result: SendResult, outcome: DeliveryOutcome): void {
+/**
+ * Ends an attempt's span with what the call did: where it went (`host:port` of its URL, never the
+ * path or query, which can carry secrets), its answer, the outcome.
+ */
+function endAttemptSpan(span: Span, hostKey: string, result: SendResult, outcome: DeliveryOutcome): void {
   if (!span.isRecording()) {
     span.end();
     return;
   }
-  let host: { 'server.address'?: string; 'server.port'?: number } = {};
-  try {
-    const url = new URL(requestUrl);
-    host = {
-      'server.address': url.hostname,
-      'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-    };
-  } catch {}
+  const colon = hostKey.lastIndexOf(':');
   span.setAttributes({
-    ...host,
+    'server.address': colon > 0 ? hostKey.slice(0, colon).replace(/^\[|\]$/g, '') : hostKey,
+    'server.port': colon > 0 ? Number(hostKey.slice(colon + 1)) : 0,
     'ricochet.outcome': outcome,
     ...(result.responseStatus !== null && { 'http.response.status_code': result.responseStatus }),
   });

@@ -14,7 +14,8 @@ import { storedHeaders, storedRequestBody } from './stored-call.ts';
 //   webhook-timestamp; `requestSignatures` which secrets signed (null without a secret, see
 //   SIGNED_BY below); `requestParts` what differs from this format's
 //   constants: the customer's headers as rendered (`h`), the request origin (`o`), the user agent
-//   (`ua`); `requestBody` null when the body is Apify's default payload, rendered again from the
+//   (`ua`), the W3C traceparent the call carried (`t`, set by the worker after every other header
+//   Ricochet writes, see withTraceparent); `requestBody` null when the body is Apify's default payload, rendered again from the
 //   event (immutable) with the same renderer. The headers are rebuilt by the very functions the
 //   sender used (signedHeaders, headersToSend, urlAuthorization), and the worker keeps the compact
 //   form only after rebuilding it and finding every header the same, name, value and order, so a
@@ -40,7 +41,7 @@ const SIGNED_BY = 1;
 const MAC_PREFIX_BYTES = 4;
 
 /** What differs from the compact format's constants (absent keys: the constant). */
-export type RequestParts = { h?: Record<string, string>; o?: string; ua?: string };
+export type RequestParts = { h?: Record<string, string>; o?: string; ua?: string; t?: string };
 
 /** A call's request, as the columns of DispatchCall hold it. */
 export type StoredRequest = {
@@ -187,7 +188,25 @@ export function rebuiltHeaders(args: {
     }),
     requestOrigin: parts.o ?? FORMAT_REQUEST_ORIGIN,
   });
-  return headersToSend(given, parts.ua ?? FORMAT_USER_AGENT, authorizationOf(args.requestUrl));
+  return headersToSend(
+    parts.t === undefined ? given : withTraceparent(given, parts.t),
+    parts.ua ?? FORMAT_USER_AGENT,
+    authorizationOf(args.requestUrl),
+  );
+}
+
+/**
+ * A request's headers with the attempt's W3C `traceparent` (tracing on): set after every other
+ * header, replacing any the customer's headers had (in any case), so a template cannot fake the
+ * trace a call belongs to. The worker sends these; the compact form rebuilds them the same way.
+ */
+export function withTraceparent(
+  headers: Record<string, string>,
+  traceparent: string,
+): Record<string, string> {
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'traceparent') delete headers[name];
+  headers.traceparent = traceparent;
+  return headers;
 }
 
 function sameEntries(a: Record<string, string>, b: Record<string, string>): boolean {
@@ -242,6 +261,8 @@ export function storedRequest(args: {
   if (origin !== undefined && origin !== FORMAT_REQUEST_ORIGIN) parts.o = origin;
   const userAgent = headers['user-agent'];
   if (userAgent !== undefined && userAgent !== FORMAT_USER_AGENT) parts.ua = userAgent;
+  const traceparent = headers.traceparent;
+  if (traceparent !== undefined) parts.t = traceparent;
   const requestParts = Object.keys(parts).length > 0 ? parts : null;
   // Which secrets signed, if that gives the signatures back from the body a reader will have;
   // else the HMACs (a cut body was signed whole).

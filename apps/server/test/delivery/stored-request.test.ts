@@ -5,7 +5,12 @@ import { sqlFor } from '../../src/db/sql.ts';
 import { headersToSend } from '../../src/outbound/http-sender.ts';
 import { renderBody, signedHeaders } from '../../src/outbound/payload.ts';
 import { standardWebhookSignature, superOfficeSignature } from '../../src/outbound/signing.ts';
-import { rebuiltHeaders, sentRequestOf, storedRequest } from '../../src/outbound/stored-request.ts';
+import {
+  rebuiltHeaders,
+  sentRequestOf,
+  storedRequest,
+  withTraceparent,
+} from '../../src/outbound/stored-request.ts';
 import type { TestApi } from '../app-fixtures.ts';
 import { describe, expect, test } from '../delivery-fixtures.ts';
 import { findDispatch } from '../dispatch-rows.ts';
@@ -325,6 +330,39 @@ describe('the compact format', () => {
         requestBody: body,
         requestTimestamp: null,
       });
+    }
+    // The attempt's traceparent (tracing on) is kept compactly and rebuilt in its place, even over a
+    // customer's own header of that name.
+    const traceparent = '00-af7651916cd43dd8448eb211c80319c1-b7ad6b7169203331-01';
+    const customs: Array<Record<string, string>> = [
+      {},
+      { TraceParent: '00-forged0000000000000000000000000-0000000000000000-01' },
+    ];
+    for (const customHeaders of customs) {
+      const given = signedHeaders({
+        webhookId: context.webhookId,
+        dispatchId: context.dispatchId,
+        customHeaders,
+        timestamp: 1764669600,
+        signatures: null,
+        requestOrigin: 'RICOCHET',
+      });
+      const traced = headersToSend(withTraceparent(given, traceparent), 'Ricochet-Webhooks/0.1', null);
+      expect(Object.keys(traced).filter((name) => name.toLowerCase() === 'traceparent')).toEqual([
+        'traceparent',
+      ]);
+      const stored = storedRequest({ ...args, sentHeaders: traced });
+      expect(stored).toMatchObject({ requestHeaders: null, requestParts: { t: traceparent } });
+      const rebuilt = sentRequestOf(
+        {
+          ...stored,
+          requestSignatures: null,
+          requestParts: stored.requestParts,
+          requestTimestamp: stored.requestTimestamp,
+        },
+        context,
+      );
+      expect(Object.entries(rebuilt.requestHeaders ?? {})).toEqual(Object.entries(traced));
     }
     // The event gone (null variables): the body cannot be rendered again, so it is kept.
     expect(
