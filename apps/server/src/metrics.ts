@@ -1,6 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { sqlFor } from './db/sql.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { type HistoryMaintenance, type HistoryStorage, historyStorage } from './history/partitions.ts';
+import { type DeliveryHealth, readDeliveryHealth } from './queue/index.ts';
 import { hashingLoad } from './services/passwords.ts';
 
 export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed';
@@ -87,6 +89,41 @@ export class Metrics {
         const [row] = await prisma.$queryRaw<Array<{ count: bigint | number }>>`
           SELECT count(*) AS count FROM "Webhook" WHERE "circuitOpenedAt" IS NOT NULL`;
         this.set(Number(row?.count ?? 0));
+      },
+    });
+    // The same figures OpenTelemetry exports (queue/sql/delivery-health.ts), one read per scrape.
+    let health: { at: number; figures: Promise<DeliveryHealth> } | undefined;
+    const currentHealth = () => {
+      if (!health || Date.now() - health.at > 1_000) {
+        health = { at: Date.now(), figures: readDeliveryHealth(sqlFor(prisma)) };
+      }
+      return health.figures;
+    };
+    new Gauge({
+      name: 'ricochet_host_calls_in_flight',
+      help: 'Calls in flight to one host:port, across every worker (the 100 busiest hosts)',
+      labelNames: ['host'],
+      registers: [this.registry],
+      async collect() {
+        const { inFlightByHost } = await currentHealth();
+        this.reset();
+        for (const { host, calls } of inFlightByHost) this.set({ host }, calls);
+      },
+    });
+    new Gauge({
+      name: 'ricochet_webhooks_failing',
+      help: 'Webhooks in a run of failures (ricochet.webhook.failing, not yet recovered)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await currentHealth()).failingWebhooks);
+      },
+    });
+    new Gauge({
+      name: 'ricochet_webhooks_disabled',
+      help: 'Webhooks set TOO_MANY_ERRORS',
+      registers: [this.registry],
+      async collect() {
+        this.set((await currentHealth()).disabledWebhooks);
       },
     });
   }

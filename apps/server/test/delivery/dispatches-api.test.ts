@@ -333,6 +333,35 @@ describe('metrics', () => {
     expect(text).toMatch(/ricochet_delivery_attempts_total\{outcome="retrying"\} 1/);
     expect(text).toMatch(/ricochet_queue_due_dispatches 1/);
     expect(text).toMatch(/ricochet_delivery_attempt_duration_seconds_count\{outcome="retrying"\} 1/);
+    expect(text).toMatch(/ricochet_webhooks_failing 0/);
+    expect(text).toMatch(/ricochet_webhooks_disabled 0/);
+  });
+
+  test('/metrics reports calls in flight per host, and failing and disabled webhooks', async ({
+    api,
+    delivery,
+  }) => {
+    const held: Array<() => void> = [];
+    const hanging = await delivery.receiver(async (_request, response) => {
+      await new Promise<void>((resolve) => held.push(resolve));
+      response.writeHead(204).end();
+    });
+    await delivery.webhook({ requestUrl: hanging.url });
+    await delivery.publish(RUN_EVENT);
+    await delivery.publish(RUN_EVENT);
+    const running = delivery.worker().runOnce();
+    const metrics = async () => (await api.request('GET', '/metrics', { token: null })).body;
+    const host = new URL(hanging.url).host;
+    await expect
+      .poll(metrics, { timeout: 30_000 })
+      .toContain(`ricochet_host_calls_in_flight{host="${host}"} 2`);
+    await expect.poll(() => held.length, { timeout: 30_000 }).toBe(2);
+    for (const release of held) release();
+    await running;
+    await api.prisma.webhook.updateMany({ data: { failingSince: new Date(), state: 'TOO_MANY_ERRORS' } });
+    await expect
+      .poll(metrics, { timeout: 30_000 })
+      .toMatch(/ricochet_webhooks_failing 1\n[\s\S]*ricochet_webhooks_disabled 1/);
   });
 });
 
