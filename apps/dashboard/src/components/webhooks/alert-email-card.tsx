@@ -62,6 +62,8 @@ export function AlertEmailCard() {
             autoComplete="email"
             placeholder="you@example.com"
             data-testid="alert-email"
+            // Until the saved address is read: what is typed meanwhile would be replaced by it.
+            disabled={me.data === undefined}
             {...props}
             {...form.register('alertEmail')}
           />
