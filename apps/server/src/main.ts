@@ -16,7 +16,7 @@ import { HttpSender } from './outbound/http-sender.ts';
 import { USER_AGENT } from './outbound/payload.ts';
 import { emitOperatorEvents, readDeliveryHealth, retentionDroppedEvent } from './queue/index.ts';
 import { forgetResolvedTokens, TOKEN_CHANGES_CHANNEL } from './services/tokens.ts';
-import { startTelemetry, telemetrySettingsFrom } from './telemetry/sdk.ts';
+import { telemetrySettingsFrom } from './telemetry/settings.ts';
 
 const USAGE = `Usage: ricochet-server [--api] [--worker]
 
@@ -56,9 +56,15 @@ async function main(): Promise<void> {
   // OpenTelemetry, when OTEL_EXPORTER_OTLP_ENDPOINT is set: registered before any span is made. A
   // worker process also exports the delivery health gauges (the database's figures, the same from
   // every process).
+  // The SDK is loaded only then (a dynamic import): without it, nothing of it is in memory.
   const telemetrySettings = telemetrySettingsFrom(config);
   const telemetry = telemetrySettings
-    ? startTelemetry(telemetrySettings, runWorker ? () => readDeliveryHealth(sqlFor(db.prisma)) : undefined)
+    ? await import('./telemetry/sdk.ts').then(({ startTelemetry }) =>
+        startTelemetry(
+          telemetrySettings,
+          runWorker ? () => readDeliveryHealth(sqlFor(db.prisma)) : undefined,
+        ),
+      )
     : undefined;
   if (telemetrySettings)
     logger.info(

@@ -92,6 +92,9 @@ export class Metrics {
       },
     });
     // The same figures OpenTelemetry exports (queue/sql/delivery-health.ts), one read per scrape.
+    // Not its calls in flight per host: /metrics answers without a token, and a host label would
+    // list every tenant's receivers to anyone who can reach the API (OpenTelemetry's go to the
+    // operator's own collector).
     let health: { at: number; figures: Promise<DeliveryHealth> } | undefined;
     const currentHealth = () => {
       if (!health || Date.now() - health.at > 1_000) {
@@ -99,17 +102,6 @@ export class Metrics {
       }
       return health.figures;
     };
-    new Gauge({
-      name: 'ricochet_host_calls_in_flight',
-      help: 'Calls in flight to one host:port, across every worker (the 100 busiest hosts)',
-      labelNames: ['host'],
-      registers: [this.registry],
-      async collect() {
-        const { inFlightByHost } = await currentHealth();
-        this.reset();
-        for (const { host, calls } of inFlightByHost) this.set({ host }, calls);
-      },
-    });
     new Gauge({
       name: 'ricochet_webhooks_failing',
       help: 'Webhooks in a run of failures (ricochet.webhook.failing, not yet recovered)',

@@ -11,11 +11,20 @@ export type SmtpReceiver = {
   close(): Promise<void>;
 };
 
-export async function startSmtpReceiver(port = 0): Promise<SmtpReceiver> {
+export async function startSmtpReceiver(
+  port = 0,
+  options: { refuseLogins?: boolean } = {},
+): Promise<SmtpReceiver> {
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
     secure: false,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    // With refuseLogins it asks for AUTH (over plain text, on loopback) and refuses every password: 535.
+    disabledCommands: options.refuseLogins ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    ...(options.refuseLogins && {
+      authOptional: false,
+      allowInsecureAuth: true,
+      onAuth: (_auth, _session, callback) => callback(new Error('Invalid username or password')),
+    }),
     logger: false,
     onData(stream, session, callback) {
       simpleParser(stream)

@@ -185,7 +185,12 @@ export const OPERATIONAL_EVENT_TYPE_DOCS: {
       droppedBefore: '2026-11-02T00:00:00.000Z',
       retentionDays: 30,
       partitions: [
-        { table: 'Event', name: 'Event_w20261026', from: '2026-10-26T00:00:00.000Z', to: '2026-11-02T00:00:00.000Z' },
+        {
+          table: 'Event',
+          name: 'Event_w20261026',
+          from: '2026-10-26T00:00:00.000Z',
+          to: '2026-11-02T00:00:00.000Z',
+        },
       ],
     },
   },

@@ -16,7 +16,14 @@ import { storedResponseHeaders } from '../outbound/stored-response.ts';
 import * as queue from '../queue/index.ts';
 import { releaseHostWaits } from '../queue/sql/release-host-waits.ts';
 import { stopFailingWebhooks } from '../queue/sql/stop-failing-webhooks.ts';
-import { contextOf, spanContextOf, traceparentOf, tracer } from '../telemetry/trace-context.ts';
+import {
+  contextOf,
+  markFailed,
+  spanContextOf,
+  traceparentOf,
+  tracer,
+  tracingEnabled,
+} from '../telemetry/trace-context.ts';
 import { attemptVerdict, type RetryPolicy, retryDelayMs } from './retry-policy.ts';
 import { liveSecrets, type WebhookDefinition, WebhookDefinitions } from './webhook-definitions.ts';
 
@@ -402,6 +409,7 @@ export class DeliveryWorker {
    */
   private traceClaims(claims: Claim[], startedAt: Date): Map<string, Context> {
     const contexts = new Map<string, Context>();
+    if (!tracingEnabled()) return contexts;
     const byTrace = new Map<string | null, Claim[]>();
     for (const claim of claims) {
       const key = spanContextOf(claim.traceparent) ? claim.traceparent : null;
@@ -423,11 +431,9 @@ export class DeliveryWorker {
         },
         contextOf(traceparent),
       );
-      if (!span.isRecording()) {
-        span.end();
-        return contexts;
-      }
       span.end(claimedAt);
+      // A span the sampler dropped (its publish was not sampled) still carries its trace and the
+      // "not sampled" flag: the attempts under it follow that decision instead of starting traces.
       const context = trace.setSpan(ROOT_CONTEXT, span);
       for (const claim of group) contexts.set(claim.id, context);
     }
@@ -466,7 +472,15 @@ export class DeliveryWorker {
     if (!definition) return;
     const span = this.startAttemptSpan(claim);
     const traceparent = definition.propagateTraceContext ? traceparentOf(span) : null;
-    const { requestUrl, requestBody, result } = await this.send(claim, definition, traceparent);
+    let sent: Awaited<ReturnType<DeliveryWorker['send']>>;
+    try {
+      sent = await this.send(claim, definition, traceparent);
+    } catch (error) {
+      markFailed(span, error);
+      span.end();
+      throw error;
+    }
+    const { requestUrl, requestBody, result } = sent;
     callEnded();
     const outcome = this.outcomeOf(claim, definition, result);
     endAttemptSpan(span, claim.hostKey, result, outcome);

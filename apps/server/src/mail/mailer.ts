@@ -12,6 +12,7 @@ import {
   markAlertEmailSent,
   markAlertEmailUnsent,
   nextAlertEmailDueAt,
+  pruneAlertEmails,
 } from './outbox.ts';
 import { renderAlertEmail } from './render.ts';
 
@@ -38,6 +39,8 @@ const RETRY_MAX_MS = 30 * 60_000;
 /** Wake-up when no NOTIFY comes (a mail queued by a process whose NOTIFY was lost, a lapsed lease). */
 const POLL_INTERVAL_MS = 30_000;
 const ERROR_BACKOFF_MS = 5_000;
+/** How often a mailer deletes long-finished mails (pruneAlertEmails). */
+const PRUNE_INTERVAL_MS = 3_600_000;
 
 /** The mailer's settings from the environment; undefined when no SMTP server is configured. */
 export function mailerSettingsFrom(config: Config): MailerSettings | undefined {
@@ -119,6 +122,7 @@ export class AlertMailer {
       limit: CLAIM_LIMIT,
       leaseMs: LEASE_MS,
       maxPerHour: settings.maxPerHour,
+      giveUpMs: settings.giveUpMs,
     });
     await Promise.all(mails.map((mail) => this.send(mail)));
     return mails.length;
@@ -130,9 +134,14 @@ export class AlertMailer {
   }
 
   private async run(): Promise<void> {
+    let prunedAt = 0;
     while (this.running) {
       let sleepMs = POLL_INTERVAL_MS;
       try {
+        if (Date.now() - prunedAt > PRUNE_INTERVAL_MS) {
+          prunedAt = Date.now();
+          await pruneAlertEmails(this.deps.sql);
+        }
         const claimed = await this.sendDue();
         if (claimed === CLAIM_LIMIT) continue;
         const next = await nextAlertEmailDueAt(this.deps.sql);
@@ -178,8 +187,13 @@ export class AlertMailer {
       await this.transport.sendMail({ from: settings.from, to: mail.toAddress, ...message });
     } catch (error) {
       const smtpError = error as SMTPConnection.SMTPError;
-      // 5xx is the server's "never": an address it will not take. Anything else may pass.
-      const refused = smtpError.responseCode !== undefined && smtpError.responseCode >= 500;
+      // Only a recipient the server refuses for good (5xx to RCPT TO) is final. A 5xx elsewhere
+      // (535 to AUTH after a password change, 554 to the greeting) is the installation's to fix:
+      // those mails wait and go once it is fixed.
+      const refused =
+        smtpError.code === 'EENVELOPE' &&
+        smtpError.responseCode !== undefined &&
+        smtpError.responseCode >= 500;
       const stale = Date.now() - mail.createdAt.getTime() >= settings.giveUpMs;
       const retryInMs = Math.min(settings.retryBaseMs * 2 ** Math.min(mail.attempts - 1, 20), RETRY_MAX_MS);
       const reason = smtpError.response ?? smtpError.message;

@@ -25,10 +25,19 @@ const CLAIM_LOCK = "hashtext('ricochet.alert-email.claim')";
  */
 export async function claimAlertEmails(
   sql: Sql,
-  args: { limit: number; leaseMs: number; maxPerHour: number },
+  args: { limit: number; leaseMs: number; maxPerHour: number; giveUpMs: number },
 ): Promise<ClaimedAlertEmail[]> {
   return sql.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(${CLAIM_LOCK})`);
+    // Too old to be worth sending (no mailer ran for days, SMTP was unset meanwhile): given up
+    // before it is claimed, so a stale alert is never sent late.
+    await tx.query(
+      `UPDATE "AlertEmail" SET "state" = 'FAILED', "leasedUntil" = NULL,
+        "lastError" = 'Not sent: still unsent ALERT_EMAIL_GIVE_UP_MS after its alert.'
+      WHERE "state" = 'PENDING' AND "createdAt" < ${NOW} - $1 * interval '1 millisecond'
+        AND ("leasedUntil" IS NULL OR "leasedUntil" < ${NOW})`,
+      [args.giveUpMs],
+    );
     return tx.query<ClaimedAlertEmail>(
       `WITH due AS (
         SELECT m."id", m."toAddress", m."createdAt" FROM "AlertEmail" m
@@ -39,7 +48,7 @@ export async function claimAlertEmails(
       ), ranked AS (
         SELECT d."id", row_number() OVER (PARTITION BY lower(d."toAddress") ORDER BY d."createdAt", d."id") + (
           SELECT count(*) FROM "AlertEmail" s
-          WHERE s."toAddress" = d."toAddress"
+          WHERE lower(s."toAddress") = lower(d."toAddress")
             AND (s."sentAt" > ${NOW} - interval '1 hour' OR (s."state" = 'PENDING' AND s."leasedUntil" >= ${NOW}))
         ) AS "rank"
         FROM due d
@@ -55,6 +64,21 @@ export async function claimAlertEmails(
       [args.limit, args.maxPerHour, args.leaseMs],
     );
   });
+}
+
+/** Finished mails are kept this long (the outbox is not a log for ever), then deleted. */
+export const FINISHED_MAIL_KEPT_MS = 30 * 86_400_000;
+
+/** Deletes up to 1,000 mails finished (sent, suppressed, failed) more than FINISHED_MAIL_KEPT_MS ago. */
+export async function pruneAlertEmails(sql: Sql): Promise<number> {
+  const rows = await sql.query<{ id: string }>(
+    `DELETE FROM "AlertEmail" WHERE "id" IN (
+      SELECT "id" FROM "AlertEmail" WHERE "state" <> 'PENDING'
+        AND "createdAt" < ${NOW} - $1 * interval '1 millisecond' LIMIT 1000)
+    RETURNING "id"`,
+    [FINISHED_MAIL_KEPT_MS],
+  );
+  return rows.length;
 }
 
 /** The mail went: SENT, unless its lease was lost to another mailer (then that one's attempt decides). */

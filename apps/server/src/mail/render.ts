@@ -10,6 +10,19 @@ function oneLine(value: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/**
+ * Where the webhook points, without what a URL can carry of credentials (user:password@, a query
+ * with a token): a mail leaves the installation, to an address the owner chose.
+ */
+function shownUrl(requestUrl: string): string {
+  try {
+    const url = new URL(requestUrl);
+    return oneLine(`${url.protocol}//${url.host}${url.pathname}${url.search ? '?…' : ''}`, 500);
+  } catch {
+    return oneLine(requestUrl.replace(/[?#].*$/s, ''), 500);
+  }
+}
+
 function lastResult(data: { lastResponseStatus: number | null; lastError: string | null }): string {
   if (data.lastResponseStatus !== null) return `The last call was answered HTTP ${data.lastResponseStatus}.`;
   if (data.lastError) return `The last call failed: ${oneLine(data.lastError, 500)}`;
@@ -32,7 +45,7 @@ export function renderAlertEmail(args: {
   if (eventType === 'ricochet.webhook.failing') {
     const data = OperationalEventDataSchemas['ricochet.webhook.failing'].safeParse(args.eventData);
     if (!data.success) return null;
-    const name = oneLine(data.data.description || data.data.requestUrl, 120);
+    const name = oneLine(data.data.description || shownUrl(data.data.requestUrl), 120);
     const what =
       data.data.reason === 'NO_RESPONSE'
         ? `${data.data.failures} calls in a row got no response (refused, reset or timed out). Its dispatches wait while ${brandName} probes it now and then; they go out once it answers.`
@@ -40,7 +53,7 @@ export function renderAlertEmail(args: {
     return {
       subject: `[${brandName}] Webhook failing: ${name}`,
       text: [
-        `Your webhook to ${oneLine(data.data.requestUrl, 2000)} is failing.`,
+        `Your webhook to ${shownUrl(data.data.requestUrl)} is failing.`,
         '',
         what,
         lastResult(data.data),
@@ -54,7 +67,7 @@ export function renderAlertEmail(args: {
   if (eventType === 'ricochet.webhook.disabled') {
     const data = OperationalEventDataSchemas['ricochet.webhook.disabled'].safeParse(args.eventData);
     if (!data.success) return null;
-    const name = oneLine(data.data.description || data.data.requestUrl, 120);
+    const name = oneLine(data.data.description || shownUrl(data.data.requestUrl), 120);
     const what =
       data.data.reason === 'GONE'
         ? 'Its receiver answered 410 Gone, so the webhook was stopped.'
@@ -62,7 +75,7 @@ export function renderAlertEmail(args: {
     return {
       subject: `[${brandName}] Webhook disabled: ${name}`,
       text: [
-        `Your webhook to ${oneLine(data.data.requestUrl, 2000)} was disabled: it receives no events until it is switched on again.`,
+        `Your webhook to ${shownUrl(data.data.requestUrl)} was disabled: it receives no events until it is switched on again.`,
         '',
         what,
         lastResult(data.data),

@@ -14,16 +14,8 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { Config } from '../config.ts';
-
-export type TelemetrySettings = {
-  /** The collector's base URL: traces go to `<endpoint>/v1/traces`, metrics to `<endpoint>/v1/metrics`. */
-  endpoint: string;
-  serviceName: string;
-  /** The share of new traces recorded (a trace continues its parent's decision). */
-  sampleRatio: number;
-  metricIntervalMs: number;
-};
+import type { TelemetrySettings } from './settings.ts';
+import { setTracingEnabled } from './trace-context.ts';
 
 export type DeliveryFigures = {
   dueDispatches: number;
@@ -38,16 +30,6 @@ export type Telemetry = {
   flush(): Promise<void>;
   shutdown(): Promise<void>;
 };
-
-export function telemetrySettingsFrom(config: Config): TelemetrySettings | undefined {
-  if (config.OTEL_EXPORTER_OTLP_ENDPOINT === undefined) return undefined;
-  return {
-    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-    serviceName: config.OTEL_SERVICE_NAME,
-    sampleRatio: config.OTEL_TRACES_SAMPLE_RATIO,
-    metricIntervalMs: config.OTEL_METRIC_EXPORT_INTERVAL,
-  };
-}
 
 /**
  * Registers the SDK as the process's tracer and meter providers. `readFigures` (the database's
@@ -84,6 +66,7 @@ export function startTelemetry(
     ],
   });
   trace.setGlobalTracerProvider(tracerProvider);
+  setTracingEnabled(true);
 
   const meterProvider = new MeterProvider({
     resource,
@@ -138,6 +121,7 @@ export function startTelemetry(
     },
     shutdown: async () => {
       await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
+      setTracingEnabled(false);
       trace.disable();
       metrics.disable();
     },

@@ -12,6 +12,21 @@ import {
   trace,
 } from '@opentelemetry/api';
 
+let enabled = false;
+
+/**
+ * Whether the SDK is registered (sdk.ts). While it is not, nothing is traced and no traceparent is
+ * stored or sent: the API's no-op tracer hands back its parent's context, which would otherwise
+ * carry a caller's (or a stored) traceparent on as if it were Ricochet's.
+ */
+export function tracingEnabled(): boolean {
+  return enabled;
+}
+
+export function setTracingEnabled(on: boolean): void {
+  enabled = on;
+}
+
 /** The tracer of every Ricochet span (the API's no-op until sdk.ts registers a provider). */
 export function tracer(): Tracer {
   return trace.getTracer('ricochet');
@@ -19,6 +34,7 @@ export function tracer(): Tracer {
 
 /** The W3C `traceparent` of a span, or null for a span that is not traced (tracing off). */
 export function traceparentOf(span: Span): string | null {
+  if (!enabled) return null;
   const context = span.spanContext();
   if (!isSpanContextValid(context)) return null;
   return `00-${context.traceId}-${context.spanId}-${context.traceFlags.toString(16).padStart(2, '0')}`;

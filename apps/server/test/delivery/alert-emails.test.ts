@@ -221,6 +221,93 @@ describe('alert e-mails', () => {
     expect(rows.find((row) => row.state === 'SUPPRESSED')?.lastError).toMatch(/ALERT_EMAIL_MAX_PER_HOUR/);
   });
 
+  test('the limit counts an address whatever its case; a stale mail is given up unsent; a refused login is retried', async ({
+    api,
+    delivery,
+  }) => {
+    const smtp = await startSmtpReceiver();
+    smtps.push(smtp);
+    const receiver = await delivery.receiver();
+    const webhooks: Array<{ id: string }> = [];
+    for (const errorsEmail of ['Boss@customer.test', 'bOSS@customer.test', 'BOSS@customer.test']) {
+      webhooks.push(await delivery.webhook({ requestUrl: receiver.url, errorsEmail }));
+    }
+    const owner = api.admin;
+    await sqlFor(api.prisma).transaction((tx) =>
+      queue.emitOperationalEvents(
+        tx,
+        webhooks.map((webhook) => ({
+          userId: owner.id,
+          eventType: 'ricochet.webhook.disabled' as const,
+          eventData: {
+            webhookId: webhook.id,
+            userId: owner.id,
+            requestUrl: `${receiver.url}?token=secret-in-the-query`,
+            state: 'STOPPED' as const,
+            description: null,
+            reason: 'GONE' as const,
+            failedDispatches: null,
+            lastResponseStatus: 410,
+            lastError: null,
+          },
+        })),
+        { alertEmails: true },
+      ),
+    );
+    await newMailer(api.prisma, mailerSettings(smtp.port, { maxPerHour: 2 })).sendDue();
+    expect(smtp.mails).toHaveLength(2);
+    const states = (await api.prisma.alertEmail.findMany()).map((row) => row.state).sort();
+    expect(states).toEqual(['SENT', 'SENT', 'SUPPRESSED']);
+    // What a URL carries of credentials stays out of the mail.
+    for (const mail of smtp.mails)
+      expect(`${mail.subject}\n${mail.text}`).not.toContain('secret-in-the-query');
+
+    // A mail that waited past ALERT_EMAIL_GIVE_UP_MS (no mailer ran) is given up, not sent late.
+    await api.prisma.alertEmail.deleteMany();
+    await sqlFor(api.prisma).transaction((tx) =>
+      queue.emitOperationalEvents(
+        tx,
+        [
+          {
+            userId: owner.id,
+            eventType: 'ricochet.webhook.disabled',
+            eventData: {
+              webhookId: webhooks[0]?.id as string,
+              userId: owner.id,
+              requestUrl: receiver.url,
+              state: 'STOPPED',
+              description: null,
+              reason: 'GONE',
+              failedDispatches: null,
+              lastResponseStatus: 410,
+              lastError: null,
+            },
+          },
+        ],
+        { alertEmails: true },
+      ),
+    );
+    await api.prisma.alertEmail.updateMany({ data: { createdAt: new Date(Date.now() - 2 * 86_400_000) } });
+    await newMailer(api.prisma, mailerSettings(smtp.port, { giveUpMs: 86_400_000 })).sendDue();
+    expect(smtp.mails).toHaveLength(2);
+    expect((await api.prisma.alertEmail.findMany()).map((row) => row.state)).toEqual(['FAILED']);
+
+    // An SMTP server refusing the login (535: a rotated password) is the installation's to fix:
+    // the mail waits for its retry, it is not given up.
+    const locked = await startSmtpReceiver(0, { refuseLogins: true });
+    smtps.push(locked);
+    await api.prisma.alertEmail.updateMany({ data: { state: 'PENDING', createdAt: new Date() } });
+    const withLogin = mailerSettings(locked.port);
+    await newMailer(api.prisma, {
+      ...withLogin,
+      smtp: { ...withLogin.smtp, auth: { user: 'ricochet', pass: 'rotated' } },
+    }).sendDue();
+    const [row] = await api.prisma.alertEmail.findMany();
+    expect(row?.state).toBe('PENDING');
+    expect(row?.lastError).toMatch(/535|Invalid/);
+    expect(locked.mails).toHaveLength(0);
+  });
+
   test('an address that is not one is refused 400 in the envelope', async ({ api }) => {
     const user = await api.request('PUT', '/v2/users/me/alert-email', { body: { alertEmail: 'nope' } });
     expect(user.statusCode).toBe(400);

@@ -337,7 +337,7 @@ describe('metrics', () => {
     expect(text).toMatch(/ricochet_webhooks_disabled 0/);
   });
 
-  test('/metrics reports calls in flight per host, and failing and disabled webhooks', async ({
+  test("/metrics reports failing and disabled webhooks, never a tenant's receiver host", async ({
     api,
     delivery,
   }) => {
@@ -352,10 +352,9 @@ describe('metrics', () => {
     const running = delivery.worker().runOnce();
     const metrics = async () => (await api.request('GET', '/metrics', { token: null })).body;
     const host = new URL(hanging.url).host;
-    await expect
-      .poll(metrics, { timeout: 30_000 })
-      .toContain(`ricochet_host_calls_in_flight{host="${host}"} 2`);
     await expect.poll(() => held.length, { timeout: 30_000 }).toBe(2);
+    // Two calls in flight to the host, and /metrics (answered without a token) does not name it.
+    expect(await metrics()).not.toContain(host);
     for (const release of held) release();
     await running;
     await api.prisma.webhook.updateMany({ data: { failingSince: new Date(), state: 'TOO_MANY_ERRORS' } });

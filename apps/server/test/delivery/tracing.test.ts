@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { type Sql, sqlFor } from '../../src/db/sql.ts';
 import { readDeliveryHealth } from '../../src/queue/index.ts';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/sdk.ts';
+import { setTracingEnabled } from '../../src/telemetry/trace-context.ts';
 import { describe, expect, respond, test } from '../delivery-fixtures.ts';
 import { startOtlpReceiver } from '../telemetry-fixtures.ts';
 
@@ -124,6 +125,42 @@ describe('OpenTelemetry: traces and metrics to a real OTLP/HTTP collector', () =
     expect(receiver.received[0]?.headers.traceparent).toMatch(
       new RegExp(`^00-${callerTrace}-[0-9a-f]{16}-01$`),
     );
+  });
+
+  test("an unsampled caller's trace stays unsampled to the receiver; with tracing off no traceparent is stored or sent", async ({
+    api,
+    delivery,
+  }) => {
+    const receiver = await delivery.receiver();
+    const webhook = await delivery.webhook({ requestUrl: receiver.url });
+    const callerTrace = '0af7651916cd43dd8448eb211c80319c';
+    const published = await api.request('POST', '/v2/events', {
+      body: { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { actorId: 'hksJZtadYvn4mBuin' } },
+      headers: { traceparent: `00-${callerTrace}-b7ad6b7169203331-00` },
+    });
+    expect(published.statusCode).toBe(201);
+    await delivery.worker().runOnce();
+    await telemetry.flush();
+    // The caller chose not to sample: the attempt follows (no span of it anywhere, not a new trace).
+    expect(receiver.received[0]?.headers.traceparent).toMatch(
+      new RegExp(`^00-${callerTrace}-[0-9a-f]{16}-00$`),
+    );
+    expect(otlp.spans.filter((span) => span.attributes['ricochet.webhook_id'] === webhook.id)).toEqual([]);
+
+    setTracingEnabled(false);
+    try {
+      const untraced = await api.request('POST', '/v2/events', {
+        body: { eventType: 'ACTOR.RUN.SUCCEEDED', eventData: { actorId: 'hksJZtadYvn4mBuin' } },
+        headers: { traceparent: `00-${callerTrace}-b7ad6b7169203331-01` },
+      });
+      const stored = await api.prisma.event.findFirst({ where: { id: untraced.json().data.id } });
+      expect(stored?.traceparent).toBeNull();
+      await delivery.worker().runOnce();
+      expect(receiver.received).toHaveLength(2);
+      expect(receiver.received[1]?.headers.traceparent).toBeUndefined();
+    } finally {
+      setTracingEnabled(true);
+    }
   });
 
   test('a failed attempt is an error span with its status', async ({ delivery }) => {
