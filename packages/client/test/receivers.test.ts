@@ -72,7 +72,9 @@ describe('receivers from the README, fed by a real Ricochet worker', () => {
       );
       const events = payloads.map(parseOperationalEvent);
       const about = (id: string) =>
-        events.filter((event) => event?.eventData.webhookId === id).map((event) => event?.eventType);
+        events
+          .filter((event) => event && 'webhookId' in event.eventData && event.eventData.webhookId === id)
+          .map((event) => event?.eventType);
       expect(about(subscriber.id)).toEqual(['ricochet.webhook.created']);
       expect(about(other.id).sort()).toEqual(['ricochet.webhook.created', 'ricochet.webhook.deleted']);
       const deleted = events.find((event) => event?.eventType === 'ricochet.webhook.deleted');
