@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as setImmediatePromise, setTimeout as sleep } from 'node:timers/promises';
-import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  INVALID_SPAN_CONTEXT,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import type { TemplateVariables } from '@ricochet/schema';
 import type { Logger } from 'pino';
 import { type Sql, sqlFor } from '../db/sql.ts';
@@ -544,8 +552,12 @@ export class DeliveryWorker {
     }
   }
 
-  /** `ricochet.attempt`: one call, under its claim's span (so in its event's trace). */
+  /**
+   * `ricochet.attempt`: one call, under its claim's span (so in its event's trace). With tracing
+   * off, one shared no-op span: nothing is made per delivery.
+   */
   private startAttemptSpan(claim: Claim): Span {
+    if (!tracingEnabled()) return UNTRACED;
     return tracer().startSpan(
       'ricochet.attempt',
       {
@@ -913,6 +925,9 @@ function lastEntryThatReports(entries: PendingResult[], webhookId: string): Pend
     (entry) => entry.claim.webhookId === webhookId && queue.emitsOperationalEvents(entry.claim.eventType),
   );
 }
+
+/** The span of every attempt while tracing is off (the API's no-op span, shared). */
+const UNTRACED = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** What an operational event says of the result that caused it. */
 function lastResultOf(last: PendingResult) {

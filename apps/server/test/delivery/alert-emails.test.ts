@@ -34,6 +34,36 @@ function mailerSettings(port: number, overrides: Partial<MailerSettings> = {}): 
   };
 }
 
+/** `ricochet.webhook.disabled` (410 Gone) for each of `webhooks`, queued with its alert e-mails. */
+async function queueDisabledAlerts(
+  prisma: Parameters<typeof sqlFor>[0],
+  userId: string,
+  webhooks: Array<{ id: string }>,
+  requestUrl: string,
+): Promise<void> {
+  await sqlFor(prisma).transaction((tx) =>
+    queue.emitOperationalEvents(
+      tx,
+      webhooks.map((webhook) => ({
+        userId,
+        eventType: 'ricochet.webhook.disabled' as const,
+        eventData: {
+          webhookId: webhook.id,
+          userId,
+          requestUrl,
+          state: 'STOPPED' as const,
+          description: null,
+          reason: 'GONE' as const,
+          failedDispatches: null,
+          lastResponseStatus: 410,
+          lastError: null,
+        },
+      })),
+      { alertEmails: true },
+    ),
+  );
+}
+
 describe('alert e-mails', () => {
   const smtps: SmtpReceiver[] = [];
   const mailers: AlertMailer[] = [];
@@ -191,27 +221,7 @@ describe('alert e-mails', () => {
     const users = await api.prisma.user.findMany({ where: { alertEmail: 'owner@customer.test' } });
     const owner = users[0];
     if (!owner) throw new Error('no user with the address');
-    await sqlFor(api.prisma).transaction((tx) =>
-      queue.emitOperationalEvents(
-        tx,
-        webhooks.map((webhook) => ({
-          userId: owner.id,
-          eventType: 'ricochet.webhook.disabled' as const,
-          eventData: {
-            webhookId: webhook.id,
-            userId: owner.id,
-            requestUrl: receiver.url,
-            state: 'STOPPED' as const,
-            description: null,
-            reason: 'GONE' as const,
-            failedDispatches: null,
-            lastResponseStatus: 410,
-            lastError: null,
-          },
-        })),
-        { alertEmails: true },
-      ),
-    );
+    await queueDisabledAlerts(api.prisma, owner.id, webhooks, receiver.url);
     const mailer = newMailer(api.prisma, mailerSettings(smtp.port, { maxPerHour: 2 }));
     await mailer.sendDue();
     await mailer.sendDue();
@@ -233,27 +243,7 @@ describe('alert e-mails', () => {
       webhooks.push(await delivery.webhook({ requestUrl: receiver.url, errorsEmail }));
     }
     const owner = api.admin;
-    await sqlFor(api.prisma).transaction((tx) =>
-      queue.emitOperationalEvents(
-        tx,
-        webhooks.map((webhook) => ({
-          userId: owner.id,
-          eventType: 'ricochet.webhook.disabled' as const,
-          eventData: {
-            webhookId: webhook.id,
-            userId: owner.id,
-            requestUrl: `${receiver.url}?token=secret-in-the-query`,
-            state: 'STOPPED' as const,
-            description: null,
-            reason: 'GONE' as const,
-            failedDispatches: null,
-            lastResponseStatus: 410,
-            lastError: null,
-          },
-        })),
-        { alertEmails: true },
-      ),
-    );
+    await queueDisabledAlerts(api.prisma, owner.id, webhooks, `${receiver.url}?token=secret-in-the-query`);
     await newMailer(api.prisma, mailerSettings(smtp.port, { maxPerHour: 2 })).sendDue();
     expect(smtp.mails).toHaveLength(2);
     const states = (await api.prisma.alertEmail.findMany()).map((row) => row.state).sort();
@@ -264,29 +254,7 @@ describe('alert e-mails', () => {
 
     // A mail that waited past ALERT_EMAIL_GIVE_UP_MS (no mailer ran) is given up, not sent late.
     await api.prisma.alertEmail.deleteMany();
-    await sqlFor(api.prisma).transaction((tx) =>
-      queue.emitOperationalEvents(
-        tx,
-        [
-          {
-            userId: owner.id,
-            eventType: 'ricochet.webhook.disabled',
-            eventData: {
-              webhookId: webhooks[0]?.id as string,
-              userId: owner.id,
-              requestUrl: receiver.url,
-              state: 'STOPPED',
-              description: null,
-              reason: 'GONE',
-              failedDispatches: null,
-              lastResponseStatus: 410,
-              lastError: null,
-            },
-          },
-        ],
-        { alertEmails: true },
-      ),
-    );
+    await queueDisabledAlerts(api.prisma, owner.id, webhooks.slice(0, 1), receiver.url);
     await api.prisma.alertEmail.updateMany({ data: { createdAt: new Date(Date.now() - 2 * 86_400_000) } });
     await newMailer(api.prisma, mailerSettings(smtp.port, { giveUpMs: 86_400_000 })).sendDue();
     expect(smtp.mails).toHaveLength(2);

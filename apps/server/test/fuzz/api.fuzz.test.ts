@@ -22,6 +22,8 @@ describe(`fuzzing a real server process on ${TEST_DB_BACKEND}`, () => {
     expect(paths).toContain('POST /api/v1/Webhook/Test');
     expect(paths).toContain('DELETE /v2/webhooks/{webhookId}');
     expect(paths).toContain('PUT /v2/users/{userId}/retention');
+    expect(paths).toContain('PUT /v2/users/me/alert-email');
+    expect(paths).toContain('GET /v2/webhooks/{webhookId}/notifications');
     expect(paths).toContain('GET /v2/admin/overview');
     for (const procedure of trpcTargets()) expect(paths).toContain(`${procedure.method} ${procedure.path}`);
     expect(trpcTargets().length).toBeGreaterThan(20);
